@@ -1,0 +1,105 @@
+"""Saving and loading a trained `Tagger`: a joblib file plus a JSON manifest that vouches for it.
+
+The manifest records the SHA-256 of the joblib file and the library versions it was written with. Loading
+checks both before unpickling, so a file that was altered, or written by another scikit-learn, is refused
+with a message saying to retrain instead of being unpickled.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jieba
+import joblib
+import sklearn
+
+from model.tagger import Tagger
+
+MODEL_FILE = "model.joblib"
+MANIFEST_FILE = "manifest.json"
+
+
+class ArtifactError(Exception):
+    """A model artefact is missing, damaged or incompatible."""
+
+
+def library_versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "jieba": jieba.__version__,
+            "joblib": joblib.__version__}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder, fsync, rename: readers see the old or the new file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_artifact(tagger: Tagger, directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Write model.joblib and manifest.json into `directory`; returns the manifest as written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".model.", suffix=".tmp")
+    os.close(fd)
+    try:
+        joblib.dump(tagger, tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        digest = sha256_file(Path(tmp))
+        os.replace(tmp, directory / MODEL_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    full = {**manifest, "sha256": digest, "libraries": library_versions(),
+            "size_bytes": (directory / MODEL_FILE).stat().st_size}
+    write_atomic(directory / MANIFEST_FILE, json.dumps(full, ensure_ascii=False, indent=2).encode("utf-8"))
+    return full
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    path = directory / MANIFEST_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"{path} is missing; retrain with `policytag train`") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{path} is damaged ({exc}); retrain with `policytag train`") from None
+
+
+def load_artifact(directory: Path) -> tuple[Tagger, dict[str, Any]]:
+    """Verify and load a saved model; raises ArtifactError (never unpickles a file that fails a check)."""
+    manifest = read_manifest(directory)
+    saved_with = manifest.get("libraries", {}).get("scikit-learn")
+    if saved_with != sklearn.__version__:
+        raise ArtifactError(
+            f"model in {directory} was trained with scikit-learn {saved_with}, this is {sklearn.__version__}; "
+            "retrain with `policytag train`")
+    path = directory / MODEL_FILE
+    if not path.is_file():
+        raise ArtifactError(f"{path} is missing; retrain with `policytag train`")
+    if sha256_file(path) != manifest.get("sha256"):
+        raise ArtifactError(f"{path} does not match the SHA-256 in its manifest (altered or damaged); "
+                            "refusing to load it; retrain with `policytag train`")
+    tagger = joblib.load(path)
+    if not isinstance(tagger, Tagger):
+        raise ArtifactError(f"{path} does not hold a policytag Tagger; retrain with `policytag train`")
+    return tagger, manifest

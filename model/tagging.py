@@ -1,0 +1,70 @@
+"""Tagging documents: split into paragraphs, score each, and roll paragraph scores up to the document.
+
+A document's score for a domain is its best paragraph's score: a long text is about every domain that
+one of its paragraphs is clearly about.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.tagger import Tagger
+from model.text import paragraphs as split_paragraphs
+
+
+@dataclass
+class Tagged:
+    """Scores of one text (paragraph or document): `tags` are (domain, score) above threshold, best first."""
+
+    text: str
+    scores: dict[str, float]
+    tags: list[tuple[str, float]]
+    explanations: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+
+
+def _cutoffs(tagger: Tagger, threshold: float | None) -> np.ndarray:
+    return tagger.thresholds_ if threshold is None else np.full(len(tagger.classes_), float(threshold))
+
+
+def _tagged(text: str, proba: np.ndarray, classes: Sequence[str], cut: np.ndarray) -> Tagged:
+    order = np.argsort(-proba, kind="stable")
+    scores = {classes[k]: round(float(proba[k]), 4) for k in order}
+    tags = [(classes[k], scores[classes[k]]) for k in order if proba[k] >= cut[k]]
+    return Tagged(text, scores, tags)
+
+
+def score_texts(tagger: Tagger, texts: Sequence[str]) -> np.ndarray:
+    """Probabilities for several texts; one text takes the fast single-text path."""
+    if len(texts) == 1:
+        return tagger.score_one(texts[0])[None, :]
+    if not texts:
+        return np.zeros((0, len(tagger.classes_)))
+    return tagger.predict_proba(texts)
+
+
+def tag_paragraphs(tagger: Tagger, texts: Sequence[str], threshold: float | None = None,
+                   explain: bool = False) -> list[Tagged]:
+    """Tag each text as one paragraph."""
+    cut = _cutoffs(tagger, threshold)
+    results = [_tagged(t, row, tagger.classes_, cut) for t, row in zip(texts, score_texts(tagger, texts))]
+    if explain:
+        for result in results:
+            result.explanations = {
+                domain: [{"term": c.term, "kind": c.kind, "weight": round(c.weight, 4)}
+                         for c in tagger.explain(result.text, domain)]
+                for domain, _ in result.tags}
+    return results
+
+
+def tag_document(tagger: Tagger, text: str, threshold: float | None = None,
+                 explain: bool = False) -> tuple[Tagged, list[Tagged]]:
+    """(document result, paragraph results) for a text that may hold several paragraphs."""
+    paragraphs = tag_paragraphs(tagger, split_paragraphs(text), threshold, explain)
+    cut = _cutoffs(tagger, threshold)
+    if paragraphs:
+        best = np.array([[p.scores[c] for c in tagger.classes_] for p in paragraphs]).max(axis=0)
+    else:  # only boilerplate: nothing to tag
+        best = np.zeros(len(tagger.classes_))
+    return _tagged(text, best, tagger.classes_, cut), paragraphs

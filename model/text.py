@@ -1,0 +1,161 @@
+"""Reading documents: decoding, normalisation and splitting markdown/plain text into blocks.
+
+A document becomes a list of `Block`s: headings (markdown `#` and enumerated sub-headings), content
+paragraphs (with paragraphs broken by page breaks joined back together) and boilerplate (bylines, project
+notes, affiliations, contact lines) that is kept aside so callers can report it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class DecodeError(ValueError):
+    """A file is not text in an encoding policytag reads."""
+
+
+# Sentence-final punctuation: a line ending in one of these is a complete paragraph. A line that does not
+# (e.g. "…全" before a page break) continues in the next paragraph.
+SENTENCE_END = "。！？；…”’」』.!?;\""
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s*(.+?)\s*#*\s*$")
+# Enumerated sub-headings with the heading depth they open (deeper than any markdown heading).
+_ENUMERATED = (
+    (re.compile(r"^[一二三四五六七八九十百]+、"), 10),
+    (re.compile(r"^[（(][一二三四五六七八九十百]+[)）]"), 11),
+    (re.compile(r"^\d{1,2}[.．、](?!\d)"), 12),
+    (re.compile(r"^[（(]\d{1,2}[)）]"), 13),
+)
+# A stand-alone enumerated line longer than this is a paragraph that opens with its own sub-heading.
+_MAX_HEADING_CHARS = 60
+_SENTENCE_SPLIT = re.compile(r"(?<=[。！？；!?;])")
+
+_BOILERPLATE = (
+    ("byline", re.compile(r"^[□■◇◆]\s*\S")),
+    ("note", re.compile(r"^【[^】]*】$")),
+    ("affiliation", re.compile(r"^[（(]\s*作者(单位|系|为)")),
+    ("contact", re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
+    ("contact", re.compile(r"^(投稿邮箱|联系电话|联系方式|责任编辑|本版编辑|来源)\s*[:：]")),
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of a document: kind is 'heading', 'paragraph' or 'boilerplate'."""
+
+    kind: str
+    text: str
+    line: int
+    level: int = 0  # headings: 1-6 for markdown, 10+ for enumerated sub-headings
+    role: str = ""  # boilerplate: byline / note / affiliation / contact
+    joined: int = 0  # paragraphs: how many page breaks were mended to build it
+
+
+def decode_bytes(data: bytes, name: str = "<input>") -> str:
+    """Decode UTF-8 (with or without BOM) or GB18030/GBK bytes; raise DecodeError naming `name` otherwise."""
+    if b"\x00" in data[:8192]:
+        raise DecodeError(f"{name}: looks like a binary file (NUL bytes); give a UTF-8 or GB18030 text file")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DecodeError(f"{name}: not UTF-8 or GB18030/GBK text; re-save it as UTF-8")
+
+
+def read_document(path: str | Path) -> str:
+    """Read a text/markdown file in any encoding `decode_bytes` accepts."""
+    path = Path(path)
+    return decode_bytes(path.read_bytes(), str(path))
+
+
+def normalize(text: str) -> str:
+    """Canonical form used for features and identity: NFKC (full-width -> ASCII forms), lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph after sentence-final punctuation; keeps the punctuation."""
+    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s.strip()]
+
+
+def _boilerplate_role(line: str) -> str:
+    for role, pattern in _BOILERPLATE:
+        if pattern.search(line):
+            return role
+    return ""
+
+
+def _heading_level(line: str) -> tuple[int, str]:
+    match = _MD_HEADING.match(line)
+    if match:
+        return len(match.group(1)), match.group(2)
+    for pattern, level in _ENUMERATED:
+        if pattern.match(line):
+            return level, line
+    return 0, line
+
+
+def _join(a: str, b: str) -> str:
+    # Latin words broken across lines need their space back; Chinese text has none.
+    if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
+        return a + " " + b
+    return a + b
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """Split a markdown or plain-text document into heading, paragraph and boilerplate blocks.
+
+    Every non-empty line is a unit; a paragraph line that lacks sentence-final punctuation is joined with
+    the next paragraph line (page breaks in PDF extractions, soft-wrapped plain text).
+    """
+    blocks: list[Block] = []
+    pending: tuple[str, int, int] | None = None  # text, first line, joins so far
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None:
+            blocks.append(Block("paragraph", pending[0], pending[1], joined=pending[2]))
+            pending = None
+
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        line = raw.strip().lstrip("\ufeff").strip()
+        if not line:
+            continue
+        role = _boilerplate_role(line)
+        if role:
+            flush()
+            blocks.append(Block("boilerplate", line, number, role=role))
+            continue
+        level, heading = _heading_level(line)
+        if level:
+            body = ""
+            if level >= 10 and len(line) > _MAX_HEADING_CHARS:
+                # "（一）加快建设……。推动……。" opens a paragraph with its own sub-heading.
+                first, *rest = split_sentences(line) or [line]
+                heading, body = first, "".join(rest)
+            if heading:
+                flush()
+                blocks.append(Block("heading", heading, number, level=level))
+            if not body:
+                continue
+            line = body
+        if pending is None:
+            pending = (line, number, 0)
+        else:
+            pending = (_join(pending[0], line), pending[1], pending[2] + 1)
+        if line[-1] in SENTENCE_END:
+            flush()
+    flush()
+    return blocks
+
+
+def paragraphs(text: str) -> list[str]:
+    """The content paragraphs of a document; a text with none (e.g. a bare title) is its own paragraph."""
+    blocks = parse_blocks(text)
+    found = [b.text for b in blocks if b.kind == "paragraph"]
+    if not found:
+        found = [b.text for b in blocks if b.kind == "heading"]
+    return found
