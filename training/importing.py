@@ -1,0 +1,227 @@
+"""Reading label files (JSONL or CSV) into items for ``ExampleStore.add``.
+
+This module only parses; checking texts and domain ids is the store's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+from training.store import AddResult, ExampleStore, StoreError, ValidationError
+
+__all__ = [
+    "ACCEPTED_SUFFIXES",
+    "ImportFormatError",
+    "import_file",
+    "parse_examples",
+    "read_examples",
+]
+
+_JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_CSV_SUFFIXES = (".csv",)
+ACCEPTED_SUFFIXES: tuple[str, ...] = _JSONL_SUFFIXES + _CSV_SUFFIXES
+_MAX_PROBLEMS_IN_MESSAGE = 50
+_JSON_TYPE_NAMES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "true/false",
+    type(None): "null",
+}
+
+
+class ImportFormatError(StoreError):
+    """A label file could not be read; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems: list[str] = list(problems)
+        shown = "; ".join(self.problems[:_MAX_PROBLEMS_IN_MESSAGE])
+        hidden = len(self.problems) - _MAX_PROBLEMS_IN_MESSAGE
+        super().__init__(f"{shown}; ... and {hidden} more" if hidden > 0 else shown)
+
+
+def read_examples(path: Path) -> list[dict[str, object]]:
+    """Parse a ``.jsonl``/``.ndjson``/``.csv`` label file into ``{"text", "labels", "_line"}`` dicts.
+
+    Raises ImportFormatError listing every format problem (by line) if the file cannot be read.
+    """
+    path = Path(path)
+    _kind(path.name)  # reject an unknown extension before touching the file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError([f"{path}: cannot read file ({exc.strerror or exc})"]) from exc
+    return parse_examples(data, path.name)
+
+
+def parse_examples(data: bytes, filename: str) -> list[dict[str, object]]:
+    """Like ``read_examples`` for bytes already in memory (e.g. an HTTP upload named ``filename``)."""
+    kind = _kind(filename)
+    text = _decode(data, filename)
+    if kind == "jsonl":
+        return _parse_jsonl(text, filename)
+    return _parse_csv(text, filename)
+
+
+def import_file(
+    store: ExampleStore,
+    path: Path,
+    *,
+    known_domains: Collection[str],
+    author: str | None,
+    source: str | None = None,
+) -> AddResult:
+    """Read ``path`` and add it to ``store`` as one batch (source defaults to ``import:<name>``).
+
+    Raises ImportFormatError, or ValidationError whose problems are prefixed with the file name.
+    """
+    path = Path(path)
+    items = read_examples(path)
+    try:
+        return store.add(
+            items,
+            source=source if source is not None else f"import:{path.name}",
+            author=author,
+            known_domains=known_domains,
+        )
+    except ValidationError as exc:
+        # The store says "line N: ..."; the file name makes that actionable.
+        raise ValidationError([f"{path.name} {problem}" for problem in exc.problems]) from None
+
+
+def _kind(filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    if suffix in _JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in _CSV_SUFFIXES:
+        return "csv"
+    raise ImportFormatError(
+        [
+            f"{filename}: unsupported file type {suffix or '(no extension)'!r}; "
+            f"accepted: {', '.join(ACCEPTED_SUFFIXES)}"
+        ]
+    )
+
+
+def _decode(data: bytes, filename: str) -> str:
+    # Chinese label files arrive as UTF-8 (often with Excel's BOM) or GB18030
+    # (a superset of GBK/GB2312, what Chinese Windows tools save by default).
+    if data.startswith(codecs.BOM_UTF8):
+        candidates: tuple[str, ...] = ("utf-8-sig",)  # a BOM rules out GB18030
+    else:
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
+        try:
+            # GB18030 has its own BOM, which decodes to U+FEFF.
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            continue
+    hint = ""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        hint = " (it looks like UTF-16, e.g. Excel 'Unicode Text')"
+    raise ImportFormatError(
+        [f"{filename}: cannot decode as UTF-8 or GB18030{hint}; re-save it as UTF-8"]
+    )
+
+
+def _json_type(value: object) -> str:
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _parse_jsonl(text: str, filename: str) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    problems: list[str] = []
+    # split("\n") rather than splitlines(): JSON strings may legally contain
+    # U+2028 / U+0085, which splitlines() would treat as line breaks.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{filename} line {number}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(value, dict):
+            problems.append(
+                f"{filename} line {number}: expected an object like "
+                f'{{"text": "...", "labels": [...]}}, got {_json_type(value)}'
+            )
+            continue
+        # Missing keys stay missing so the store reports them by line.
+        item: dict[str, object] = {k: value[k] for k in ("text", "labels") if k in value}
+        item["_line"] = number
+        items.append(item)
+    if problems:
+        raise ImportFormatError(problems)
+    return items
+
+
+def _split_labels(cell: str) -> list[str]:
+    # Chinese IMEs easily type the full-width bar; trailing "|" is harmless.
+    parts = cell.replace("\uff5c", "|").split("|")
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _parse_csv(text: str, filename: str) -> list[dict[str, object]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    items: list[dict[str, object]] = []
+    problems: list[str] = []
+    header: list[str] | None = None
+    text_col = labels_col = -1
+    last_line = 0  # physical line where the previous record ended
+    try:
+        for row in reader:
+            # A quoted cell may span lines; report the line the record starts on.
+            start, last_line = last_line + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # blank line, or an empty row Excel left at the end
+            if header is None:
+                header = [cell.strip().lower() for cell in row]
+                missing = [name for name in ("text", "labels") if name not in header]
+                if missing:
+                    found = ", ".join(repr(cell) for cell in row)
+                    raise ImportFormatError(
+                        [
+                            f"{filename} line {start}: missing column "
+                            f"{', '.join(repr(m) for m in missing)}; the header must name "
+                            f"columns text and labels (found: {found})"
+                        ]
+                    )
+                text_col, labels_col = header.index("text"), header.index("labels")
+                continue
+            if len(row) > len(header):
+                problems.append(
+                    f"{filename} line {start}: row has {len(row)} cells but the header has "
+                    f"{len(header)}; put text containing commas in double quotes"
+                )
+                continue
+            if len(row) <= max(text_col, labels_col):
+                absent = "labels" if len(row) <= labels_col else "text"
+                problems.append(
+                    f"{filename} line {start}: row has no {absent!r} cell; write an empty "
+                    "labels cell (e.g. 'some text,') for a text about none of the domains"
+                )
+                continue
+            items.append(
+                {
+                    "text": row[text_col],
+                    "labels": _split_labels(row[labels_col]),
+                    "_line": start,
+                }
+            )
+    except csv.Error as exc:
+        problems.append(f"{filename} line {reader.line_num}: not valid CSV ({exc})")
+    if header is None and not problems:
+        problems.append(
+            f"{filename}: empty file; expected a header line naming columns text and labels"
+        )
+    if problems:
+        raise ImportFormatError(problems)
+    return items
