@@ -1,0 +1,172 @@
+"""Bootstrapping labels from headings: documents -> labelled paragraphs plus a report of why.
+
+An article starts at a `#` title or at a byline. A paragraph's domains come from the deepest heading above
+it (within its article) that matches the taxonomy, else from its article's title, else it is unlabelled.
+A `#` title with no body of its own (PDF extraction sometimes moves it after its article) is given to the
+neighbouring article that has no title.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model.text import Block, parse_blocks, read_document
+from training.taxonomy import Taxonomy
+
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A labelled paragraph: `heading` is the heading path, `label_from` the heading that gave the labels."""
+
+    text: str
+    labels: tuple[str, ...]
+    source: str
+    heading: str = ""
+    label_from: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {"text": self.text, "labels": list(self.labels), "source": self.source,
+                "heading": self.heading, "label_from": self.label_from}
+
+
+@dataclass
+class BootstrapReport:
+    """What the bootstrap did, for the stderr summary."""
+
+    paragraphs: int = 0
+    unlabelled: int = 0
+    rejoined: int = 0
+    per_domain: Counter[str] = field(default_factory=Counter)
+    boilerplate: Counter[str] = field(default_factory=Counter)
+    headings: dict[str, list[str]] = field(default_factory=dict)  # heading -> domains (may be empty)
+    orphan_titles: list[str] = field(default_factory=list)
+
+    def merge(self, other: BootstrapReport) -> None:
+        self.paragraphs += other.paragraphs
+        self.unlabelled += other.unlabelled
+        self.rejoined += other.rejoined
+        self.per_domain.update(other.per_domain)
+        self.boilerplate.update(other.boilerplate)
+        self.headings.update(other.headings)
+        self.orphan_titles += other.orphan_titles
+
+
+@dataclass
+class _Article:
+    title: str | None = None
+    # (paragraph block, section heading stack below the title)
+    items: list[tuple[Block, tuple[str, ...]]] = field(default_factory=list)
+
+
+def _articles(blocks: list[Block]) -> tuple[list[_Article], list[str]]:
+    """Group blocks into articles; returns the articles and the titles that had no body."""
+    articles: list[_Article] = [_Article()]
+    orphans: list[tuple[int, str]] = []  # (index of the article the title stood before, title)
+    stack: list[tuple[int, str]] = []  # (level, heading) below the title
+    for block in blocks:
+        current = articles[-1]
+        if block.kind == "boilerplate" and block.role == "byline":
+            if current.items:
+                articles.append(_Article())
+                stack = []
+        elif block.kind == "heading" and block.level == 1:
+            if current.items:
+                articles.append(_Article(title=block.text))
+                stack = []
+            elif current.title is None:
+                current.title = block.text
+            else:  # two titles in a row: the first has no body
+                orphans.append((len(articles) - 1, current.title))
+                current.title = block.text
+        elif block.kind == "heading":
+            stack = [(lvl, h) for lvl, h in stack if lvl < block.level] + [(block.level, block.text)]
+        elif block.kind == "paragraph":
+            current.items.append((block, tuple(h for _, h in stack)))
+    if articles[-1].title is not None and not articles[-1].items and len(articles) > 1:
+        orphans.append((len(articles) - 1, articles[-1].title))
+        articles[-1].title = None
+    unplaced = []
+    for index, title in orphans:
+        # The article just before the stray title, else the one after it, if it lacks a title.
+        for neighbour in (index - 1, index):
+            if 0 <= neighbour < len(articles) and articles[neighbour].title is None and articles[neighbour].items:
+                articles[neighbour].title = title
+                break
+        else:
+            unplaced.append(title)
+    return [a for a in articles if a.items], unplaced
+
+
+def bootstrap_text(text: str, source: str, taxonomy: Taxonomy) -> tuple[list[Example], BootstrapReport]:
+    """Label the content paragraphs of one document from its headings."""
+    blocks = parse_blocks(text)
+    report = BootstrapReport()
+    report.boilerplate.update(b.role for b in blocks if b.kind == "boilerplate")
+    articles, report.orphan_titles = _articles(blocks)
+    examples = []
+    for article in articles:
+        for block, sections in article.items:
+            path = ([article.title] if article.title else []) + list(sections)
+            labels: list[str] = []
+            label_from = ""
+            # Deepest matching heading wins; the article title (path[0]) is the last resort.
+            for heading in path:
+                if heading not in report.headings:
+                    report.headings[heading] = taxonomy.match(heading)
+            for heading in reversed(path):
+                labels = report.headings[heading]
+                if labels:
+                    label_from = heading
+                    break
+            report.paragraphs += 1
+            report.rejoined += block.joined
+            report.per_domain.update(labels)
+            report.unlabelled += not labels
+            examples.append(Example(block.text, tuple(labels), source, " > ".join(path), label_from))
+    return examples, report
+
+
+def find_documents(paths: list[Path]) -> list[Path]:
+    """Files to read: the files given, and the documents (.md/.markdown/.txt) inside folders given."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return found
+
+
+def bootstrap_paths(paths: list[Path], taxonomy: Taxonomy) -> tuple[list[Example], BootstrapReport]:
+    """Bootstrap every document under `paths`; sources are file names relative to their folder."""
+    examples: list[Example] = []
+    report = BootstrapReport()
+    for path in paths:
+        base = path if path.is_dir() else path.parent
+        for document in find_documents([path]):
+            found, part = bootstrap_text(read_document(document), document.relative_to(base).as_posix(), taxonomy)
+            examples += found
+            report.merge(part)
+    return examples, report
+
+
+def format_report(report: BootstrapReport, taxonomy: Taxonomy) -> str:
+    """The human summary printed to stderr by `policytag bootstrap`."""
+    lines = [f"{report.paragraphs} content paragraphs ({report.rejoined} rejoined across page breaks)"]
+    for domain in taxonomy.ids:
+        lines.append(f"  {domain:<14} {report.per_domain.get(domain, 0)}")
+    lines.append(f"  {'(unlabelled)':<14} {report.unlabelled}")
+    dropped = sum(report.boilerplate.values())
+    roles = ", ".join(f"{role} {n}" for role, n in sorted(report.boilerplate.items()))
+    lines.append(f"{dropped} boilerplate lines dropped" + (f" ({roles})" if roles else ""))
+    lines.append("headings -> domains:")
+    for heading, domains in report.headings.items():
+        lines.append(f"  {heading} -> {', '.join(domains) if domains else '(no match)'}")
+    for title in report.orphan_titles:
+        lines.append(f"warning: title {title!r} has no body and no untitled article next to it; ignored")
+    return "\n".join(lines)

@@ -1,0 +1,207 @@
+"""Training: labelled paragraphs -> augmented training set -> fitted `Tagger` + cross-validated report.
+
+Few labelled paragraphs (the seed page has 29) make a model that only knows long text and the majority
+domain, so each paragraph is also given as its sentences and sentence pairs (short inputs), the
+taxonomy's keywords and matched headings are short examples of their domains, and every domain is
+repeated up to the size of the largest so none dominates the scores.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+
+from model.tagger import Tagger
+from model.text import split_sentences
+from training.bootstrap import BootstrapReport, Example, bootstrap_paths
+from training.importing import read_examples
+from training.store import ExampleStore, StoreError, ValidationError, normalize_key
+from training.taxonomy import Taxonomy
+
+LABELLED_SUFFIXES = (".jsonl", ".csv")
+MIN_WINDOW_CHARS = 8
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TrainingData:
+    """Labelled paragraphs for training, and where they came from."""
+
+    examples: list[Example]
+    bootstrap: BootstrapReport
+    sources: Counter[str] = field(default_factory=Counter)
+
+    def counts(self) -> dict[str, Any]:
+        per_domain: Counter[str] = Counter(label for e in self.examples for label in e.labels)
+        return {"paragraphs": len(self.examples), "per_domain": dict(sorted(per_domain.items())),
+                "negatives": sum(not e.labels for e in self.examples), "sources": dict(self.sources)}
+
+    def fingerprint(self) -> str:
+        rows = sorted((normalize_key(e.text), sorted(e.labels)) for e in self.examples)
+        return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> list[Example]:
+    problems = []
+    found = []
+    for item in items:
+        line = item.get("_line", "?")
+        text, labels = item.get("text"), item.get("labels")
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"{where} line {line}: 'text' must be a non-empty string")
+        elif not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            problems.append(f"{where} line {line}: 'labels' must be a list of domain ids")
+        elif unknown := [x for x in labels if x not in taxonomy]:
+            problems.append(f"{where} line {line}: unknown domain {unknown[0]!r}; known: {', '.join(taxonomy.ids)}")
+        else:
+            found.append(Example(text.strip(), tuple(dict.fromkeys(labels)), where))
+    if problems:
+        raise ValidationError(problems)
+    return found
+
+
+def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | None = None) -> TrainingData:
+    """Seed documents (bootstrapped), seed label files, then the store; later sources win per paragraph."""
+    documents = [p for p in sorted(seeds.rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown", ".txt")
+                 and not p.name.lower().startswith("readme")]
+    boot, report = bootstrap_paths(documents, taxonomy) if documents else ([], BootstrapReport())
+    by_key: dict[str, Example] = {}
+    sources: Counter[str] = Counter()
+    for example in boot:
+        if example.labels:  # unlabelled bootstrap paragraphs are unknown, not negatives
+            by_key[normalize_key(example.text)] = example
+    for path in sorted(p for p in seeds.rglob("*") if p.suffix.lower() in LABELLED_SUFFIXES):
+        for example in _validated(read_examples(path), path.name, taxonomy):
+            by_key[normalize_key(example.text)] = example
+    if store is not None:
+        for stored in store.current():
+            if unknown := [x for x in stored.labels if x not in taxonomy]:
+                raise StoreError(f"stored example {stored.text[:20]!r}… has unknown domain {unknown[0]!r}; "
+                                 f"add it to the taxonomy (known: {', '.join(taxonomy.ids)})")
+            by_key[normalize_key(stored.text)] = Example(stored.text, stored.labels, stored.source)
+    for example in by_key.values():
+        sources[example.source.split(":")[0] if ":" in example.source else example.source] += 1
+    return TrainingData(list(by_key.values()), report, sources)
+
+
+def augment(examples: Sequence[Example], taxonomy: Taxonomy) -> tuple[list[str], list[tuple[str, ...]], list[str]]:
+    """Training items (texts, label tuples, CV groups): paragraphs, sentence windows, keywords, balancing."""
+    items: list[tuple[str, tuple[str, ...], str]] = []
+    for number, example in enumerate(examples):
+        group = f"p{number}"
+        items.append((example.text, example.labels, group))
+        sentences = split_sentences(example.text)
+        if len(sentences) > 1:
+            windows = sentences + ["".join(sentences[i:i + 2]) for i in range(len(sentences) - 1)]
+            items += [(w, example.labels, group) for w in windows if len(w) >= MIN_WINDOW_CHARS]
+    for domain in taxonomy.domains:
+        # The curator's keywords are prior knowledge; give them as short examples of their domain.
+        items += [(k, (domain.id,), f"k:{domain.id}:{i}") for i, k in enumerate((domain.name_zh, *domain.keywords))]
+    present = Counter(label for _, labels, _ in items for label in labels)
+    if present:
+        target = max(present.values())
+        extra = []
+        for domain, count in present.items():
+            pool = [item for item in items if item[1] == (domain,)]
+            repeats = target // count - 1 if pool else 0
+            extra += pool * repeats
+        items += extra
+    return [t for t, _, _ in items], [labels for _, labels, _ in items], [g for _, _, g in items]
+
+
+def fit_tagger(examples: Sequence[Example], taxonomy: Taxonomy, **params: Any) -> Tagger:
+    """Fit a Tagger for the taxonomy's domains that have at least one labelled paragraph."""
+    texts, labels, groups = augment(examples, taxonomy)
+    seen = {label for e in examples for label in e.labels}
+    classes = [d for d in taxonomy.ids if d in seen]
+    if not classes:
+        raise ValueError("no labelled paragraphs: add seed documents with matching headings or labelled examples")
+    keep = [i for i, lab in enumerate(labels) if set(lab) <= set(classes)]
+    return Tagger(**params).fit([texts[i] for i in keep], [labels[i] for i in keep],
+                                groups=[groups[i] for i in keep], classes=classes)
+
+
+def _scores(truth: np.ndarray, pred: np.ndarray, classes: list[str]) -> dict[str, Any]:
+    p, r, f, s = precision_recall_fscore_support(truth, pred, zero_division=0)
+    per_domain = {c: {"precision": round(float(p[k]), 4), "recall": round(float(r[k]), 4),
+                      "f1": round(float(f[k]), 4), "support": int(s[k])} for k, c in enumerate(classes)}
+    micro = precision_recall_fscore_support(truth, pred, average="micro", zero_division=0)
+    return {"per_domain": per_domain, "macro_f1": round(float(np.mean(f)), 4),
+            "micro": {"precision": round(float(micro[0]), 4), "recall": round(float(micro[1]), 4),
+                      "f1": round(float(micro[2]), 4)}}
+
+
+def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: int = 5, seed: int = 0,
+                   progress: Progress | None = None, **params: Any) -> dict[str, Any]:
+    """Paragraph-level K-fold: augment and fit on K-1 folds, tag the held-out paragraphs with thresholds."""
+    classes = [d for d in taxonomy.ids if any(d in e.labels for e in examples)]
+    primary = [e.labels[0] if e.labels else "" for e in examples]
+    smallest = min(Counter(primary).values())
+    n_splits = min(n_splits, smallest)
+    if n_splits < 2:
+        return {"folds": 0, "note": "too few paragraphs per domain to cross-validate (need 2 each)"}
+    truth = np.zeros((len(examples), len(classes)), dtype=int)
+    for i, e in enumerate(examples):
+        for label in e.labels:
+            truth[i, classes.index(label)] = 1
+    pred = np.zeros_like(truth)
+    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for fold, (train, test) in enumerate(splitter.split(np.zeros(len(examples)), primary), start=1):
+        if progress:
+            progress(f"cross-validation fold {fold}/{n_splits}")
+        tagger = fit_tagger([examples[i] for i in train], taxonomy, **params)
+        tagged = tagger.predict([examples[i].text for i in test])
+        for row, labels in zip(test, tagged):
+            for label in labels:
+                if label in classes:
+                    pred[row, classes.index(label)] = 1
+    return {"folds": n_splits, "unit": "paragraph", **_scores(truth, pred, classes)}
+
+
+@dataclass
+class TrainResult:
+    tagger: Tagger
+    manifest: dict[str, Any]
+
+
+def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progress | None = None,
+          **params: Any) -> TrainResult:
+    """Cross-validate, then fit on everything; returns the tagger and the manifest to save with it."""
+    started = time.perf_counter()
+    metrics = cross_validate(data.examples, taxonomy, n_splits=cv, progress=progress, **params) if cv else {}
+    if progress:
+        progress("fitting the final model on all paragraphs")
+    tagger = fit_tagger(data.examples, taxonomy, **params)
+    manifest = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "domains": [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en}
+                    for d in taxonomy.domains if d.id in tagger.classes_],
+        "thresholds": {c: float(t) for c, t in zip(tagger.classes_, tagger.thresholds_)},
+        "training": {**data.counts(), "items": int(tagger.n_train_), "sha256": data.fingerprint()},
+        "metrics": metrics,
+        "params": {k: v for k, v in tagger.get_params().items()},
+        "train_seconds": round(time.perf_counter() - started, 2),
+    }
+    return TrainResult(tagger, manifest)
+
+
+def format_metrics(metrics: dict[str, Any]) -> str:
+    """Per-domain precision/recall/F1 table for the terminal."""
+    if not metrics.get("folds"):
+        return metrics.get("note", "no cross-validation")
+    lines = [f"{metrics['folds']}-fold cross-validation on paragraphs:",
+             f"  {'domain':<14}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
+    for domain, m in metrics["per_domain"].items():
+        lines.append(f"  {domain:<14}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>9}")
+    lines.append(f"  macro-F1 {metrics['macro_f1']:.3f}   micro-F1 {metrics['micro']['f1']:.3f}")
+    return "\n".join(lines)
