@@ -1,0 +1,1 @@
+"""The ways people reach policytag: the Flask app (`create_app`), the `policytag` CLI."""

@@ -1,0 +1,52 @@
+"""One JSON error shape for every error: {"ok": false, "error": message, "status": code}."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("policytag")
+
+_MESSAGES = {
+    404: "no such endpoint; see GET /v1/openapi.json for the routes",
+    405: "method not allowed on this endpoint; see GET /v1/openapi.json",
+}
+
+
+class ApiError(Exception):
+    """An error to send to the client as JSON with `status`."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"ok": False, "error": message, "status": status}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api(exc: ApiError) -> tuple[Response, int]:
+        return error_response(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            message = (f"request body is over the {limit}-byte limit; send fewer or shorter texts per request "
+                       "(or raise POLICYTAG_MAX_CONTENT_LENGTH)")
+        else:
+            message = _MESSAGES.get(status, exc.description or exc.name)
+        response, status = error_response(status, message)
+        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return response, status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error")  # the trace goes to the server log, never to the client
+        return error_response(500, "internal error; the server log has the details")
