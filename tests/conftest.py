@@ -1,0 +1,46 @@
+"""Shared fixtures: a model trained once from the repository's seeds, the Flask app, client and CLI runner."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.app import create_app
+from training.run import run_training
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_DOC = SEEDS / "theory_page_innovation_rural_consumption.md"
+
+
+@pytest.fixture(scope="session")
+def trained_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the default model trained from seeds/ (trained once per test run)."""
+    home = tmp_path_factory.mktemp("home")
+    run_training(home, SEEDS, cv=0)
+    return home
+
+
+@pytest.fixture()
+def home(trained_home: Path, tmp_path: Path) -> Path:
+    """A private copy of the trained data directory that a test may change."""
+    copy = tmp_path / "home"
+    shutil.copytree(trained_home, copy)
+    return copy
+
+
+@pytest.fixture()
+def app(home: Path):
+    return create_app({"TESTING": True, "HOME": str(home)})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,75 @@
+"""Labels bootstrapped from headings: the seed document's exact result and the article rules."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import SEED_DOC, SEEDS
+from model.text import read_document
+from training.bootstrap import bootstrap_paths, bootstrap_text
+from training.taxonomy import load_taxonomy
+
+TAXONOMY = load_taxonomy(SEEDS)
+
+
+def seed_examples():
+    return bootstrap_text(read_document(SEED_DOC), SEED_DOC.name, TAXONOMY)
+
+
+def test_seed_gives_29_paragraphs_labelled_by_article():
+    examples, report = seed_examples()
+    assert len(examples) == 29
+    labels = [e.labels for e in examples]
+    assert labels == [("innovation",)] * 19 + [("rural",)] * 6 + [("consumption",)] * 4
+    assert report.per_domain == {"innovation": 19, "rural": 6, "consumption": 4}
+    assert report.unlabelled == 0
+
+
+def test_seed_boilerplate_dropped_and_page_breaks_mended():
+    examples, report = seed_examples()
+    assert sum(report.boilerplate.values()) == 9
+    assert report.rejoined == 5
+    texts = [e.text for e in examples]
+    for fragment in ("全力塑造科技创新核心优势", "低成本、高效率", "试点建设工作", "特别是需要重视抓住电商发展机遇",
+                     "同时,强化执法力度"):
+        assert sum(fragment in t for t in texts) == 1, fragment
+    for noise in ("□", "【", "作者单位", "@163.com", "投稿邮箱"):
+        assert not any(noise in t for t in texts), noise
+    assert not any(t.startswith(("(一)", "(二)", "(三)")) for t in texts)
+
+
+def test_title_placed_after_its_body_labels_the_untitled_article():
+    examples, report = seed_examples()
+    rural = [e for e in examples if e.labels == ("rural",)]
+    assert all(e.heading.startswith("学好用好『千万工程』经验") for e in rural)
+    assert rural[0].text.startswith("习近平总书记在浙江工作时")
+    assert report.headings["学好用好『千万工程』经验 推进乡村全面振兴"] == ["rural"]
+    assert report.headings["提振消费信心 扩大城乡居民消费"] == ["consumption"]
+
+
+def test_section_heading_overrides_the_article_title():
+    doc = "# 推动科技创新\n\n□作者\n\n第一段讲科技。\n\n## 扩大农村消费市场\n\n这一段讲消费。\n"
+    examples, _ = bootstrap_text(doc, "x.md", TAXONOMY)
+    assert [e.labels for e in examples] == [("innovation",), ("rural", "consumption")]
+    assert examples[1].label_from == "扩大农村消费市场"
+    assert examples[1].heading == "推动科技创新 > 扩大农村消费市场"
+
+
+def test_paragraph_under_no_matching_heading_is_unlabelled_not_guessed():
+    doc = "# 加强国防建设\n\n全面加强练兵备战。\n"
+    examples, report = bootstrap_text(doc, "x.md", TAXONOMY)
+    assert examples[0].labels == () and report.unlabelled == 1
+    assert report.headings == {"加强国防建设": []}
+
+
+def test_byline_starts_a_new_article_without_inheriting_the_previous_title():
+    doc = "# 推动科技创新\n\n讲科技的一段。\n\n□另一位作者\n\n没有标题的文章正文。\n"
+    examples, _ = bootstrap_text(doc, "x.md", TAXONOMY)
+    assert [e.labels for e in examples] == [("innovation",), ()]
+
+
+def test_folder_bootstrap_reads_every_document(tmp_path: Path):
+    (tmp_path / "a.md").write_text("# 扩大内需\n\n促进消费。\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_bytes("# 乡村建设\n\n建设和美乡村。\n".encode("gb18030"))
+    examples, report = bootstrap_paths([tmp_path], TAXONOMY)
+    assert {(e.source, e.labels) for e in examples} == {("a.md", ("consumption",)), ("sub/b.txt", ("rural",))}

@@ -1,0 +1,96 @@
+"""Reading documents: page-break rejoining, headings, boilerplate, encodings."""
+from __future__ import annotations
+
+import pytest
+
+from model.text import DecodeError, decode_bytes, paragraphs, parse_blocks, read_document
+
+BROKEN = """# 标题
+
+第一段在分页处被截断，全
+
+力推进后续工作。
+
+同时,
+
+下一页继续这句话。
+
+完整的一段。
+"""
+
+
+def test_paragraph_broken_by_page_break_is_rejoined():
+    blocks = [b for b in parse_blocks(BROKEN) if b.kind == "paragraph"]
+    assert [b.text for b in blocks] == ["第一段在分页处被截断，全力推进后续工作。", "同时,下一页继续这句话。", "完整的一段。"]
+    assert [b.joined for b in blocks] == [1, 1, 0]
+
+
+def test_closing_quote_and_ascii_punctuation_end_a_paragraph():
+    assert paragraphs("他说：“要加快发展。”\n\n第二段.\n\nThird one!") == ["他说：“要加快发展。”", "第二段.", "Third one!"]
+
+
+def test_latin_words_split_by_a_line_break_keep_their_space():
+    assert paragraphs("support for small\nbusinesses is growing.") == ["support for small businesses is growing."]
+
+
+@pytest.mark.parametrize("line, level", [
+    ("# 标题", 1), ("## 小节", 2), ("一、总体要求", 10), ("（二）重点任务。", 11), ("(三)保障措施", 11),
+    ("1. 加强组织领导", 12), ("2、强化考核", 12),
+])
+def test_headings_are_recognised_and_never_paragraphs(line, level):
+    blocks = parse_blocks(line + "\n\n正文内容。")
+    assert blocks[0].kind == "heading" and blocks[0].level == level
+    assert paragraphs(line + "\n\n正文内容。") == ["正文内容。"]
+
+
+def test_long_enumerated_line_is_a_heading_followed_by_its_paragraph():
+    line = "（一）加快建设现代化产业体系。" + "推动传统产业改造升级，培育壮大新兴产业，前瞻布局未来产业，提升产业链供应链韧性和安全水平。" * 2
+    blocks = parse_blocks(line)
+    assert [b.kind for b in blocks] == ["heading", "paragraph"]
+    assert blocks[0].text == "（一）加快建设现代化产业体系。"
+    assert blocks[1].text.startswith("推动传统产业")
+
+
+def test_numbers_are_not_enumerated_headings():
+    assert paragraphs("1.5万亿元超长期特别国债已经下达。") == ["1.5万亿元超长期特别国债已经下达。"]
+
+
+@pytest.mark.parametrize("line, role", [
+    ("□王叶军 李思坤", "byline"),
+    ("【本文系某省课题阶段性成果】", "note"),
+    ("(作者单位:河北经贸大学)", "affiliation"),
+    ("（作者单位：某大学）", "affiliation"),
+    ("投稿邮箱:someone@163.com", "contact"),
+    ("联系我们 editor@example.org", "contact"),
+])
+def test_boilerplate_is_dropped_and_reported(line, role):
+    blocks = parse_blocks(f"正文第一段。\n\n{line}\n\n正文第二段。")
+    assert [b.kind for b in blocks] == ["paragraph", "boilerplate", "paragraph"]
+    assert blocks[1].role == role
+    assert paragraphs(f"正文第一段。\n\n{line}\n\n正文第二段。") == ["正文第一段。", "正文第二段。"]
+
+
+def test_bare_title_is_its_own_paragraph():
+    assert paragraphs("# 扩大内需") == ["扩大内需"]
+
+
+TEXT = "# 乡村振兴\n\n推进高标准农田建设。\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
+def test_reads_utf8_bom_and_gb_encodings(tmp_path, encoding):
+    path = tmp_path / f"doc-{encoding}.md"
+    path.write_bytes(TEXT.encode(encoding))
+    assert read_document(path) == TEXT
+
+
+def test_undecodable_file_names_the_file_and_the_fix(tmp_path):
+    path = tmp_path / "scan.txt"
+    path.write_bytes(b"\xff\xfe\xfd\x80\x81" * 20)
+    with pytest.raises(DecodeError, match=r"scan\.txt.*re-save it as UTF-8"):
+        read_document(path)
+
+
+def test_binary_file_is_refused():
+    with pytest.raises(DecodeError, match="binary"):
+        decode_bytes(b"PK\x03\x04\x00\x00binary", "archive.zip")
