@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from model.tagging import Tagged, tag_document
+from service.auth import read_access
 from service.errors import ApiError
 from service.holder import ModelHolder, NoModel
 from service.openapi import spec
@@ -30,6 +31,7 @@ def _tags(result: Tagged, names: dict[str, str]) -> list[dict[str, Any]]:
 
 
 @bp.post("/tag")
+@read_access
 def tag() -> Response:
     texts, threshold, explain = tag_request(json_body())
     tagger, manifest = _model()
@@ -48,6 +50,7 @@ def tag() -> Response:
 
 
 @bp.get("/model")
+@read_access
 def model_info() -> Response:
     _, manifest = _model()
     thresholds = manifest.get("thresholds", {})

@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_TEXT_CHARS": 100_000,  # characters per text
     "MAX_TEXTS": 1000,  # texts per request
     "RELOAD_CHECK_SECONDS": 1.0,  # how often a worker looks for a newly promoted model
+    "SEEDS": None,  # seeds folder; None: $POLICYTAG_SEEDS or ./seeds
+    "API_TOKEN": None,  # bearer token for write endpoints; None: writes are refused
+    "READS_NEED_TOKEN": False,  # also require the token for tagging and reads  # how often a worker looks for a newly promoted model
     "JSON_AS_ASCII": False,
 }
 
@@ -37,8 +40,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["HOME"] = str(home)
     app.extensions["policytag.model"] = ModelHolder(Registry(home), float(app.config["RELOAD_CHECK_SECONDS"]))
 
-    from service.api import bp
+    if app.config["API_TOKEN"] is not None:
+        app.config["API_TOKEN"] = str(app.config["API_TOKEN"])  # from_prefixed_env turns "123" into 123
 
-    app.register_blueprint(bp)
+    from service.admin import bp as admin
+    from service.api import bp as api
+
+    app.register_blueprint(api)
+    app.register_blueprint(admin)
     register_error_handlers(app)
     return app

@@ -8,70 +8,22 @@ from __future__ import annotations
 import csv
 import json
 import os
+import secrets
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import wraps
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any
 
 import click
 
-from model.artifact import ArtifactError
 from model.tagging import tag_paragraphs
 from model.text import DecodeError, decode_bytes, paragraphs
+from service.cli_common import BATCH, home_option, output, say, seeds_option, user_errors
+from service.cli_labels import domains, examples, models, promote
 from training.bootstrap import bootstrap_paths, format_report
-from training.paths import SeedsNotFound, data_home, seeds_dir
-from training.registry import Registry, RegistryError
-from training.store import StoreError
-from training.taxonomy import TaxonomyError, load_taxonomy
-
-F = TypeVar("F", bound=Callable[..., Any])
-# Errors that mean "the input or setup is wrong", shown as one line instead of a traceback.
-USER_ERRORS = (ArtifactError, DecodeError, RegistryError, SeedsNotFound, StoreError, TaxonomyError,
-               FileNotFoundError, IsADirectoryError, PermissionError, ValueError)
-BATCH = 256
-
-
-def user_errors(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except USER_ERRORS as exc:
-            raise click.ClickException(str(exc)) from None
-    return wrapper  # type: ignore[return-value]
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
-
-
-@contextmanager
-def output(path: str | None) -> Iterator[IO[str]]:
-    """stdout, or a file written atomically (a failed run leaves no half-written file)."""
-    if path in (None, "-"):
-        yield sys.stdout
-        return
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-home_option = click.option("--home", type=click.Path(file_okay=False), default=None,
-                           help="Data directory for models and labels [default: $POLICYTAG_HOME or ./var].")
-seeds_option = click.option("--seeds", type=click.Path(file_okay=False), default=None,
-                            help="Seeds folder (documents + taxonomy.toml) [default: $POLICYTAG_SEEDS or ./seeds].")
-
+from training.gate import DEFAULT_TOLERANCE
+from training.paths import data_home, seeds_dir
+from training.registry import Registry
+from training.taxonomy import load_taxonomy
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="policytag")
@@ -104,23 +56,38 @@ def bootstrap(paths: tuple[Path, ...], out: str | None, seeds: str | None) -> No
 @home_option
 @seeds_option
 @click.option("--cv", default=5, show_default=True, type=click.IntRange(0, 20),
-              help="Cross-validation folds for the report (0: skip).")
+              help="Cross-validation folds for the report and the gate (0: skip both).")
+@click.option("--force", is_flag=True, help="Make the new model current even if it scores worse than the served one.")
+@click.option("--tolerance", default=DEFAULT_TOLERANCE, show_default=True, type=click.FloatRange(0, 1),
+              help="How much lower a new model's macro-F1 may be than the served model's and still be promoted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new model's manifest as JSON.")
 @user_errors
-def train(home: str | None, seeds: str | None, cv: int, as_json: bool) -> None:
-    """Train a model on the seeds (and stored labels), save it as a new version and serve it."""
+def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: float, as_json: bool) -> None:
+    """Train on the seeds and stored labels; the new version is made current if it is not worse.
+
+    The new model and the served one are scored on the same held-out folds of the labelled paragraphs;
+    the new one is promoted only if its macro-F1 is within --tolerance of the served one's (or --force).
+    """
     from training.run import run_training
     from training.train import format_metrics
 
-    manifest = run_training(data_home(home), seeds_dir(seeds), cv=cv, progress=say)
+    manifest = run_training(data_home(home), seeds_dir(seeds), cv=cv, force=force, tolerance=tolerance, progress=say)
     if as_json:
         click.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
         return
-    counts = manifest["training"]
+    counts, promotion = manifest["training"], manifest["promotion"]
     click.echo(f"model {manifest['version']} trained in {manifest['train_seconds']} s on {counts['paragraphs']} "
-               f"paragraphs ({counts['items']} training items) and made current")
+               f"paragraphs ({counts['items']} training items)")
     click.echo("thresholds: " + ", ".join(f"{d} {t:.2f}" for d, t in manifest["thresholds"].items()))
     click.echo(format_metrics(manifest["metrics"]))
+    if manifest.get("champion_metrics"):
+        old = manifest["champion_metrics"]["per_domain"]
+        click.echo(f"served model {promotion.get('champion_version')} on the same folds:")
+        click.echo("  " + ", ".join(f"{d} F1 {m['f1']:.3f}" for d, m in old.items()))
+        click.echo(f"  {promotion['changed_paragraphs']} of {promotion['of_paragraphs']} labelled paragraphs "
+                   "would change tags")
+    verdict = "made current" if promotion["promoted"] else "NOT promoted (kept as a candidate)"
+    click.echo(f"{manifest['version']} {verdict}: {promotion['reason']}")
 
 
 def _read_inputs(files: tuple[str, ...]) -> tuple[list[tuple[str, list[str]]], int]:
@@ -193,6 +160,11 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
     from training.run import run_training
 
     data = data_home(home)
+    if not os.environ.get("POLICYTAG_API_TOKEN"):
+        # Write endpoints stay closed to anyone without this token; it is shown once, here.
+        os.environ["POLICYTAG_API_TOKEN"] = secrets.token_urlsafe(24)
+        say(f"API token for write endpoints (shown once; set POLICYTAG_API_TOKEN to choose your own): "
+            f"{os.environ['POLICYTAG_API_TOKEN']}")
     if Registry(data).current() is None:
         say(f"no model in {data}; training the default model from the seeds first")
         manifest = run_training(data, seeds_dir(seeds), progress=say)
@@ -201,6 +173,32 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
     say(f"serving on http://{host}:{port} ({workers} workers); try: curl -s http://{host}:{port}/v1/health")
     run_server(host, port, workers)
 
+
+@main.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write a self-contained HTML report with a confusion heatmap and reliability diagram.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None)
+@click.option("--worst", default=10, show_default=True, type=click.IntRange(0), help="How many mistakes to show.")
+@home_option
+@user_errors
+def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None, worst: int, home: str | None) -> None:
+    """Evaluate the current model on FILE (JSONL: text, labels; [] = about none of the domains)."""
+    from training.evaluate import evaluate, format_report, read_eval_file, write_html
+
+    tagger, manifest = Registry(data_home(home)).load()
+    rows = read_eval_file(file, tagger.classes_)
+    report = evaluate(tagger, [t for t, _ in rows], [labels for _, labels in rows], threshold, worst)
+    report["model"] = manifest.get("version")
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
+    if html:
+        write_html(report, html)
+        say(f"wrote {html}")
+
+
+for command in (examples, domains, models, promote):
+    main.add_command(command)
 
 if __name__ == "__main__":
     main()

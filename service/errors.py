@@ -17,20 +17,24 @@ _MESSAGES = {
 class ApiError(Exception):
     """An error to send to the client as JSON with `status`."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, problems: list[str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.problems = problems
 
 
-def error_response(status: int, message: str) -> tuple[Response, int]:
-    return jsonify({"ok": False, "error": message, "status": status}), status
+def error_response(status: int, message: str, problems: list[str] | None = None) -> tuple[Response, int]:
+    body: dict[str, object] = {"ok": False, "error": message, "status": status}
+    if problems:
+        body["problems"] = problems  # every bad item of a rejected batch
+    return jsonify(body), status
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api(exc: ApiError) -> tuple[Response, int]:
-        return error_response(exc.status, exc.message)
+        return error_response(exc.status, exc.message, exc.problems)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response, int]:

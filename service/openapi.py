@@ -8,8 +8,55 @@ _NUM = {"type": "number", "minimum": 0, "maximum": 1}
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object", "required": ["ok", "error", "status"], "additionalProperties": False,
-        "properties": {"ok": {"const": False}, "error": {"type": "string"}, "status": {"type": "integer"}},
+        "properties": {"ok": {"const": False}, "error": {"type": "string"}, "status": {"type": "integer"},
+                       "problems": {"type": "array", "items": {"type": "string"},
+                                    "description": "every bad item of a rejected batch"}},
     },
+    "Domain": {
+        "type": "object", "required": ["id", "name_zh", "name_en", "keywords"],
+        "properties": {"id": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}, "name_zh": {"type": "string"},
+                       "name_en": {"type": "string"}, "keywords": {"type": "array", "items": {"type": "string"}},
+                       "source": {"enum": ["taxonomy", "api"]}},
+    },
+    "Domains": {"type": "object", "required": ["domains"],
+                "properties": {"domains": {"type": "array", "items": {"$ref": "#/components/schemas/Domain"}}}},
+    "ExamplesRequest": {
+        "type": "object", "required": ["examples"], "additionalProperties": False,
+        "properties": {"examples": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["text", "labels"],
+            "properties": {"text": {"type": "string", "minLength": 1},
+                           "labels": {"type": "array", "items": {"type": "string"},
+                                      "description": "[] marks a paragraph about none of the domains"}}}}},
+    },
+    "ExamplesResult": {
+        "type": "object", "required": ["added", "updated", "total"],
+        "properties": {"added": {"type": "integer"}, "updated": {"type": "integer"}, "total": {"type": "integer"}},
+    },
+    "TrainRequest": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"force": {"type": "boolean", "default": False},
+                       "tolerance": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.02}},
+    },
+    "TrainAccepted": {"type": "object", "required": ["job", "status_url"],
+                      "properties": {"job": {"type": "string"}, "status_url": {"type": "string"}}},
+    "Job": {
+        "type": "object", "required": ["id", "status", "created"],
+        "properties": {"id": {"type": "string"}, "status": {"enum": ["queued", "running", "succeeded", "failed"]},
+                       "created": {"type": "string"}, "started": {"type": "string"}, "finished": {"type": "string"},
+                       "version": {"type": "string"}, "promoted": {"type": "boolean"},
+                       "promotion": {"type": "object"}, "metrics": {"type": "object"}, "error": {"type": "string"}},
+    },
+    "Models": {
+        "type": "object", "required": ["current", "versions"],
+        "properties": {"current": {"type": ["string", "null"]}, "versions": {"type": "array", "items": {
+            "type": "object", "required": ["version", "current", "created", "macro_f1", "domains"],
+            "properties": {"version": {"type": "string"}, "current": {"type": "boolean"},
+                           "created": {"type": "string"}, "macro_f1": {"type": ["number", "null"]},
+                           "domains": {"type": "array", "items": {"type": "string"}},
+                           "paragraphs": {"type": ["integer", "null"]},
+                           "promotion": {"type": ["object", "null"]}}}}},
+    },
+    "Promoted": {"type": "object", "required": ["current"], "properties": {"current": {"type": "string"}}},
     "Tag": {
         "type": "object", "required": ["domain", "name", "score"],
         "properties": {"domain": {"type": "string"}, "name": {"type": "string"}, "score": _NUM},
@@ -85,6 +132,10 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, **_json("Error")}
 
 
+_AUTH = {"401": _error("no 'Authorization: Bearer <token>' header"), "403": _error("wrong token")}
+_SECURED = [{"bearer": []}]
+
+
 def spec() -> dict[str, Any]:
     """The OpenAPI document served at GET /v1/openapi.json."""
     return {
@@ -109,10 +160,42 @@ def spec() -> dict[str, Any]:
             "/v1/health": {"get": {
                 "summary": "Liveness and the loaded model version",
                 "responses": {"200": {"description": "the service is up", **_json("Health")}}}},
+            "/v1/domains": {
+                "get": {"summary": "Every domain: from the taxonomy file and added through the API",
+                        "responses": {"200": {"description": "domains", **_json("Domains")}}},
+                "post": {"summary": "Add a domain (kept in the data directory)", "security": _SECURED,
+                         "requestBody": {"required": True, **_json("Domain")},
+                         "responses": {"201": {"description": "added", **_json("Domain")},
+                                       "400": _error("invalid or existing domain"), **_AUTH}}},
+            "/v1/examples": {"post": {
+                "summary": "Add labelled paragraphs; a batch with any invalid item is rejected whole",
+                "security": _SECURED, "requestBody": {"required": True, **_json("ExamplesRequest")},
+                "responses": {"201": {"description": "stored", **_json("ExamplesResult")},
+                              "400": _error("invalid items, each listed in problems"), **_AUTH}}},
+            "/v1/train": {"post": {
+                "summary": "Start training in the background; the new model is promoted if not worse",
+                "security": _SECURED, "requestBody": {"required": False, **_json("TrainRequest")},
+                "responses": {"202": {"description": "job started", **_json("TrainAccepted")},
+                              "400": _error("bad options"), "409": _error("a training run is in progress"),
+                              **_AUTH}}},
+            "/v1/jobs/{job_id}": {"get": {
+                "summary": "A training job's state, new version, metrics and promotion decision",
+                "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "job", **_json("Job")}, "404": _error("no such job")}}},
+            "/v1/models": {"get": {
+                "summary": "Model versions with their metrics; which one is current",
+                "responses": {"200": {"description": "versions", **_json("Models")}}}},
+            "/v1/models/{version}/promote": {"post": {
+                "summary": "Make a version current (rollback); running workers switch within seconds",
+                "security": _SECURED,
+                "parameters": [{"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "promoted", **_json("Promoted")},
+                              "404": _error("no such version"), **_AUTH}}},
             "/v1/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1 document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -11,6 +11,10 @@ from service.errors import ApiError
 TAG_EXAMPLE = '{"text": "加快关键核心技术攻关。"} or {"texts": ["...", "..."]}'
 
 
+def has_body() -> bool:
+    return bool(request.get_data(cache=True).strip())
+
+
 def json_body() -> dict[str, Any]:
     """The request body as a JSON object; 415 when it is not JSON at all, 400 when it is malformed."""
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH raises 413 here

@@ -1,28 +1,69 @@
-"""One training run end to end: taxonomy + seeds + store -> new registry version (promoted)."""
+"""One training run end to end: taxonomy + seeds + store -> new registry version, promoted if it passes the gate."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+from model.artifact import ArtifactError
+from training.gate import DEFAULT_TOLERANCE, changed_tags, decide
+from training.locks import Busy, try_lock
 from training.paths import store_path
 from training.registry import Registry
 from training.store import ExampleStore
 from training.taxonomy import load_taxonomy
 from training.train import Progress, load_training_data, train
 
+LOCK_FILE = "train.lock"
 
-def run_training(home: Path, seeds: Path, cv: int = 5, promote: bool = True,
-                 progress: Progress | None = None) -> dict[str, Any]:
-    """Train on the seeds and the store, save a new version, promote it; returns its manifest."""
+
+class TrainingBusy(Exception):
+    """Another training run holds the lock."""
+
+
+def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
+                 progress: Progress | None = None, lock: bool = True) -> dict[str, Any]:
+    """Train on the seeds and the store, save a new version, and promote it if it passes the gate.
+
+    Returns the new version's manifest with a "promotion" entry saying whether it was promoted and why.
+    Only one run at a time (TrainingBusy); `lock=False` when the caller already holds the lock.
+    """
+    fd = None
+    if lock:
+        try:
+            fd = try_lock(home / LOCK_FILE)
+        except Busy:
+            raise TrainingBusy("another training run is in progress; wait for it to finish") from None
+    try:
+        return _run(home, seeds, cv, force, tolerance, progress)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progress: Progress | None) -> dict[str, Any]:
     taxonomy = load_taxonomy(seeds, home)
     store = ExampleStore(store_path(home)) if store_path(home).exists() else None
     if progress:
         progress(f"reading seeds from {seeds}" + (f" and {store.count()} stored examples" if store else ""))
     data = load_training_data(seeds, taxonomy, store)
-    result = train(data, taxonomy, cv=cv, progress=progress)
     registry = Registry(home)
     registry.clean_staging()
-    manifest = registry.add(result.tagger, {**result.manifest, "seeds": str(seeds)})
-    if promote:
+    champion = None
+    if registry.current():
+        try:
+            champion, _ = registry.load()
+        except ArtifactError as exc:
+            if progress:
+                progress(f"the served model cannot be loaded ({exc}); comparing against nothing")
+    result = train(data, taxonomy, cv=cv, progress=progress, champion=champion)
+    metrics = result.manifest["metrics"]
+    decision = decide(metrics, result.manifest.get("champion_metrics"), tolerance, force)
+    if champion is not None:
+        decision["changed_paragraphs"] = changed_tags(champion, result.tagger, [e.text for e in data.examples])
+        decision["of_paragraphs"] = len(data.examples)
+        decision["champion_version"] = registry.current()
+    manifest = registry.add(result.tagger, {**result.manifest, "seeds": str(seeds), "promotion": decision})
+    if decision["promoted"]:
         registry.promote(manifest["version"])
     return manifest

@@ -112,3 +112,19 @@ def load_user_domains(home: Path) -> list[Domain]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise TaxonomyError(f"{path}: not valid JSON ({exc}); fix or delete it") from None
     return [make_domain(item, f"{path} item #{i + 1}") for i, item in enumerate(raw)]
+
+
+def add_user_domain(seeds: Path, home: Path, raw: object) -> Domain:
+    """Validate and append a domain to `<home>/domains.json` (atomic, safe against concurrent writers)."""
+    from model.artifact import write_atomic
+    from training.locks import locked
+
+    domain = make_domain(raw, "new domain")
+    with locked(home / ".domains.lock"):
+        taxonomy = load_taxonomy(seeds, home)
+        if domain.id in taxonomy:
+            raise TaxonomyError(f"domain {domain.id!r} already exists; known: {', '.join(taxonomy.ids)}")
+        current = [d.to_dict() for d in load_user_domains(home)] + [domain.to_dict()]
+        home.mkdir(parents=True, exist_ok=True)
+        write_atomic(home / USER_DOMAINS_FILE, json.dumps(current, ensure_ascii=False, indent=2).encode("utf-8"))
+    return domain

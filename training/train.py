@@ -141,31 +141,50 @@ def _scores(truth: np.ndarray, pred: np.ndarray, classes: list[str]) -> dict[str
                       "f1": round(float(micro[2]), 4)}}
 
 
-def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: int = 5, seed: int = 0,
-                   progress: Progress | None = None, **params: Any) -> dict[str, Any]:
-    """Paragraph-level K-fold: augment and fit on K-1 folds, tag the held-out paragraphs with thresholds."""
-    classes = [d for d in taxonomy.ids if any(d in e.labels for e in examples)]
-    primary = [e.labels[0] if e.labels else "" for e in examples]
-    smallest = min(Counter(primary).values())
-    n_splits = min(n_splits, smallest)
-    if n_splits < 2:
-        return {"folds": 0, "note": "too few paragraphs per domain to cross-validate (need 2 each)"}
+def _truth(examples: Sequence[Example], classes: list[str]) -> np.ndarray:
     truth = np.zeros((len(examples), len(classes)), dtype=int)
     for i, e in enumerate(examples):
         for label in e.labels:
             truth[i, classes.index(label)] = 1
+    return truth
+
+
+def _predictions(tagged: Sequence[Sequence[str]], classes: list[str]) -> np.ndarray:
+    pred = np.zeros((len(tagged), len(classes)), dtype=int)
+    for row, labels in enumerate(tagged):
+        for label in labels:
+            if label in classes:
+                pred[row, classes.index(label)] = 1
+    return pred
+
+
+def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: int = 5, seed: int = 0,
+                   progress: Progress | None = None, champion: Tagger | None = None,
+                   **params: Any) -> dict[str, Any]:
+    """Paragraph-level K-fold: augment and fit on K-1 folds, tag the held-out paragraphs with thresholds.
+
+    With a `champion`, it is scored on the same held-out paragraphs (as it is, without refitting), under
+    the key "champion", so a new model can be compared with the one being served.
+    """
+    classes = [d for d in taxonomy.ids if any(d in e.labels for e in examples)]
+    primary = [e.labels[0] if e.labels else "" for e in examples]
+    n_splits = min(n_splits, min(Counter(primary).values()))
+    if n_splits < 2:
+        return {"folds": 0, "note": "too few paragraphs per domain to cross-validate (need 2 each)"}
+    truth = _truth(examples, classes)
     pred = np.zeros_like(truth)
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(examples)), primary), start=1):
         if progress:
             progress(f"cross-validation fold {fold}/{n_splits}")
         tagger = fit_tagger([examples[i] for i in train], taxonomy, **params)
-        tagged = tagger.predict([examples[i].text for i in test])
-        for row, labels in zip(test, tagged):
-            for label in labels:
-                if label in classes:
-                    pred[row, classes.index(label)] = 1
-    return {"folds": n_splits, "unit": "paragraph", **_scores(truth, pred, classes)}
+        pred[test] = _predictions(tagger.predict([examples[i].text for i in test]), classes)
+    report = {"folds": n_splits, "unit": "paragraph", **_scores(truth, pred, classes)}
+    if champion is not None:
+        # Every paragraph is held out exactly once, so the union of the folds is all of them.
+        champion_pred = _predictions(champion.predict([e.text for e in examples]), classes)
+        report["champion"] = _scores(truth, champion_pred, classes)
+    return report
 
 
 @dataclass
@@ -175,10 +194,12 @@ class TrainResult:
 
 
 def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progress | None = None,
-          **params: Any) -> TrainResult:
-    """Cross-validate, then fit on everything; returns the tagger and the manifest to save with it."""
+          champion: Tagger | None = None, **params: Any) -> TrainResult:
+    """Cross-validate (and score `champion` on the same folds), then fit on everything."""
     started = time.perf_counter()
-    metrics = cross_validate(data.examples, taxonomy, n_splits=cv, progress=progress, **params) if cv else {}
+    metrics = cross_validate(data.examples, taxonomy, n_splits=cv, progress=progress, champion=champion,
+                             **params) if cv else {}
+    champion_metrics = metrics.pop("champion", None)
     if progress:
         progress("fitting the final model on all paragraphs")
     tagger = fit_tagger(data.examples, taxonomy, **params)
@@ -192,6 +213,8 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
         "params": {k: v for k, v in tagger.get_params().items()},
         "train_seconds": round(time.perf_counter() - started, 2),
     }
+    if champion_metrics is not None:
+        manifest["champion_metrics"] = champion_metrics
     return TrainResult(tagger, manifest)
 
 

@@ -1,0 +1,120 @@
+"""The /v1 write side: labelled examples, domains, training jobs, model versions and promotion."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from service.auth import read_access, requester, write_access
+from service.errors import ApiError
+from service.requests import json_body
+from training.gate import DEFAULT_TOLERANCE
+from training.jobs import TrainingBusy, get_job, start_job
+from training.paths import seeds_dir, store_path
+from training.registry import Registry, RegistryError
+from training.store import ExampleStore, ValidationError
+from training.taxonomy import TaxonomyError, add_user_domain, load_taxonomy, load_user_domains
+
+bp = Blueprint("admin", __name__, url_prefix="/v1")
+
+
+def _home() -> Path:
+    return Path(current_app.config["HOME"])
+
+
+def _seeds() -> Path:
+    return seeds_dir(current_app.config.get("SEEDS"))
+
+
+@bp.get("/domains")
+@read_access
+def list_domains() -> Response:
+    taxonomy = load_taxonomy(_seeds(), _home())
+    added = {d.id for d in load_user_domains(_home())}
+    return jsonify({"domains": [{**d.to_dict(), "source": "api" if d.id in added else "taxonomy"}
+                                for d in taxonomy.domains]})
+
+
+@bp.post("/domains")
+@write_access
+def add_domain() -> tuple[Response, int]:
+    try:
+        domain = add_user_domain(_seeds(), _home(), json_body())
+    except TaxonomyError as exc:
+        raise ApiError(400, str(exc)) from None
+    return jsonify({**domain.to_dict(), "source": "api"}), 201
+
+
+@bp.post("/examples")
+@write_access
+def add_examples() -> tuple[Response, int]:
+    body = json_body()
+    items = body.get("examples")
+    if set(body) - {"examples"} or not isinstance(items, list) or not items:
+        raise ApiError(400, 'send {"examples": [{"text": "...", "labels": ["rural"]}, ...]} '
+                            "(labels [] marks a paragraph about none of the domains)")
+    taxonomy = load_taxonomy(_seeds(), _home())
+    try:
+        result = ExampleStore(store_path(_home())).add(items, source="user", author=requester(),
+                                                       known_domains=taxonomy.ids)
+    except ValidationError as exc:
+        raise ApiError(400, f"nothing was stored: {exc}", problems=exc.problems) from None
+    return jsonify({"added": result.added, "updated": result.updated, "total": result.total}), 201
+
+
+@bp.post("/train")
+@write_access
+def train() -> tuple[Response, int]:
+    from service.requests import has_body
+
+    body = json_body() if has_body() else {}
+    force, tolerance = body.get("force", False), body.get("tolerance", DEFAULT_TOLERANCE)
+    if set(body) - {"force", "tolerance"}:
+        raise ApiError(400, f"unknown field {sorted(set(body) - {'force', 'tolerance'})[0]!r}; accepted: force, tolerance")
+    if not isinstance(force, bool):
+        raise ApiError(400, f'"force" must be true or false, got {force!r}')
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance <= 1:
+        raise ApiError(400, f'"tolerance" must be a number in [0, 1], got {tolerance!r}')
+    try:
+        job_id = start_job(_home(), _seeds(), force=force, tolerance=float(tolerance), requested_by=requester())
+    except TrainingBusy as exc:
+        raise ApiError(409, str(exc)) from None
+    return jsonify({"job": job_id, "status_url": f"/v1/jobs/{job_id}"}), 202
+
+
+@bp.get("/jobs/<job_id>")
+@read_access
+def job(job_id: str) -> Response:
+    found = get_job(_home(), job_id)
+    if found is None:
+        raise ApiError(404, f"no training job {job_id!r}; POST /v1/train starts one")
+    return jsonify(found)
+
+
+def _summary(registry: Registry, version: str, current: str | None) -> dict[str, Any]:
+    manifest = registry.manifest(version)
+    return {"version": version, "current": version == current, "created": manifest.get("created"),
+            "macro_f1": manifest.get("metrics", {}).get("macro_f1"),
+            "domains": [d["id"] for d in manifest.get("domains", [])],
+            "paragraphs": manifest.get("training", {}).get("paragraphs"),
+            "promotion": manifest.get("promotion")}
+
+
+@bp.get("/models")
+@read_access
+def models() -> Response:
+    registry = Registry(_home())
+    current = registry.current()
+    return jsonify({"current": current, "versions": [_summary(registry, v, current) for v in registry.versions()]})
+
+
+@bp.post("/models/<version>/promote")
+@write_access
+def promote(version: str) -> Response:
+    registry = Registry(_home())
+    try:
+        registry.promote(version)
+    except RegistryError as exc:
+        raise ApiError(404, str(exc)) from None
+    return jsonify({"current": version})

@@ -1,0 +1,47 @@
+"""Bearer-token access control: writes always need the token; reads only when READS_NEED_TOKEN is set."""
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import current_app, request
+
+from service.errors import ApiError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _check() -> None:
+    expected = current_app.config.get("API_TOKEN")
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        raise ApiError(401, "this endpoint needs 'Authorization: Bearer <token>' (the token is "
+                            "POLICYTAG_API_TOKEN, or the one `policytag serve` printed at start)")
+    if not expected:
+        raise ApiError(403, "writes are disabled: the server has no API token; set POLICYTAG_API_TOKEN")
+    if not hmac.compare_digest(header[7:].strip().encode(), str(expected).encode()):
+        raise ApiError(403, "wrong API token")
+
+
+def requester() -> str:
+    """Who made the request, for the label history: the X-Policytag-User header, else 'api'."""
+    return request.headers.get("X-Policytag-User", "").strip()[:100] or "api"
+
+
+def write_access(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _check()
+        return func(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+def read_access(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_app.config.get("READS_NEED_TOKEN"):
+            _check()
+        return func(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,128 @@
+"""CLI commands for the people who curate labels: examples, domains, model versions, promotion."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from service.cli_common import home_option, output, say, seeds_option, user_errors
+from training.importing import import_file
+from training.paths import data_home, seeds_dir, store_path
+from training.registry import Registry
+from training.store import ExampleStore
+from training.taxonomy import add_user_domain, load_taxonomy
+
+
+@click.group()
+def examples() -> None:
+    """The labelled-example store: import, list, stats, export."""
+
+
+@examples.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--author", default=None, help="Who labelled these (kept in the history).")
+@home_option
+@seeds_option
+@user_errors
+def import_(file: Path, author: str | None, home: str | None, seeds: str | None) -> None:
+    """Add labelled paragraphs from FILE: JSONL {"text", "labels"} or CSV (text, labels separated by |).
+
+    The whole file is checked first; if any line is invalid nothing is stored and every problem is listed.
+    """
+    data = data_home(home)
+    taxonomy = load_taxonomy(seeds_dir(seeds), data)
+    result = import_file(ExampleStore(store_path(data)), file, known_domains=taxonomy.ids, author=author)
+    click.echo(f"added {result.added}, updated {result.updated}; the store now holds {result.total} examples")
+    say("run `policytag train` to train a model that uses them")
+
+
+@examples.command("list")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(0), help="0: all.")
+@home_option
+@user_errors
+def list_(limit: int, home: str | None) -> None:
+    """Show stored examples, newest labels last."""
+    rows = ExampleStore(store_path(data_home(home))).current()
+    for row in rows[-limit:] if limit else rows:
+        labels = ",".join(row.labels) or "(none)"
+        text = row.text if len(row.text) <= 60 else row.text[:59] + "…"
+        click.echo(f"{labels:<24} {row.source:<20} {text}")
+
+
+@examples.command()
+@home_option
+@user_errors
+def stats(home: str | None) -> None:
+    """Counts per domain, negatives and sources, as JSON."""
+    click.echo(json.dumps(ExampleStore(store_path(data_home(home))).stats(), ensure_ascii=False, indent=2))
+
+
+@examples.command()
+@click.option("-o", "--output", "out", default=None, help="Write here (atomically) instead of stdout.")
+@home_option
+@user_errors
+def export(out: str | None, home: str | None) -> None:
+    """Every stored example as JSON lines (re-importable)."""
+    with output(out) as handle:
+        for row in ExampleStore(store_path(data_home(home))).export():
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@click.group()
+def domains() -> None:
+    """The domain taxonomy: list, add."""
+
+
+@domains.command("list")
+@home_option
+@seeds_option
+@user_errors
+def list_domains(home: str | None, seeds: str | None) -> None:
+    """Every domain: from the taxonomy file and added ones."""
+    for domain in load_taxonomy(seeds_dir(seeds), data_home(home)).domains:
+        click.echo(f"{domain.id:<16} {domain.name_zh} / {domain.name_en}  keywords: {'、'.join(domain.keywords)}")
+
+
+@domains.command("add")
+@click.argument("domain_id")
+@click.option("--name-zh", required=True)
+@click.option("--name-en", required=True)
+@click.option("--keyword", "keywords", multiple=True, help="Heading keyword (repeat for several).")
+@home_option
+@seeds_option
+@user_errors
+def add_domain(domain_id: str, name_zh: str, name_en: str, keywords: tuple[str, ...], home: str | None,
+               seeds: str | None) -> None:
+    """Add a domain without editing the seeds (kept in the data directory)."""
+    domain = add_user_domain(seeds_dir(seeds), data_home(home), {"id": domain_id, "name_zh": name_zh,
+                                                                  "name_en": name_en, "keywords": list(keywords)})
+    click.echo(f"added domain {domain.id}; add labelled paragraphs for it and run `policytag train`")
+
+
+@click.command()
+@home_option
+@user_errors
+def models(home: str | None) -> None:
+    """List model versions with their macro-F1; * marks the current one."""
+    registry = Registry(data_home(home))
+    current = registry.current()
+    if not registry.versions():
+        say("no models yet; run `policytag train`")
+    for version in registry.versions():
+        manifest = registry.manifest(version)
+        f1 = manifest.get("metrics", {}).get("macro_f1")
+        promotion = manifest.get("promotion", {})
+        state = "current" if version == current else ("candidate" if promotion.get("promoted") is False else "")
+        click.echo(f"{'*' if version == current else ' '} {version:<6} {manifest.get('created', '')}  "
+                   f"macro-F1 {f1 if f1 is not None else '-':<7} domains {','.join(d['id'] for d in manifest.get('domains', []))}  {state}")
+
+
+@click.command()
+@click.argument("version")
+@home_option
+@user_errors
+def promote(version: str, home: str | None) -> None:
+    """Make VERSION the current model (also how to roll back); running services switch within seconds."""
+    Registry(data_home(home)).promote(version)
+    click.echo(f"{version} is now current")

@@ -1,0 +1,491 @@
+"""Evaluating a tagger on a held-out label file: per-domain scores, confusions, calibration, worst mistakes.
+
+`evaluate` returns a JSON-ready dict; `format_report` renders it for a terminal and `write_html` as one
+self-contained page. Only `write_html` needs matplotlib, and imports it when called.
+"""
+from __future__ import annotations
+
+import base64
+import codecs
+import html
+import io
+import json
+import os
+import tempfile
+import unicodedata
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = ["CALIBRATION_BINS", "EvalFileError", "Scorer", "evaluate", "format_report", "read_eval_file",
+           "write_html"]
+
+CALIBRATION_BINS = 15
+NONE = "none"  # the confusion-matrix row/column for "about none of the domains"
+TEXT_CHARS = 200
+EXPLAIN_TERMS = 5
+_MAX_PROBLEMS_IN_MESSAGE = 50
+
+
+class EvalFileError(ValueError):
+    """An evaluation file could not be used; `problems` lists every problem found (by line)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems: list[str] = list(problems)
+        shown = "; ".join(self.problems[:_MAX_PROBLEMS_IN_MESSAGE])
+        hidden = len(self.problems) - _MAX_PROBLEMS_IN_MESSAGE
+        super().__init__(f"{shown}; ... and {hidden} more" if hidden > 0 else shown)
+
+
+class Scorer(Protocol):
+    """What `evaluate` needs from a model (`model.tagger.Tagger` has it)."""
+
+    classes_: Sequence[str]
+    thresholds_: Sequence[float]
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray: ...
+
+    def explain(self, text: str, label: str, top: int = 8) -> list[Any]: ...
+
+
+# -- reading -------------------------------------------------------------------------------------------
+def _decode(data: bytes, path: Path) -> str:
+    # Same rule as label imports: UTF-8 (Excel adds a BOM) or GB18030 (Chinese Windows tools' default).
+    candidates = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "gb18030")
+    for encoding in candidates:
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")  # GB18030 has its own BOM
+        except UnicodeDecodeError:
+            continue
+    raise EvalFileError([f"{path}: cannot decode as UTF-8 or GB18030; re-save it as UTF-8"])
+
+
+def read_eval_file(path: Path, known: Collection[str]) -> list[tuple[str, list[str]]]:
+    """Read a JSONL file of {"text": ..., "labels": [...]} lines ([] = about none of the domains).
+
+    Returns (text, labels) pairs with repeated labels dropped; raises EvalFileError listing every problem.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EvalFileError([f"{path}: cannot read file ({exc.strerror or exc})"]) from exc
+    text = _decode(data, path)
+    known_list = sorted(known) if isinstance(known, (set, frozenset)) else list(known)
+    known_set = set(known_list)
+    name = path.name
+    examples: list[tuple[str, list[str]]] = []
+    problems: list[str] = []
+    # split("\n"), not splitlines(): JSON strings may contain U+2028/U+0085, which splitlines() breaks on.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{name} line {number}"
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(value, dict):
+            problems.append(f'{where}: expected an object like {{"text": "...", "labels": [...]}}, '
+                            f"got {type(value).__name__}")
+            continue
+        line_problems = []
+        item_text, labels = value.get("text"), value.get("labels")
+        if "text" not in value:
+            line_problems.append("'text' is missing")
+        elif not isinstance(item_text, str) or not item_text.strip():
+            line_problems.append(f"'text' must be a non-empty string, got {item_text!r}"[:120])
+        if "labels" not in value:
+            line_problems.append("'labels' is missing; use [] for a text about none of the domains")
+        elif not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            line_problems.append(f"'labels' must be a list of domain ids, got {json.dumps(labels, ensure_ascii=False)}"
+                                 [:160])
+        elif unknown := list(dict.fromkeys(x for x in labels if x not in known_set)):
+            shown = ", ".join(repr(x) for x in unknown)
+            line_problems.append(f"unknown domain{'s' if len(unknown) > 1 else ''} {shown}; "
+                                 f"known: {', '.join(known_list) or '(none)'}")
+        if line_problems:
+            problems.extend(f"{where}: {p}" for p in line_problems)
+        else:
+            examples.append((item_text.strip(), list(dict.fromkeys(labels))))
+    if not examples and not problems:
+        problems.append(f'{name}: no examples; expected one JSON object per line like '
+                        f'{{"text": "...", "labels": ["{known_list[0] if known_list else "domain"}"]}}')
+    if problems:
+        raise EvalFileError(problems)
+    return examples
+
+
+# -- scoring -------------------------------------------------------------------------------------------
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else 0.0
+
+
+def _r(x: float) -> float:
+    return round(float(x), 4)
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    # Zero when undefined (nothing predicted / nothing to find), as scikit-learn's zero_division=0.
+    return _ratio(tp, tp + fp), _ratio(tp, tp + fn), _ratio(2 * tp, 2 * tp + fp + fn)
+
+
+def _terms(tagger: Scorer, text: str, label: str) -> list[dict[str, Any]]:
+    return [{"term": c.term, "kind": c.kind, "weight": _r(c.weight)}
+            for c in tagger.explain(text, label, top=EXPLAIN_TERMS)]
+
+
+def _truncate(text: str) -> str:
+    return text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS - 1] + "…"
+
+
+def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str]],
+             threshold: float | None = None, worst: int = 10) -> dict[str, Any]:
+    """Score `tagger` on texts with their true label lists; returns a JSON-ready report dict.
+
+    Tags are domains whose probability reaches its own threshold (or `threshold` for all). Precision,
+    recall and F1 are 0 where undefined; the macro average covers the domains present in `labels`.
+    """
+    classes = [str(c) for c in tagger.classes_]
+    texts, labels = list(texts), [list(dict.fromkeys(ls)) for ls in labels]
+    if len(texts) != len(labels):
+        raise ValueError(f"got {len(texts)} texts but {len(labels)} label lists")
+    if not texts:
+        raise ValueError("no texts to evaluate")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+    index = {c: k for k, c in enumerate(classes)}
+    unknown = sorted({x for ls in labels for x in ls if x not in index})
+    if unknown:
+        raise ValueError(f"unknown domain {unknown[0]!r}; the model knows: {', '.join(classes)}")
+
+    n, k_count = len(texts), len(classes)
+    proba = np.asarray(tagger.predict_proba(texts), dtype=np.float64)
+    if proba.shape != (n, k_count):
+        raise ValueError(f"predict_proba gave shape {proba.shape}, expected {(n, k_count)}")
+    cut = (np.asarray(tagger.thresholds_, dtype=np.float64) if threshold is None
+           else np.full(k_count, float(threshold)))
+    truth = np.zeros((n, k_count), dtype=bool)
+    for row, ls in enumerate(labels):
+        truth[row, [index[x] for x in ls]] = True
+    pred = proba >= cut
+
+    # Per-domain and averaged precision / recall / F1.
+    tp = (pred & truth).sum(axis=0)
+    fp = (pred & ~truth).sum(axis=0)
+    fn = (~pred & truth).sum(axis=0)
+    per_domain: dict[str, dict[str, Any]] = {}
+    for k, c in enumerate(classes):
+        p, r, f = _prf(int(tp[k]), int(fp[k]), int(fn[k]))
+        per_domain[c] = {"precision": _r(p), "recall": _r(r), "f1": _r(f), "support": int(truth[:, k].sum()),
+                         "predicted": int(pred[:, k].sum()), "tp": int(tp[k]), "fp": int(fp[k]), "fn": int(fn[k])}
+    mp, mr, mf = _prf(int(tp.sum()), int(fp.sum()), int(fn.sum()))
+    micro = {"precision": _r(mp), "recall": _r(mr), "f1": _r(mf), "support": int(truth.sum())}
+    # A domain absent from the eval file has no recall to measure; averaging its zeros in would mislead.
+    present = [c for c in classes if per_domain[c]["support"] > 0]
+    macro: dict[str, Any] = {
+        m: (_r(np.mean([_prf(int(tp[index[c]]), int(fp[index[c]]), int(fn[index[c]]))[i] for c in present]))
+            if present else None)
+        for i, m in enumerate(("precision", "recall", "f1"))}
+    macro["domains"] = present
+
+    # Primary-domain confusion: first true label vs the top-scoring domain if it passes its threshold.
+    names = [*classes, NONE]
+    top = proba.argmax(axis=1)
+    top_passes = proba[np.arange(n), top] >= cut[top]
+    matrix = np.zeros((k_count + 1, k_count + 1), dtype=int)
+    for row in range(n):
+        true_i = index[labels[row][0]] if labels[row] else k_count
+        pred_i = int(top[row]) if top_passes[row] else k_count
+        matrix[true_i, pred_i] += 1
+    confusion = {"labels": names, "matrix": matrix.tolist(), "rows": "true", "columns": "predicted"}
+
+    # Calibration over every (text, domain) pair.
+    flat_p, flat_y = proba.ravel(), truth.ravel().astype(np.float64)
+    bin_of = np.clip(np.floor(flat_p * CALIBRATION_BINS).astype(int), 0, CALIBRATION_BINS - 1)
+    bins, ece = [], 0.0
+    for b in range(CALIBRATION_BINS):
+        mask = bin_of == b
+        count = int(mask.sum())
+        mean_p = float(flat_p[mask].mean()) if count else None
+        observed = float(flat_y[mask].mean()) if count else None
+        if count:
+            ece += count / flat_p.size * abs(mean_p - observed)
+        bins.append({"lower": _r(b / CALIBRATION_BINS), "upper": _r((b + 1) / CALIBRATION_BINS), "count": count,
+                     "mean_predicted": None if mean_p is None else _r(mean_p),
+                     "observed": None if observed is None else _r(observed)})
+    brier = {c: _r(np.mean((proba[:, k] - truth[:, k]) ** 2)) for k, c in enumerate(classes)}
+    calibration = {"bins": bins, "ece": _r(ece), "brier": brier}
+
+    labelled = truth.any(axis=1)
+    top_right = truth[np.arange(n), top]
+    in_domain = _r(top_right[labelled].mean()) if labelled.any() else None
+    untagged = ~pred.any(axis=1)
+    out_domain = _r(untagged[~labelled].mean()) if (~labelled).any() else None
+
+    # Worst mistakes: a miss costs 1 - p (confidently missed), a wrong tag costs p (confidently wrong).
+    errors = np.where(truth & ~pred, 1.0 - proba, 0.0) + np.where(~truth & pred, proba, 0.0)
+    text_error = errors.max(axis=1)
+    order = sorted((row for row in range(n) if text_error[row] > 0), key=lambda row: (-text_error[row], row))
+    mistakes = []
+    for row in order[:max(worst, 0)]:
+        tags = sorted(np.flatnonzero(pred[row]), key=lambda k: (-proba[row, k], k))
+        mistakes.append({
+            "index": row,
+            "text": _truncate(texts[row]),
+            "true": labels[row],
+            "predicted": [{"domain": classes[k], "score": _r(proba[row, k])} for k in tags],
+            "error": _r(text_error[row]),
+            "wrong": [{"domain": classes[k], "score": _r(proba[row, k]), "terms": _terms(tagger, texts[row], classes[k])}
+                      for k in tags if not truth[row, k]],
+            "missed": [{"domain": c, "score": _r(proba[row, index[c]]), "terms": _terms(tagger, texts[row], c)}
+                       for c in labels[row] if not pred[row, index[c]]],
+        })
+
+    return {
+        "n_texts": n, "n_labelled": int(labelled.sum()), "n_unlabelled": int((~labelled).sum()),
+        "threshold": threshold, "thresholds": {c: _r(cut[k]) for k, c in enumerate(classes)},
+        "per_domain": per_domain, "micro": micro, "macro": macro, "confusion": confusion,
+        "calibration": calibration, "in_domain_top1": in_domain, "out_of_domain_untagged": out_domain,
+        "worst": mistakes,
+    }
+
+
+# -- terminal ------------------------------------------------------------------------------------------
+def _width(s: str) -> int:
+    # CJK characters take two terminal columns.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """Aligned columns; the first `left` columns are left-aligned (labels), the rest right (numbers)."""
+    widths = [max(_width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            pad = " " * (widths[i] - _width(str(cell)))
+            out.append(f"{cell}{pad}" if i < left else f"{pad}{cell}")
+        return "  ".join(out).rstrip()
+
+    return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def _f(x: float | None, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1%}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _mistake_lines(i: int, m: dict[str, Any]) -> list[str]:
+    tags = ", ".join(f"{p['domain']} {p['score']:.2f}" for p in m["predicted"]) or "(none)"
+    lines = [f"{i}. error {m['error']:.2f}  true: {', '.join(m['true']) or '(none)'}  tagged: {tags}",
+             f"   {_one_line(m['text'])}"]
+    for kind in ("wrong", "missed"):
+        for d in m[kind]:
+            terms = ", ".join(f"{t['term']} {t['weight']:+.3f}" for t in d["terms"]) or "(no positive terms)"
+            lines.append(f"   {kind} {d['domain']} ({d['score']:.2f}): {terms}")
+    return lines
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The report as aligned plain-text tables for a terminal."""
+    out = [f"{report['n_texts']} texts ({report['n_labelled']} with domains, {report['n_unlabelled']} about none); "
+           + ("per-domain thresholds" if report["threshold"] is None else f"threshold {report['threshold']}"), ""]
+    rows = [[c, _f(d["precision"]), _f(d["recall"]), _f(d["f1"]), str(d["support"]), str(d["predicted"]),
+             f"{report['thresholds'][c]:.2f}"] for c, d in report["per_domain"].items()]
+    out += ["Per domain", *_table(["domain", "precision", "recall", "f1", "support", "tagged", "threshold"], rows), ""]
+    mi, ma = report["micro"], report["macro"]
+    out += ["Averages", *_table(["average", "precision", "recall", "f1"],
+                                [["micro", _f(mi["precision"]), _f(mi["recall"]), _f(mi["f1"])],
+                                 ["macro", _f(ma["precision"]), _f(ma["recall"]), _f(ma["f1"])]]),
+            f"in-domain top-1 correct: {_share(report['in_domain_top1'])}   "
+            f"out-of-domain left untagged: {_share(report['out_of_domain_untagged'])}", ""]
+    conf = report["confusion"]
+    out += ["Primary domain confusion (rows: true, columns: predicted)",
+            *_table(["true \\ pred", *conf["labels"]],
+                    [[name, *map(str, row)] for name, row in zip(conf["labels"], conf["matrix"])]), ""]
+    cal = report["calibration"]
+    out += [f"Calibration (all text x domain pairs; ECE {cal['ece']:.3f})",
+            *_table(["bin", "count", "mean p", "observed"],
+                    [[f"{b['lower']:.2f}-{b['upper']:.2f}", str(b["count"]), _f(b["mean_predicted"]),
+                      _f(b["observed"])] for b in cal["bins"]]),
+            "Brier score: " + ", ".join(f"{c} {v:.3f}" for c, v in cal["brier"].items()), ""]
+    out.append(f"Worst mistakes ({len(report['worst'])})")
+    for i, m in enumerate(report["worst"], start=1):
+        out += _mistake_lines(i, m)
+    if not report["worst"]:
+        out.append("(none)")
+    return "\n".join(out) + "\n"
+
+
+# -- HTML ----------------------------------------------------------------------------------------------
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;
+max-width:1100px;padding:0 1em;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .6em}
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.figs{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}img{max-width:100%}
+.mistake{border:1px solid #ddd;border-radius:4px;padding:.6em .8em;margin:.8em 0}
+.text{background:#fafafa;padding:.4em;white-space:pre-wrap}.muted{color:#666}
+"""
+
+
+def _ascii(label: str) -> str:
+    # Matplotlib may have no CJK font; keep image text ASCII even if a domain id is not.
+    return label if label.isascii() else label.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def _png(fig: Any) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _heatmap_png(confusion: dict[str, Any]) -> str:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    names = [_ascii(x) for x in confusion["labels"]]
+    counts = np.asarray(confusion["matrix"], dtype=float)
+    # Colour by share of each true row so a small domain's confusions show as clearly as a big one's.
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    size = max(4.0, 0.7 * len(names) + 2.0)
+    fig = Figure(figsize=(size + 1, size))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted primary domain")
+    ax.set_ylabel("true primary domain")
+    ax.set_title("Primary domain confusion (colour: share of row)")
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, str(int(counts[i, j])), ha="center", va="center",
+                    color="white" if shares[i, j] > 0.6 else "black")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    return _png(fig)
+
+
+def _reliability_png(calibration: dict[str, Any]) -> str:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import ScalarFormatter
+
+    bins = calibration["bins"]
+    filled = [b for b in bins if b["count"]]
+    fig = Figure(figsize=(6, 6.5))
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    top.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
+    top.plot([b["mean_predicted"] for b in filled], [b["observed"] for b in filled], marker="o", label="model")
+    top.set_xlim(0, 1)
+    top.set_ylim(-0.03, 1.03)  # keep points at 0 and 1 whole
+    top.set_ylabel("observed frequency")
+    top.set_title(f"Reliability diagram (ECE {calibration['ece']:.3f})")
+    top.legend(loc="lower right")
+    width = 1 / len(bins)
+    bottom.bar([b["lower"] for b in bins], [b["count"] for b in bins], width=width, align="edge",
+               color="#8fb3d9", edgecolor="white")
+    if max(b["count"] for b in bins) > 50:
+        # Most (text, domain) pairs sit in the low bins; a log scale keeps the high bins visible.
+        bottom.set_yscale("symlog", linthresh=1)
+        bottom.yaxis.set_major_formatter(ScalarFormatter())
+    bottom.set_xlabel("predicted probability")
+    bottom.set_ylabel("pairs")
+    return _png(fig)
+
+
+def _html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], left: int = 1) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" if i < left else f'<td class="n">{html.escape(str(c))}</td>'
+                         for i, c in enumerate(row)) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html_mistake(i: int, m: dict[str, Any]) -> str:
+    e = html.escape
+    tags = ", ".join(f"{e(p['domain'])} {p['score']:.2f}" for p in m["predicted"]) or "(none)"
+    parts = [f'<div class="mistake"><b>{i}.</b> error {m["error"]:.2f} &middot; true: '
+             f'{e(", ".join(m["true"])) or "(none)"} &middot; tagged: {tags}',
+             f'<div class="text">{e(m["text"])}</div><ul>']
+    for kind in ("wrong", "missed"):
+        for d in m[kind]:
+            terms = ", ".join(f"{e(t['term'])} <span class=\"muted\">{t['weight']:+.3f}</span>" for t in d["terms"])
+            parts.append(f"<li>{kind} <b>{e(d['domain'])}</b> ({d['score']:.2f}): "
+                         f"{terms or '<span class=muted>(no positive terms)</span>'}</li>")
+    parts.append("</ul></div>")
+    return "".join(parts)
+
+
+def write_html(report: dict[str, Any], path: Path) -> None:
+    """Write the report as one self-contained UTF-8 HTML page (inline CSS, images as data URIs), atomically."""
+    path = Path(path)
+    heatmap = _heatmap_png(report["confusion"])
+    reliability = _reliability_png(report["calibration"])
+    per_domain = _html_table(
+        ["domain", "precision", "recall", "F1", "support", "tagged", "threshold"],
+        [[c, _f(d["precision"]), _f(d["recall"]), _f(d["f1"]), d["support"], d["predicted"],
+          f"{report['thresholds'][c]:.2f}"] for c, d in report["per_domain"].items()])
+    mi, ma = report["micro"], report["macro"]
+    averages = _html_table(["average", "precision", "recall", "F1"],
+                           [["micro", _f(mi["precision"]), _f(mi["recall"]), _f(mi["f1"])],
+                            ["macro", _f(ma["precision"]), _f(ma["recall"]), _f(ma["f1"])]])
+    conf = report["confusion"]
+    confusion = _html_table(["true \\ predicted", *conf["labels"]],
+                            [[name, *row] for name, row in zip(conf["labels"], conf["matrix"])])
+    cal = report["calibration"]
+    calibration = _html_table(["bin", "count", "mean p", "observed"],
+                              [[f"{b['lower']:.2f}–{b['upper']:.2f}", b["count"], _f(b["mean_predicted"]),
+                                _f(b["observed"])] for b in cal["bins"]])
+    brier = _html_table(["domain", "Brier score"], [[c, f"{v:.4f}"] for c, v in cal["brier"].items()])
+    mode = "per-domain thresholds" if report["threshold"] is None else f"threshold {report['threshold']}"
+    mistakes = "".join(_html_mistake(i, m) for i, m in enumerate(report["worst"], start=1)) or "<p>(none)</p>"
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>policytag evaluation</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head><body>
+<h1>policytag evaluation</h1>
+<p>{report['n_texts']} texts ({report['n_labelled']} with domains, {report['n_unlabelled']} about none);
+{html.escape(mode)}. In-domain top-1 correct: <b>{_share(report['in_domain_top1'])}</b>;
+out-of-domain left untagged: <b>{_share(report['out_of_domain_untagged'])}</b>.</p>
+<h2>Per domain</h2>{per_domain}
+<h2>Averages</h2>{averages}
+<p class="muted">Macro average over domains present in the evaluation file.</p>
+<h2>Primary domain confusion</h2>
+<p class="muted">Rows: first true label (or none); columns: top-scoring domain if it passes its threshold (or none).</p>
+<div class="figs">{confusion}<img alt="confusion matrix heatmap" src="data:image/png;base64,{heatmap}"></div>
+<h2>Calibration</h2>
+<p>Expected calibration error over all text &times; domain pairs: <b>{cal['ece']:.4f}</b></p>
+<div class="figs"><img alt="reliability diagram" src="data:image/png;base64,{reliability}">{calibration}{brier}</div>
+<h2>Worst mistakes</h2>{mistakes}
+</body></html>
+"""
+    _write_atomic(path, page.encode("utf-8"))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); a report is meant to be opened and shared.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
