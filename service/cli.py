@@ -73,7 +73,8 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
 
     manifest = run_training(data_home(home), seeds_dir(seeds), cv=cv, force=force, tolerance=tolerance, progress=say)
     if as_json:
-        click.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
+        shown = {k: v for k, v in manifest.items() if k != "training_keys"}
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
     counts, promotion = manifest["training"], manifest["promotion"]
     click.echo(f"model {manifest['version']} trained in {manifest['train_seconds']} s on {counts['paragraphs']} "
@@ -82,7 +83,7 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
     click.echo(format_metrics(manifest["metrics"]))
     if manifest.get("champion_metrics"):
         old = manifest["champion_metrics"]["per_domain"]
-        click.echo(f"served model {promotion.get('champion_version')} on the same folds:")
+        click.echo(f"served model {promotion.get('champion_version')}'s recipe on the same folds:")
         click.echo("  " + ", ".join(f"{d} F1 {m['f1']:.3f}" for d, m in old.items()))
         click.echo(f"  {promotion['changed_paragraphs']} of {promotion['of_paragraphs']} labelled paragraphs "
                    "would change tags")

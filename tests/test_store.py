@@ -53,7 +53,8 @@ def test_labels_are_deduplicated_and_sorted(store: ExampleStore) -> None:
 
 
 def test_normalize_key_collapses_whitespace_and_width() -> None:
-    assert normalize_key("  促进\u3000消费 \n\t 升级  ") == "促进 消费 升级"
+    assert normalize_key("  促进\u3000消费 \n\t 升级  ") == "促进消费升级"
+    assert normalize_key("AI  for  farms 支持") == "AI for farms支持"
     assert normalize_key("ＡＢＣ１２３") == "ABC123"  # NFKC folds full-width forms
 
 

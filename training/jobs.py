@@ -85,7 +85,7 @@ def get_job(home: Path, job_id: str) -> dict[str, Any] | None:
 def _child(home: Path, seeds: Path, job_id: str, force: bool, tolerance: float | None) -> int:
     os.nice(5)  # tagging requests come first on a busy machine
     job = json.loads(_path(home, job_id).read_text(encoding="utf-8"))
-    job.update(status="running", started=_now())
+    job.update(status="running", started=_now(), pid=os.getpid())
     _write(home, job)
     try:
         kwargs = {"tolerance": tolerance} if tolerance is not None else {}

@@ -12,7 +12,7 @@ from training.paths import store_path
 from training.registry import Registry
 from training.store import ExampleStore
 from training.taxonomy import load_taxonomy
-from training.train import Progress, load_training_data, train
+from training.train import Progress, Recipe, load_training_data, train
 
 LOCK_FILE = "train.lock"
 
@@ -22,11 +22,13 @@ class TrainingBusy(Exception):
 
 
 def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
-                 progress: Progress | None = None, lock: bool = True) -> dict[str, Any]:
+                 progress: Progress | None = None, lock: bool = True,
+                 params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Train on the seeds and the store, save a new version, and promote it if it passes the gate.
 
     Returns the new version's manifest with a "promotion" entry saying whether it was promoted and why.
     Only one run at a time (TrainingBusy); `lock=False` when the caller already holds the lock.
+    `params` are Tagger hyper-parameters (e.g. {"C": 0.5}).
     """
     fd = None
     if lock:
@@ -35,13 +37,14 @@ def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tole
         except Busy:
             raise TrainingBusy("another training run is in progress; wait for it to finish") from None
     try:
-        return _run(home, seeds, cv, force, tolerance, progress)
+        return _run(home, seeds, cv, force, tolerance, progress, params or {})
     finally:
         if fd is not None:
             os.close(fd)
 
 
-def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progress: Progress | None) -> dict[str, Any]:
+def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progress: Progress | None,
+         params: dict[str, Any]) -> dict[str, Any]:
     taxonomy = load_taxonomy(seeds, home)
     store = ExampleStore(store_path(home)) if store_path(home).exists() else None
     if progress:
@@ -49,14 +52,17 @@ def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progre
     data = load_training_data(seeds, taxonomy, store)
     registry = Registry(home)
     registry.clean_staging()
-    champion = None
+    champion = recipe = None
     if registry.current():
         try:
-            champion, _ = registry.load()
+            champion, served = registry.load()
         except ArtifactError as exc:
             if progress:
                 progress(f"the served model cannot be loaded ({exc}); comparing against nothing")
-    result = train(data, taxonomy, cv=cv, progress=progress, champion=champion)
+        else:
+            keys = served.get("training_keys")
+            recipe = Recipe(champion.get_params(), frozenset(keys) if keys is not None else None)
+    result = train(data, taxonomy, cv=cv, progress=progress, champion=recipe, **params)
     metrics = result.manifest["metrics"]
     decision = decide(metrics, result.manifest.get("champion_metrics"), tolerance, force)
     if champion is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import unicodedata
 from collections import Counter
@@ -112,11 +113,15 @@ class StoredExample:
     created_at: str
 
 
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) (?=[\x00-\x7f])|(?<=[\x00-\x7f]) (?=[^\x00-\x7f])")
+
+
 def normalize_key(text: str) -> str:
-    """Return the identity of a text: NFKC, whitespace runs collapsed to one space, stripped."""
+    """Return the identity of a text: NFKC, whitespace runs collapsed to one space and dropped next to
+    Chinese characters (Chinese has no word spaces; PDF extraction inserts them), stripped."""
     # str.split() with no argument splits on every Unicode whitespace run,
     # including U+3000 (ideographic space) common in Chinese documents.
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    return _CJK_GAP.sub("", " ".join(unicodedata.normalize("NFKC", text).split()))
 
 
 def _is_seed(source: str) -> bool:

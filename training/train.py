@@ -46,9 +46,25 @@ class TrainingData:
         return {"paragraphs": len(self.examples), "per_domain": dict(sorted(per_domain.items())),
                 "negatives": sum(not e.labels for e in self.examples), "sources": dict(self.sources)}
 
+    def keys(self) -> list[str]:
+        """Short hashes of the paragraphs, saved with a model so a later gate knows what it was trained on."""
+        return sorted(paragraph_key(e.text) for e in self.examples)
+
     def fingerprint(self) -> str:
         rows = sorted((normalize_key(e.text), sorted(e.labels)) for e in self.examples)
         return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def paragraph_key(text: str) -> str:
+    return hashlib.sha256(normalize_key(text).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the served model was made: its hyper-parameters and the keys of the paragraphs it learned from."""
+
+    params: dict[str, Any]
+    keys: frozenset[str] | None  # None: unknown, use every paragraph
 
 
 def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> list[Example]:
@@ -159,12 +175,13 @@ def _predictions(tagged: Sequence[Sequence[str]], classes: list[str]) -> np.ndar
 
 
 def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: int = 5, seed: int = 0,
-                   progress: Progress | None = None, champion: Tagger | None = None,
+                   progress: Progress | None = None, champion: Recipe | None = None,
                    **params: Any) -> dict[str, Any]:
     """Paragraph-level K-fold: augment and fit on K-1 folds, tag the held-out paragraphs with thresholds.
 
-    With a `champion`, it is scored on the same held-out paragraphs (as it is, without refitting), under
-    the key "champion", so a new model can be compared with the one being served.
+    With a `champion` recipe, each fold also refits the served model's recipe (its parameters, on the
+    training-fold paragraphs it had learned from, with today's labels) and scores it on the same held-out
+    paragraphs, under "champion": a like-for-like comparison that neither model has seen the answers to.
     """
     classes = [d for d in taxonomy.ids if any(d in e.labels for e in examples)]
     primary = [e.labels[0] if e.labels else "" for e in examples]
@@ -173,16 +190,23 @@ def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: in
         return {"folds": 0, "note": "too few paragraphs per domain to cross-validate (need 2 each)"}
     truth = _truth(examples, classes)
     pred = np.zeros_like(truth)
+    champion_pred = np.zeros_like(truth)
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(examples)), primary), start=1):
         if progress:
             progress(f"cross-validation fold {fold}/{n_splits}")
         tagger = fit_tagger([examples[i] for i in train], taxonomy, **params)
         pred[test] = _predictions(tagger.predict([examples[i].text for i in test]), classes)
+        if champion is not None:
+            known = [examples[i] for i in train
+                     if champion.keys is None or paragraph_key(examples[i].text) in champion.keys]
+            try:
+                old = fit_tagger(known, taxonomy, **champion.params)
+            except ValueError:  # it had learned none of these domains
+                continue
+            champion_pred[test] = _predictions(old.predict([examples[i].text for i in test]), classes)
     report = {"folds": n_splits, "unit": "paragraph", **_scores(truth, pred, classes)}
     if champion is not None:
-        # Every paragraph is held out exactly once, so the union of the folds is all of them.
-        champion_pred = _predictions(champion.predict([e.text for e in examples]), classes)
         report["champion"] = _scores(truth, champion_pred, classes)
     return report
 
@@ -194,7 +218,7 @@ class TrainResult:
 
 
 def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progress | None = None,
-          champion: Tagger | None = None, **params: Any) -> TrainResult:
+          champion: Recipe | None = None, **params: Any) -> TrainResult:
     """Cross-validate (and score `champion` on the same folds), then fit on everything."""
     started = time.perf_counter()
     metrics = cross_validate(data.examples, taxonomy, n_splits=cv, progress=progress, champion=champion,
@@ -209,6 +233,7 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
                     for d in taxonomy.domains if d.id in tagger.classes_],
         "thresholds": {c: float(t) for c, t in zip(tagger.classes_, tagger.thresholds_)},
         "training": {**data.counts(), "items": int(tagger.n_train_), "sha256": data.fingerprint()},
+        "training_keys": data.keys(),
         "metrics": metrics,
         "params": {k: v for k, v in tagger.get_params().items()},
         "train_seconds": round(time.perf_counter() - started, 2),

@@ -1,0 +1,67 @@
+"""A real `policytag serve` process on 127.0.0.1 for tests that need one."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(url: str, body: object | None = None, token: str | None = None, method: str | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method or ("POST" if data else "GET"))
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@contextmanager
+def live_server(home: Path, seeds: Path, token: str | None = None, workers: int = 2) -> Iterator[str]:
+    """Start `policytag serve` (training a model first if `home` has none); yields the base URL."""
+    port = free_port()
+    env = {**os.environ, "POLICYTAG_HOME": str(home), "POLICYTAG_SEEDS": str(seeds),
+           "POLICYTAG_RELOAD_CHECK_SECONDS": "0.5"}
+    if token:
+        env["POLICYTAG_API_TOKEN"] = token
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
+                                "--workers", str(workers)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"server exited: {process.stdout.read()}")
+            try:
+                if call(f"{base}/v1/health")[1].get("ready"):
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("server did not become ready in 120 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
