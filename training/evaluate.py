@@ -10,14 +10,15 @@ import codecs
 import html
 import io
 import json
-import os
-import tempfile
 import unicodedata
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
+from model.artifact import write_atomic
+from training.store import join_problems
 
 __all__ = ["CALIBRATION_BINS", "EvalFileError", "Scorer", "evaluate", "format_report", "read_eval_file",
            "write_html"]
@@ -26,7 +27,6 @@ CALIBRATION_BINS = 15
 NONE = "none"  # the confusion-matrix row/column for "about none of the domains"
 TEXT_CHARS = 200
 EXPLAIN_TERMS = 5
-_MAX_PROBLEMS_IN_MESSAGE = 50
 
 
 class EvalFileError(ValueError):
@@ -34,9 +34,7 @@ class EvalFileError(ValueError):
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems: list[str] = list(problems)
-        shown = "; ".join(self.problems[:_MAX_PROBLEMS_IN_MESSAGE])
-        hidden = len(self.problems) - _MAX_PROBLEMS_IN_MESSAGE
-        super().__init__(f"{shown}; ... and {hidden} more" if hidden > 0 else shown)
+        super().__init__(join_problems(self.problems))
 
 
 class Scorer(Protocol):
@@ -472,20 +470,4 @@ out-of-domain left untagged: <b>{_share(report['out_of_domain_untagged'])}</b>.<
 <h2>Worst mistakes</h2>{mistakes}
 </body></html>
 """
-    _write_atomic(path, page.encode("utf-8"))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private (0600); a report is meant to be opened and shared.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, page.encode("utf-8"))

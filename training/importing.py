@@ -12,7 +12,7 @@ import json
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from training.store import AddResult, ExampleStore, StoreError, ValidationError
+from training.store import AddResult, ExampleStore, StoreError, ValidationError, join_problems
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
@@ -25,7 +25,6 @@ __all__ = [
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _CSV_SUFFIXES = (".csv",)
 ACCEPTED_SUFFIXES: tuple[str, ...] = _JSONL_SUFFIXES + _CSV_SUFFIXES
-_MAX_PROBLEMS_IN_MESSAGE = 50
 _JSON_TYPE_NAMES = {
     dict: "object",
     list: "array",
@@ -42,9 +41,7 @@ class ImportFormatError(StoreError):
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems: list[str] = list(problems)
-        shown = "; ".join(self.problems[:_MAX_PROBLEMS_IN_MESSAGE])
-        hidden = len(self.problems) - _MAX_PROBLEMS_IN_MESSAGE
-        super().__init__(f"{shown}; ... and {hidden} more" if hidden > 0 else shown)
+        super().__init__(join_problems(self.problems))
 
 
 def read_examples(path: Path) -> list[dict[str, object]]:

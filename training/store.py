@@ -79,14 +79,14 @@ class ValidationError(StoreError):
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems: list[str] = list(problems)
-        super().__init__(_join_problems(self.problems))
+        super().__init__(join_problems(self.problems))
 
 
 class StoreBusyError(StoreError):
     """The database stayed locked by another writer for longer than the busy timeout."""
 
 
-def _join_problems(problems: Sequence[str]) -> str:
+def join_problems(problems: Sequence[str]) -> str:
     shown = "; ".join(problems[:_MAX_PROBLEMS_IN_MESSAGE])
     hidden = len(problems) - _MAX_PROBLEMS_IN_MESSAGE
     return f"{shown}; ... and {hidden} more" if hidden > 0 else shown
