@@ -41,15 +41,17 @@ def live_server(home: Path, seeds: Path, token: str | None = None, workers: int 
            "POLICYTAG_RELOAD_CHECK_SECONDS": "0.5"}
     if token:
         env["POLICYTAG_API_TOKEN"] = token
+    # A file, not a pipe: nobody reads a pipe while the test runs, and a full one blocks the access log.
+    log_path = Path(home).parent / f"server-{port}.log"
+    log = open(log_path, "w", encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
-                                "--workers", str(workers)], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                                "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     try:
         while True:
             if process.poll() is not None:
-                raise AssertionError(f"server exited: {process.stdout.read()}")
+                raise AssertionError(f"server exited: {log_path.read_text(encoding='utf-8')[-3000:]}")
             try:
                 if call(f"{base}/v1/health")[1].get("ready"):
                     break
@@ -65,3 +67,4 @@ def live_server(home: Path, seeds: Path, token: str | None = None, workers: int 
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
