@@ -95,3 +95,24 @@ def test_tag_without_a_model_says_how_to_get_one(runner, tmp_path):
 def test_tag_threshold_out_of_range_is_a_usage_error(runner, home):
     result = runner.invoke(main, ["tag", "-", "--threshold", "1.5", "--home", str(home)], input=b"x")
     assert result.exit_code == 2 and "--threshold" in result.stderr
+
+
+def test_tag_explain_names_the_terms_behind_each_tag(runner, home):
+    result = runner.invoke(main, ["tag", "-", "--explain", "--home", str(home)], input=INNOVATION.encode())
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)
+    assert set(row["explanations"]) == {t["domain"] for t in row["tags"]}
+    terms = row["explanations"]["innovation"]
+    assert terms and all(t["weight"] > 0 and t["kind"] in ("word", "char") for t in terms)
+    assert {t["term"] for t in terms} & {"科技", "技术", "创新", "成果转化", "攻关", "科技成果"}
+
+
+def test_eval_command_text_json_and_html(runner, home, tmp_path):
+    fixture = Path(__file__).parent / "fixtures" / "policy_eval.jsonl"
+    html = tmp_path / "report.html"
+    result = runner.invoke(main, ["eval", str(fixture), "--home", str(home), "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    assert "in-domain top-1" in result.stdout and "none" in result.stdout
+    assert html.read_text(encoding="utf-8").count("data:image/png;base64,") == 2
+    report = json.loads(runner.invoke(main, ["eval", str(fixture), "--json", "--home", str(home)]).stdout)
+    assert report["model"] == "v1" and set(report["per_domain"]) == {"innovation", "rural", "consumption"}
