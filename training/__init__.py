@@ -1,0 +1,1 @@
+"""Turning documents and labels into models: bootstrap, taxonomy, store, training, registry."""

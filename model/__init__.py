@@ -1,0 +1,1 @@
+"""Everything needed to tag text: reading documents, features, the Tagger, artefacts."""
