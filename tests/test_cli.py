@@ -44,6 +44,9 @@ def test_train_saves_a_current_version_with_manifest(runner, tmp_path):
     for key in ("created", "domains", "metrics", "libraries", "sha256"):
         assert key in manifest
     assert set(manifest["metrics"]["per_domain"]) == {"innovation", "rural", "consumption"}
+    report = manifest["cv_report"]  # the cross-validated evaluation report is kept with the version
+    assert report["n_texts"] == manifest["training"]["paragraphs"]
+    assert len(report["calibration"]["bins"]) == 15 and report["confusion"]["labels"][-1] == "none"
 
 
 def test_train_with_missing_seeds_folder_is_a_clear_error(runner, tmp_path):

@@ -190,13 +190,18 @@ def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: in
         return {"folds": 0, "note": "too few paragraphs per domain to cross-validate (need 2 each)"}
     truth = _truth(examples, classes)
     pred = np.zeros_like(truth)
+    proba = np.zeros(truth.shape)
     champion_pred = np.zeros_like(truth)
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(examples)), primary), start=1):
         if progress:
             progress(f"cross-validation fold {fold}/{n_splits}")
         tagger = fit_tagger([examples[i] for i in train], taxonomy, **params)
-        pred[test] = _predictions(tagger.predict([examples[i].text for i in test]), classes)
+        held_out = [examples[i].text for i in test]
+        pred[test] = _predictions(tagger.predict(held_out), classes)
+        fold_proba = tagger.predict_proba(held_out)
+        for j, domain in enumerate(tagger.classes_):
+            proba[test, classes.index(domain)] = fold_proba[:, j]
         if champion is not None:
             known = [examples[i] for i in train
                      if champion.keys is None or paragraph_key(examples[i].text) in champion.keys]
@@ -205,7 +210,8 @@ def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: in
             except ValueError:  # it had learned none of these domains
                 continue
             champion_pred[test] = _predictions(old.predict([examples[i].text for i in test]), classes)
-    report = {"folds": n_splits, "unit": "paragraph", **_scores(truth, pred, classes)}
+    report = {"folds": n_splits, "unit": "paragraph", **_scores(truth, pred, classes),
+              "_held_out": (classes, proba)}
     if champion is not None:
         report["champion"] = _scores(truth, champion_pred, classes)
     return report
@@ -224,6 +230,7 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     metrics = cross_validate(data.examples, taxonomy, n_splits=cv, progress=progress, champion=champion,
                              **params) if cv else {}
     champion_metrics = metrics.pop("champion", None)
+    held_out = metrics.pop("_held_out", None)
     if progress:
         progress("fitting the final model on all paragraphs")
     tagger = fit_tagger(data.examples, taxonomy, **params)
@@ -240,7 +247,33 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     }
     if champion_metrics is not None:
         manifest["champion_metrics"] = champion_metrics
+    if held_out is not None:
+        manifest["cv_report"] = held_out_report(data.examples, *held_out, tagger)
     return TrainResult(tagger, manifest)
+
+
+class _HeldOut:
+    """Cross-validated probabilities dressed as a model, so `evaluate` can report on them."""
+
+    def __init__(self, classes: list[str], proba: np.ndarray, thresholds: list[float]):
+        self.classes_, self._proba, self.thresholds_ = classes, proba, thresholds
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self._proba
+
+    def explain(self, text: str, label: str, top: int = 8) -> list[Any]:
+        return []  # fold models are gone; `policytag eval` explains with the saved model
+
+
+def held_out_report(examples: Sequence[Example], classes: list[str], proba: np.ndarray,
+                    final: Tagger) -> dict[str, Any]:
+    """The full evaluation report (calibration, confusion, worst mistakes) on held-out probabilities,
+    tagged with the final model's thresholds; saved with the version."""
+    from training.evaluate import evaluate
+
+    thresholds = [float(final.thresholds_[final.classes_.index(c)]) for c in classes]
+    return evaluate(_HeldOut(classes, proba, thresholds), [e.text for e in examples],
+                    [list(e.labels) for e in examples])
 
 
 def format_metrics(metrics: dict[str, Any]) -> str:
