@@ -87,8 +87,8 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         raise ArtifactError(f"{path} is damaged ({exc}); retrain with `policytag train`") from None
 
 
-def load_artifact(directory: Path) -> tuple[Tagger, dict[str, Any]]:
-    """Verify and load a saved model; raises ArtifactError (never unpickles a file that fails a check)."""
+def verify_artifact(directory: Path) -> dict[str, Any]:
+    """Check a saved model without unpickling it: manifest, scikit-learn version, SHA-256. Returns the manifest."""
     manifest = read_manifest(directory)
     saved_with = manifest.get("libraries", {}).get("scikit-learn")
     if saved_with != sklearn.__version__:
@@ -101,6 +101,13 @@ def load_artifact(directory: Path) -> tuple[Tagger, dict[str, Any]]:
     if sha256_file(path) != manifest.get("sha256"):
         raise ArtifactError(f"{path} does not match the SHA-256 in its manifest (altered or damaged); "
                             "refusing to load it; retrain with `policytag train`")
+    return manifest
+
+
+def load_artifact(directory: Path) -> tuple[Tagger, dict[str, Any]]:
+    """Verify and load a saved model; raises ArtifactError (never unpickles a file that fails a check)."""
+    manifest = verify_artifact(directory)
+    path = directory / MODEL_FILE
     tagger = joblib.load(path)
     if not isinstance(tagger, Tagger):
         raise ArtifactError(f"{path} does not hold a policytag Tagger; retrain with `policytag train`")

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from model.artifact import ArtifactError
 from service.auth import read_access, requester, write_access
 from service.errors import ApiError
 from service.requests import json_body
@@ -117,4 +118,6 @@ def promote(version: str) -> Response:
         registry.promote(version)
     except RegistryError as exc:
         raise ApiError(404, str(exc)) from None
+    except ArtifactError as exc:
+        raise ApiError(409, f"{version} cannot be served, not promoted: {exc}") from None
     return jsonify({"current": version})

@@ -157,9 +157,11 @@ def tag(files: tuple[str, ...], fmt: str, out: str | None, threshold: float | No
 @user_errors
 def serve(host: str, port: int, workers: int, home: str | None, seeds: str | None) -> None:
     """Serve the HTTP API under a production WSGI server; trains a model from seeds/ first if none exists."""
+    from service.app import check_environment
     from service.server import run_server
     from training.run import run_training
 
+    check_environment()
     data = data_home(home)
     if not os.environ.get("POLICYTAG_API_TOKEN"):
         # Write endpoints stay closed to anyone without this token; it is shown once, here.
@@ -170,7 +172,9 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
         say(f"no model in {data}; training the default model from the seeds first")
         manifest = run_training(data, seeds_dir(seeds), progress=say)
         say(f"model {manifest['version']} ready")
-    os.environ["POLICYTAG_HOME"] = str(data)  # the app factory in each worker reads it
+    # The app factory in each worker reads these: retraining over HTTP must use the same seeds.
+    os.environ["POLICYTAG_HOME"] = str(data)
+    os.environ["POLICYTAG_SEEDS"] = str(seeds_dir(seeds))
     say(f"serving on http://{host}:{port} ({workers} workers); try: curl -s http://{host}:{port}/v1/health")
     run_server(host, port, workers)
 

@@ -6,6 +6,12 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from model.artifact import ArtifactError
+from training.paths import SeedsNotFound
+from training.registry import RegistryError
+from training.store import StoreBusyError, StoreError
+from training.taxonomy import TaxonomyError
+
 log = logging.getLogger("policytag")
 
 _MESSAGES = {
@@ -49,6 +55,20 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
             response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         return response, status
+
+    @app.errorhandler(StoreBusyError)
+    def _busy(exc: StoreBusyError) -> tuple[Response, int]:
+        return error_response(503, f"{exc}; try again in a moment")
+
+    @app.errorhandler(ArtifactError)
+    @app.errorhandler(RegistryError)
+    @app.errorhandler(SeedsNotFound)
+    @app.errorhandler(StoreError)
+    @app.errorhandler(TaxonomyError)
+    def _data(exc: Exception) -> tuple[Response, int]:
+        # The server's own files (taxonomy, store, models) are broken or missing: say which and how to fix.
+        log.error("data directory problem: %s", exc)
+        return error_response(503, f"the server's data needs attention: {exc}")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

@@ -29,6 +29,9 @@ def json_body() -> dict[str, Any]:
             raise ApiError(400, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
         raise ApiError(415, f"request body is not JSON (Content-Type {request.mimetype}); send "
                             f"Content-Type: application/json with a body such as {TAG_EXAMPLE}") from None
+    except (RecursionError, ValueError):  # absurdly deep nesting, numbers with thousands of digits
+        raise ApiError(400, "JSON nested too deeply or with a number too long to read; send a flat object "
+                            f"such as {TAG_EXAMPLE}") from None
     if not isinstance(body, dict):
         raise ApiError(400, f"the JSON body must be an object, got {type(body).__name__}; e.g. {TAG_EXAMPLE}")
     return body
@@ -40,6 +43,10 @@ def _text(value: object, where: str) -> str:
         raise ApiError(400, f"{where} must be a string, got {type(value).__name__}")
     if not value.strip():
         raise ApiError(400, f"{where} is empty; send some text to tag")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, f"{where} has unpaired surrogate characters (\\ud800-\\udfff); send valid text") from None
     if len(value) > limit:
         raise ApiError(400, f"{where} has {len(value)} characters, over the limit of {limit}; "
                             "split it into several texts (\"texts\": [...])")

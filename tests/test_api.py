@@ -116,6 +116,15 @@ def test_malformed_json_is_400(client):
     assert_error(client.post("/v1/tag", json=["a"]), 400, "must be an object, got list")
 
 
+def test_pathological_json_is_400_not_500(client):
+    deep = "[" * 100_000 + "]" * 100_000
+    assert_error(client.post("/v1/tag", data=deep, content_type="application/json"), 400, "nested too deeply")
+    long_number = '{"text": "a", "threshold": ' + "1" * 5000 + "}"
+    assert_error(client.post("/v1/tag", data=long_number, content_type="application/json"), 400)
+    surrogate = '{"text": "\\ud800科技"}'
+    assert_error(client.post("/v1/tag", data=surrogate, content_type="application/json"), 400, "surrogate")
+
+
 def test_unknown_route_and_wrong_method_are_json(client):
     assert_error(client.get("/v1/nope"), 404, "openapi.json")
     response = client.get("/v1/tag")

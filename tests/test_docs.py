@@ -27,5 +27,5 @@ def test_every_cli_command_is_documented():
 
 
 def test_every_setting_is_documented():
-    settings = [f"POLICYTAG_{key}" for key in DEFAULTS if key != "JSON_AS_ASCII"]
+    settings = [f"POLICYTAG_{key}" for key in DEFAULTS]
     assert [s for s in settings if s not in README] == []

@@ -154,8 +154,33 @@ def test_gate_keeps_a_worse_candidate_and_force_promotes(home):
     assert forced["promotion"]["promoted"] is True and registry.current() == "v4"
 
 
+def test_gate_holds_when_there_is_nothing_to_compare(home):
+    skipped = run_training(home, SEEDS, cv=0)
+    assert skipped["promotion"]["promoted"] is False and "no cross-validated comparison" in skipped["promotion"]["reason"]
+    assert Registry(home).current() == "v1"
+
+
+def test_promote_refuses_a_version_that_cannot_be_served(runner, home):
+    broken = home / "models" / "v7"
+    shutil.copytree(home / "models" / "v1", broken)
+    with open(broken / "model.joblib", "ab") as handle:
+        handle.write(b"tampered")
+    result = runner.invoke(main, ["promote", "v7", "--home", str(home)])
+    assert result.exit_code == 1 and "SHA-256" in result.stderr
+    response = writer(home, SEEDS).post("/v1/models/v7/promote", headers=AUTH)
+    assert response.status_code == 409 and "cannot be served" in response.get_json()["error"]
+    assert Registry(home).current() == "v1"
+
+
+def test_broken_data_files_give_a_json_error_naming_the_file(home):
+    (home / "domains.json").write_text("{not json", encoding="utf-8")
+    response = writer(home, SEEDS).get("/v1/domains")
+    body = response.get_json()
+    assert response.status_code == 503 and "domains.json" in body["error"] and "fix or delete it" in body["error"]
+
+
 def test_cli_models_and_promote_roll_back(runner, home):
-    run_training(home, SEEDS, cv=0)
+    run_training(home, SEEDS, cv=0, force=True)
     listing = runner.invoke(main, ["models", "--home", str(home)]).stdout
     assert "* v2" in listing and "  v1" in listing
     assert runner.invoke(main, ["promote", "v1", "--home", str(home)]).exit_code == 0
@@ -242,7 +267,7 @@ def test_end_to_end_new_domain_over_http(tmp_path, seeds):
 def test_hot_reload_under_concurrent_tagging_has_no_failed_request(tmp_path, runner):
     home = tmp_path / "home"
     run_training(home, SEEDS, cv=0)
-    run_training(home, SEEDS, cv=0)  # v2, current
+    run_training(home, SEEDS, cv=0, force=True)  # v2, current
     with live_server(home, SEEDS) as base:
         failures, seen = [], set()
         stop = threading.Event()

@@ -19,18 +19,20 @@ def changed_tags(champion: Tagger, challenger: Tagger, texts: Sequence[str]) -> 
 
 
 def decide(metrics: dict[str, Any], champion_metrics: dict[str, Any] | None, tolerance: float,
-           force: bool = False) -> dict[str, Any]:
+           force: bool = False, served: bool = True) -> dict[str, Any]:
     """Whether to promote, and why, from the challenger's and champion's scores on the same folds."""
     new = metrics.get("macro_f1")
     old = champion_metrics.get("macro_f1") if champion_metrics else None
     decision: dict[str, Any] = {"challenger_macro_f1": new, "champion_macro_f1": old, "tolerance": tolerance}
     if force:
         return {**decision, "promoted": True, "reason": "promoted with --force / force=true"}
-    if champion_metrics is None:
+    if not served:
         return {**decision, "promoted": True, "reason": "no model was being served"}
     if new is None or old is None:
         return {**decision, "promoted": False,
-                "reason": "too few labelled paragraphs to compare the models; promote it by hand if you trust it"}
+                "reason": "no cross-validated comparison with the served model (cross-validation skipped, or a "
+                          "domain has fewer than 2 labelled paragraphs); kept as a candidate: check it with "
+                          "`policytag eval` and promote it by hand, or train with --force"}
     if new >= old - tolerance:
         return {**decision, "promoted": True,
                 "reason": f"macro-F1 {new:.3f} vs served {old:.3f}: within the tolerance of {tolerance}"}

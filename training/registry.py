@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from model.artifact import ArtifactError, load_artifact, read_manifest, save_artifact, write_atomic
+from model.artifact import ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact, write_atomic
 from model.tagger import Tagger
 
 _VERSION = re.compile(r"^v(\d+)$")
@@ -83,8 +83,8 @@ class Registry:
                 shutil.rmtree(staging, ignore_errors=True)
 
     def promote(self, version: str) -> None:
-        """Make `version` current (also how to roll back)."""
-        self._dir(version)
+        """Make `version` current (also how to roll back); refuses one that would not load (ArtifactError)."""
+        verify_artifact(self._dir(version))
         write_atomic(self.root / CURRENT_FILE, f"{version}\n".encode())
 
     def load(self, version: str | None = None) -> tuple[Tagger, dict[str, Any]]:

@@ -53,6 +53,7 @@ def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progre
     registry = Registry(home)
     registry.clean_staging()
     champion = recipe = None
+    served_at_start = registry.current()
     if registry.current():
         try:
             champion, served = registry.load()
@@ -64,11 +65,15 @@ def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progre
             recipe = Recipe(champion.get_params(), frozenset(keys) if keys is not None else None)
     result = train(data, taxonomy, cv=cv, progress=progress, champion=recipe, **params)
     metrics = result.manifest["metrics"]
-    decision = decide(metrics, result.manifest.get("champion_metrics"), tolerance, force)
+    decision = decide(metrics, result.manifest.get("champion_metrics"), tolerance, force,
+                      served=registry.current() is not None)
     if champion is not None:
         decision["changed_paragraphs"] = changed_tags(champion, result.tagger, [e.text for e in data.examples])
         decision["of_paragraphs"] = len(data.examples)
         decision["champion_version"] = registry.current()
+    if decision["promoted"] and not force and registry.current() != served_at_start:
+        decision.update(promoted=False, reason=f"the current model changed to {registry.current()} while this one "
+                                               "was training; kept as a candidate so that change is not undone")
     manifest = registry.add(result.tagger, {**result.manifest, "seeds": str(seeds), "promotion": decision})
     if decision["promoted"]:
         registry.promote(manifest["version"])

@@ -139,6 +139,14 @@ class _CleanItem:
     labels: tuple[str, ...]
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _validate(
     items: Sequence[Mapping[str, object]], known_domains: Collection[str]
 ) -> list[_CleanItem]:
@@ -173,6 +181,8 @@ def _validate(
             item_problems.append(f"{where}: 'text' must be a string, got {_type_name(text)}")
         elif not text.strip() or not (key := normalize_key(text)):
             item_problems.append(f"{where}: 'text' is empty")
+        elif not _encodable(text):
+            item_problems.append(f"{where}: 'text' has unpaired surrogate characters; send valid UTF-8 text")
         elif len(text) > MAX_TEXT_CHARS:
             item_problems.append(
                 f"{where}: 'text' is {len(text):,} characters; the limit is "
