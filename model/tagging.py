@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.tagger import Tagger
-from model.text import paragraphs as split_paragraphs
+from model.text import Block, split_for_tagging
 
 
 @dataclass
@@ -59,12 +59,14 @@ def tag_paragraphs(tagger: Tagger, texts: Sequence[str], threshold: float | None
 
 
 def tag_document(tagger: Tagger, text: str, threshold: float | None = None,
-                 explain: bool = False) -> tuple[Tagged, list[Tagged]]:
-    """(document result, paragraph results) for a text that may hold several paragraphs."""
-    paragraphs = tag_paragraphs(tagger, split_paragraphs(text), threshold, explain)
+                 explain: bool = False) -> tuple[Tagged, list[Tagged], list[Block]]:
+    """(document result, paragraph results, skipped boilerplate/title blocks) for a text that may hold
+    several paragraphs."""
+    units, skipped = split_for_tagging(text)
+    paragraphs = tag_paragraphs(tagger, units, threshold, explain)
     cut = _cutoffs(tagger, threshold)
     if paragraphs:
         best = np.array([[p.scores[c] for c in tagger.classes_] for p in paragraphs]).max(axis=0)
     else:  # only boilerplate: nothing to tag
         best = np.zeros(len(tagger.classes_))
-    return _tagged(text, best, tagger.classes_, cut), paragraphs
+    return _tagged(text, best, tagger.classes_, cut), paragraphs, skipped

@@ -32,12 +32,13 @@ _ENUMERATED = (
 _MAX_HEADING_CHARS = 60
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？；!?;])")
 
+# Whole-line patterns only, so a content paragraph is never mistaken for boilerplate.
 _BOILERPLATE = (
-    ("byline", re.compile(r"^[□■◇◆]\s*\S")),
+    ("byline", re.compile(r"^[□■]\s*[^。！？；，,.!?;:：]{1,24}$")),  # □王叶军 李思坤
     ("note", re.compile(r"^【[^】]*】$")),
-    ("affiliation", re.compile(r"^[（(]\s*作者(单位|系|为)")),
-    ("contact", re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
-    ("contact", re.compile(r"^(投稿邮箱|联系电话|联系方式|责任编辑|本版编辑|来源)\s*[:：]")),
+    ("affiliation", re.compile(r"^[（(]\s*作者(单位|系|为)[^）)]*[）)]$")),
+    ("contact", re.compile(r"^(投稿邮箱|联系电话|联系方式|责任编辑|本版编辑|来源)\s*[:：][^。！？]{0,40}$")),
+    ("contact", re.compile(r"^.{0,30}[\w.+-]+@[\w-]+(\.[\w-]+)+.{0,10}$")),  # a short line around an e-mail
 )
 
 
@@ -57,12 +58,35 @@ def decode_bytes(data: bytes, name: str = "<input>") -> str:
     """Decode UTF-8 (with or without BOM) or GB18030/GBK bytes; raise DecodeError naming `name` otherwise."""
     if b"\x00" in data[:8192]:
         raise DecodeError(f"{name}: looks like a binary file (NUL bytes); give a UTF-8 or GB18030 text file")
-    for encoding in ("utf-8-sig", "gb18030"):
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise DecodeError(f"{name}: not UTF-8 or GB18030/GBK text; re-save it as UTF-8") from None
+    if not _plausible_chinese(text):
+        raise DecodeError(f"{name}: not UTF-8, and as GB18030 it reads as gibberish (Big5 or Shift-JIS?); "
+                          "re-save it as UTF-8")
+    return text
+
+
+def _plausible_chinese(text: str) -> bool:
+    """GB18030 decodes almost any bytes; Big5 or Shift-JIS read that way give private-use characters or
+    mostly rare ones. Real Chinese text is dominated by the 3,755 common characters (GB2312 level 1)."""
+    if any("\ue000" <= c <= "\uf8ff" for c in text):
+        return False
+    cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if len(cjk) < 20:
+        return True
+    common = 0
+    for c in cjk:
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DecodeError(f"{name}: not UTF-8 or GB18030/GBK text; re-save it as UTF-8")
+            common += 0xB0 <= c.encode("gb2312")[0] <= 0xD7
+        except UnicodeEncodeError:
+            pass
+    return common / len(cjk) >= 0.5
 
 
 def read_document(path: str | Path) -> str:
@@ -153,9 +177,16 @@ def parse_blocks(text: str) -> list[Block]:
 
 
 def paragraphs(text: str) -> list[str]:
-    """The content paragraphs of a document; a text with none (e.g. a bare title) is its own paragraph."""
+    """The units to tag: content paragraphs and enumerated sub-headings (they carry content), in order.
+    Markdown titles are skipped unless there is nothing else (a bare title is its own paragraph)."""
+    return split_for_tagging(text)[0]
+
+
+def split_for_tagging(text: str) -> tuple[list[str], list[Block]]:
+    """(units to tag, skipped blocks): what `paragraphs` returns, and the boilerplate and titles left out."""
     blocks = parse_blocks(text)
-    found = [b.text for b in blocks if b.kind == "paragraph"]
-    if not found:
-        found = [b.text for b in blocks if b.kind == "heading"]
-    return found
+    units = [b.text for b in blocks if b.kind == "paragraph" or (b.kind == "heading" and b.level >= 10)]
+    if not units:
+        units = [b.text for b in blocks if b.kind == "heading"]
+    skipped = [b for b in blocks if b.kind == "boilerplate" or (b.kind == "heading" and b.text not in units)]
+    return units, skipped

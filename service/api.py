@@ -38,14 +38,16 @@ def tag() -> Response:
     names = {d["id"]: d["name_zh"] for d in manifest.get("domains", [])}
     results = []
     for text in texts:
-        document, paragraphs = tag_document(tagger, text, threshold, explain)
+        document, paragraphs, skipped = tag_document(tagger, text, threshold, explain)
         paragraph_rows = []
         for index, p in enumerate(paragraphs):
             row: dict[str, Any] = {"index": index, "text": p.text, "tags": _tags(p, names), "scores": p.scores}
             if explain:
                 row["explanations"] = p.explanations
             paragraph_rows.append(row)
-        results.append({"tags": _tags(document, names), "scores": document.scores, "paragraphs": paragraph_rows})
+        results.append({"tags": _tags(document, names), "scores": document.scores, "paragraphs": paragraph_rows,
+                        # lines not tagged, so nothing disappears without a word
+                        "skipped": [{"text": b.text, "reason": b.role or "title"} for b in skipped]})
     return jsonify({"model": {"version": manifest.get("version")}, "results": results})
 
 

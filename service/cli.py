@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from model.tagging import tag_paragraphs
-from model.text import DecodeError, decode_bytes, paragraphs
+from model.text import DecodeError, decode_bytes, split_for_tagging
 from service.cli_common import BATCH, home_option, output, say, seeds_option, user_errors
 from service.cli_labels import domains, examples, models, promote
 from training.bootstrap import bootstrap_paths, format_report
@@ -34,9 +34,10 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", "out", default=None, help="Write the JSON lines here instead of stdout.")
+@home_option
 @seeds_option
 @user_errors
-def bootstrap(paths: tuple[Path, ...], out: str | None, seeds: str | None) -> None:
+def bootstrap(paths: tuple[Path, ...], out: str | None, home: str | None, seeds: str | None) -> None:
     """Label paragraphs from their headings; one JSON object per content paragraph.
 
     PATHS are documents or folders of .md/.txt documents [default: the seeds folder]. The summary on
@@ -44,7 +45,7 @@ def bootstrap(paths: tuple[Path, ...], out: str | None, seeds: str | None) -> No
     and which domain each heading mapped to.
     """
     folder = seeds_dir(seeds)
-    taxonomy = load_taxonomy(folder)
+    taxonomy = load_taxonomy(folder, data_home(home))  # with domains added through the API/CLI
     examples, report = bootstrap_paths(list(paths) or [folder], taxonomy)
     with output(out) as handle:
         for example in examples:
@@ -97,7 +98,11 @@ def _read_inputs(files: tuple[str, ...]) -> tuple[list[tuple[str, list[str]]], i
     for name in files or ("-",):
         try:
             data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-            docs.append(("<stdin>" if name == "-" else name, paragraphs(decode_bytes(data, name))))
+            units, skipped = split_for_tagging(decode_bytes(data, name))
+            docs.append(("<stdin>" if name == "-" else name, units))
+            if skipped:
+                kinds = ", ".join(sorted({b.role or "title" for b in skipped}))
+                say(f"{name}: {len(skipped)} line(s) not tagged ({kinds})")
         except (OSError, DecodeError) as exc:
             failed += 1
             say(f"error: {exc if isinstance(exc, DecodeError) else f'{name}: {exc.strerror}'}")

@@ -86,7 +86,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "model": {"type": "object", "required": ["version"], "properties": {"version": {"type": "string"}}},
             "results": {"type": "array", "items": {
-                "type": "object", "required": ["tags", "scores", "paragraphs"],
+                "type": "object", "required": ["tags", "scores", "paragraphs", "skipped"],
                 "properties": {
                     "tags": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}},
                     "scores": {"$ref": "#/components/schemas/Scores"},
@@ -98,6 +98,10 @@ SCHEMAS: dict[str, Any] = {
                             "scores": {"$ref": "#/components/schemas/Scores"},
                             "explanations": {"$ref": "#/components/schemas/Explanation"},
                         }}},
+                    "skipped": {"type": "array", "description": "lines not tagged: boilerplate and titles",
+                                "items": {"type": "object", "required": ["text", "reason"], "properties": {
+                                    "text": {"type": "string"},
+                                    "reason": {"enum": ["byline", "note", "affiliation", "contact", "title"]}}}},
                 }}},
         },
     },

@@ -54,6 +54,14 @@ def test_tag_several_texts_in_order_and_multi_paragraph_text(client):
     assert {t["domain"] for t in third["tags"]} == {"innovation", "rural"}
 
 
+def test_skipped_lines_are_reported_not_lost(client):
+    text = f"# 报告标题\n\n□作者甲\n\n{INNOVATION}\n\n（作者单位：某大学）"
+    (result,) = client.post("/v1/tag", json={"text": text}).get_json()["results"]
+    assert [p["text"] for p in result["paragraphs"]] == [INNOVATION]
+    assert result["skipped"] == [{"text": "报告标题", "reason": "title"}, {"text": "□作者甲", "reason": "byline"},
+                                 {"text": "（作者单位：某大学）", "reason": "affiliation"}]
+
+
 def test_threshold_and_explain(client):
     body = client.post("/v1/tag", json={"text": OOD, "threshold": 0.001, "explain": True}).get_json()
     conforms(body, "TagResponse")

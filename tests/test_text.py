@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.text import DecodeError, decode_bytes, paragraphs, parse_blocks, read_document
+from model.text import DecodeError, decode_bytes, paragraphs, parse_blocks, read_document, split_for_tagging
 
 BROKEN = """# 标题
 
@@ -40,7 +40,11 @@ def test_latin_words_split_by_a_line_break_keep_their_space():
 def test_headings_are_recognised_and_never_paragraphs(line, level):
     blocks = parse_blocks(line + "\n\n正文内容。")
     assert blocks[0].kind == "heading" and blocks[0].level == level
-    assert paragraphs(line + "\n\n正文内容。") == ["正文内容。"]
+    assert [b.kind for b in blocks] == ["heading", "paragraph"]
+    # Tagging skips markdown titles but tags enumerated sub-headings: they carry content.
+    units, skipped = split_for_tagging(line + "\n\n正文内容。")
+    assert units == (["正文内容。"] if level < 10 else [blocks[0].text, "正文内容。"])
+    assert [b.text for b in skipped] == ([blocks[0].text] if level < 10 else [])
 
 
 def test_long_enumerated_line_is_a_heading_followed_by_its_paragraph():
@@ -68,6 +72,24 @@ def test_boilerplate_is_dropped_and_reported(line, role):
     assert [b.kind for b in blocks] == ["paragraph", "boilerplate", "paragraph"]
     assert blocks[1].role == role
     assert paragraphs(f"正文第一段。\n\n{line}\n\n正文第二段。") == ["正文第一段。", "正文第二段。"]
+
+
+@pytest.mark.parametrize("line", [
+    "◆加快关键核心技术攻关，推动科技成果转化。",
+    "请将意见发送至 someone@example.org，我们将认真研究并推动科技成果转化和产业化。",
+    "来源：新华社记者报道，乡村振兴取得新进展，农民收入持续增长，各地积极推进和美乡村建设。",
+])
+def test_content_that_looks_a_little_like_boilerplate_is_kept(line):
+    assert paragraphs(f"推进高标准农田建设。\n\n{line}") == ["推进高标准农田建设。", line]
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("推動科技創新，促進農村發展，擴大內需消費。加強國防建設，維護國家安全。", "big5"),
+    ("科学技術の振興と農村の発展を推進する。消費の拡大を図る。", "shift_jis"),
+])
+def test_other_cjk_encodings_are_refused_not_read_as_gibberish(text, encoding):
+    with pytest.raises(DecodeError, match="Big5 or Shift-JIS"):
+        decode_bytes(text.encode(encoding), "old.txt")
 
 
 def test_bare_title_is_its_own_paragraph():
