@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from training.locks import locked
+
 __all__ = [
     "MAX_TEXT_CHARS",
     "SCHEMA_VERSION",
@@ -68,6 +70,10 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+# Store files this process has already created/migrated (each request opens the store anew).
+_INITIALISED: set[str] = set()
 
 
 class StoreError(Exception):
@@ -280,23 +286,30 @@ class ExampleStore:
             conn.execute("COMMIT")
 
     def _initialise(self) -> None:
-        with self._connect() as conn:
-            # WAL lets readers (HTTP requests) proceed while an import writes.
-            # The mode is persistent in the file, so this is a no-op after creation.
-            conn.execute("PRAGMA journal_mode = WAL")
-        with self._write() as conn:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self._path}: schema version {version} is newer than this "
-                    f"policytag supports ({SCHEMA_VERSION}); upgrade policytag"
-                )
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[target - 1]:
-                    conn.execute(statement)
-                # user_version is part of the transaction, so a failed
-                # migration leaves the file at its previous version.
-                conn.execute(f"PRAGMA user_version = {target}")
+        key = str(self._path)
+        if key in _INITIALISED and self._path.exists():  # a deleted file is created again below
+            return
+        # One initialiser at a time, across threads and processes: switching a new file to WAL mode
+        # fails at once with "database is locked" (no busy wait) when another connection is doing it too.
+        with locked(self._path.with_name(self._path.name + ".init-lock")):
+            with self._connect() as conn:
+                # WAL lets readers (HTTP requests) proceed while an import writes.
+                # The mode is persistent in the file, so this is a no-op after creation.
+                conn.execute("PRAGMA journal_mode = WAL")
+            with self._write() as conn:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self._path}: schema version {version} is newer than this "
+                        f"policytag supports ({SCHEMA_VERSION}); upgrade policytag"
+                    )
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _MIGRATIONS[target - 1]:
+                        conn.execute(statement)
+                    # user_version is part of the transaction, so a failed
+                    # migration leaves the file at its previous version.
+                    conn.execute(f"PRAGMA user_version = {target}")
+        _INITIALISED.add(key)
 
     # -- writes ------------------------------------------------------------
 
