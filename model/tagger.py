@@ -1,23 +1,68 @@
-"""`Tagger`: multi-label TF-IDF + linear SVM tagger with calibrated per-domain scores and thresholds.
+"""`Tagger`: multi-label TF-IDF + linear tagger with calibrated per-domain scores and thresholds.
 
 Follows scikit-learn's estimator contract: `__init__` stores hyper-parameters, `fit` learns the attributes
 ending in `_` and returns self, `predict_proba` rows hold one probability per class in `classes_`.
-Each class gets a one-vs-rest LinearSVC; its scores are calibrated with Platt scaling on out-of-fold
-decision values, and the per-class tag threshold is the one that maximised out-of-fold F1.
+
+Each class gets a one-vs-rest LinearSVC, and a complement naive Bayes model over the same features adds
+what the SVM misses on rare n-grams. Both are linear in the TF-IDF row, so their combination is folded into
+one weight matrix `coef_`: a decision value is one sparse product and `explain` is exact. The combination
+and the calibration are learned from out-of-fold decision values:
+- multi-label data (or data with negatives): a fixed blend (`nb_weight`), then Platt scaling per class;
+- data where every text has exactly one label (`calibration="auto"` picks it): a multinomial logistic
+  regression on the two models' out-of-fold scores (stacking: it learns the blend per class and the
+  calibration at once), whose softmax gives the probabilities.
+The per-class tag threshold is the one that maximised out-of-fold F1.
+
+Measured on THUCNews titles (dev accuracy / ECE): SVM + per-class Platt 0.906 / 0.046; + naive Bayes blend
+0.909 / 0.045; stacked instead 0.912 / 0.015. Fitting: one tokenisation, folds reweigh the same counts, and
+the per-class SVMs of large data sets run in `n_jobs` worker processes.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
-from sklearn.utils.validation import check_is_fitted
 
-from model.features import Featurizer, analyze
+from model.features import Featurizer, display_term, run_starts
+
+# Bumped when the features or the scoring change so that an artefact written by another version would
+# score differently; loading such an artefact fails with a message to retrain.
+FORMAT = 2
+# Memory bounds of scoring: texts (and their characters) n-grammed at a time, and (row, class) products
+# formed at a time. Results do not depend on them: every row is summed on its own, in column order.
+_CHUNK_TEXTS, _CHUNK_CHARS, _CHUNK_ENTRIES = 2048, 1 << 18, 1 << 17
+
+
+def _chunks(texts: Sequence[str]) -> Iterator[tuple[int, Sequence[str]]]:
+    start, chars = 0, 0
+    for end, text in enumerate(texts):
+        if end > start and (end - start >= _CHUNK_TEXTS or chars + len(text) > _CHUNK_CHARS):
+            yield start, texts[start:end]
+            start, chars = end, 0
+        chars += len(text)
+    if start < len(texts):
+        yield start, texts[start:]
+
+
+# Fit the per-class SVMs in worker processes from this much work on (stored entries x classes); below it,
+# starting workers costs more than it saves (the policy model's fits are ~1M).
+_PARALLEL_WORK = 5_000_000
+
+
+def _svm(X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None, random_state: int
+         ) -> tuple[np.ndarray, float]:
+    model = LinearSVC(C=C, class_weight=class_weight, random_state=random_state).fit(X, y)
+    return model.coef_[0], float(model.intercept_[0])
 
 
 @dataclass(frozen=True)
@@ -34,30 +79,53 @@ def _labels_matrix(y: Sequence[Iterable[str]], classes: list[str]) -> np.ndarray
     matrix = np.zeros((len(y), len(classes)), dtype=np.int8)
     for row, labels in enumerate(y):
         for label in labels:
-            matrix[row, index[label]] = 1
+            try:
+                matrix[row, index[label]] = 1
+            except KeyError:
+                raise ValueError(f"unknown label {label!r} in y; known: {', '.join(classes)}") from None
     return matrix
 
 
 def _best_threshold(proba: np.ndarray, truth: np.ndarray, lo: float, hi: float) -> float:
     """The threshold in [lo, hi] with the best F1 (ties: the one nearest 0.5)."""
     best, best_f1 = 0.5, -1.0
+    positives = int(truth.sum())
     for t in np.round(np.arange(lo, hi + 1e-9, 0.01), 2):
         pred = proba >= t
-        tp = int(np.sum(pred & (truth == 1)))
-        denom = int(pred.sum() + truth.sum())
+        tp = int(np.count_nonzero(pred & (truth == 1)))
+        denom = int(np.count_nonzero(pred)) + positives
         f1 = 2 * tp / denom if denom else 0.0
         if f1 > best_f1 + 1e-12 or (abs(f1 - best_f1) <= 1e-12 and abs(t - 0.5) < abs(best - 0.5)):
             best, best_f1 = float(t), f1
     return best
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
 class Tagger(BaseEstimator):
-    """Multi-label text tagger; `y` is a list of label lists (an empty list: about none of the classes)."""
+    """Multi-label text tagger; `y` is a list of label lists (an empty list: about none of the classes).
+
+    min_df: keep features seen in at least this many training texts; "auto": 1 below 5,000 texts, else 2
+    (on 33k news titles min_df=2 cost ~0.15 points of accuracy against 1 for 1/5 of the features and less
+    than half the fitting time; on the ~400 policy paragraphs, whose augmentation repeats texts, it cost 1 point of
+    macro-F1). char_ngrams, word_ngrams: (lo, hi) with n <= 3.
+    calibration: "sigmoid" (per class, Platt), "softmax" (stacked multinomial model; rows sum to 1; needs
+    one label per text) or "auto" (softmax when every training text has exactly one label).
+    n_jobs: worker processes fitting the per-class SVMs on large data (None: one per CPU core, at most 4;
+    the model does not depend on it).
+    """
 
     def __init__(self, char_ngrams: tuple[int, int] = (1, 3), word_ngrams: tuple[int, int] = (1, 2),
-                 min_df: int = 1, max_features: int | None = None, C: float = 0.5,
+                 min_df: int | str = "auto", max_features: int | None = None, C: float = 0.5,
                  class_weight: str | None = "balanced", cv: int = 5,
-                 threshold_range: tuple[float, float] = (0.25, 0.75), random_state: int = 0):
+                 threshold_range: tuple[float, float] = (0.25, 0.75), random_state: int = 0,
+                 nb_weight: float = 0.3, nb_alpha: float = 0.1, calibration: str = "auto",
+                 n_jobs: int | None = None):
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
         self.min_df = min_df
@@ -67,37 +135,94 @@ class Tagger(BaseEstimator):
         self.cv = cv
         self.threshold_range = threshold_range
         self.random_state = random_state
+        self.nb_weight = nb_weight
+        self.nb_alpha = nb_alpha
+        self.calibration = calibration
+        self.n_jobs = n_jobs
 
     # -- fitting -------------------------------------------------------------------------------------
-    def _analyze(self, texts: Sequence[str]) -> list[list[str]]:
-        return [analyze(t, tuple(self.char_ngrams), tuple(self.word_ngrams)) for t in texts]
+    def _processes(self) -> int:
+        if self.n_jobs is None:
+            return max(1, min(os.cpu_count() or 1, 4))
+        return max(1, os.cpu_count() or 1) if self.n_jobs < 0 else max(1, self.n_jobs)
 
-    def _fit_linear(self, analyses: Sequence[Sequence[str]], Y: np.ndarray) -> tuple[Featurizer, np.ndarray, np.ndarray]:
-        featurizer = Featurizer(self.min_df, self.max_features).fit(analyses)
-        X = featurizer.transform(analyses)
-        n_features, n_classes = X.shape[1], Y.shape[1]
-        W = np.zeros((n_features, n_classes), dtype=np.float32)
-        b = np.full(n_classes, -1.0, dtype=np.float32)  # a class never seen as positive scores low
-        for k in range(n_classes):
-            if 0 < Y[:, k].sum() < len(Y):
-                svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
-                svm.fit(X, Y[:, k])
-                W[:, k] = svm.coef_[0]
-                b[k] = svm.intercept_[0]
-            elif Y[:, k].all():
-                b[k] = 1.0
-        # Row-major float32 so one text's scores are a gather of a few rows (see DESIGN: weight layout).
-        return featurizer, np.ascontiguousarray(W), b
+    def _fit_components(self, X: sp.csr_matrix, Y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """[(W, b)] of the linear models on TF-IDF rows X (decision values X @ W + b): the SVMs, then (with
+        `nb_weight` > 0) complement naive Bayes; each scaled to unit spread on these rows."""
+        n_rows, n_classes = Y.shape
+        W = np.zeros((X.shape[1], n_classes))
+        b = np.where(Y.all(axis=0), 1.0, -1.0)  # a class never (always) seen as positive scores low (high)
+        fitted = [k for k in range(n_classes) if 0 < Y[:, k].sum() < n_rows]
+        if not fitted:
+            return [(W, b)]
 
-    def _folds(self, Y: np.ndarray, groups: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        params = (self.C, self.class_weight, self.random_state)
+        jobs = self._processes() if X.nnz * len(fitted) >= _PARALLEL_WORK else 1
+        if jobs > 1:
+            # Processes, not threads: liblinear shuffles with one generator per process, so concurrent fits
+            # in threads would make the model depend on timing. joblib memory-maps X for the workers.
+            found = Parallel(n_jobs=jobs, backend="loky", max_nbytes="1M")(
+                delayed(_svm)(X, Y[:, k], *params) for k in fitted)
+        else:
+            found = [_svm(X, Y[:, k], *params) for k in fitted]
+        for k, (w, c) in zip(fitted, found):
+            W[:, k], b[k] = w, c
+        scale = float(np.std(X @ W[:, fitted] + b[fitted])) or 1.0
+        W[:, fitted] /= scale
+        b[fitted] /= scale
+        components = [(W, b)]
+        if self.nb_weight > 0 and len(fitted) > 1:
+            # A class's weight is minus the log frequency of the feature in the texts *not* of that class,
+            # centred across classes (only differences between classes matter): a feature equally common
+            # everywhere, or absent from these rows, weighs 0.
+            in_class = np.asarray(X.T @ Y[:, fitted].astype(np.float64))
+            complement = np.asarray(X.sum(axis=0)).reshape(-1, 1) - in_class + self.nb_alpha
+            nb = -np.log(complement / complement.sum(axis=0, keepdims=True))
+            nb -= nb.mean(axis=1, keepdims=True)
+            nb /= float(np.std(X @ nb)) or 1.0
+            W_nb = np.zeros_like(W)
+            W_nb[:, fitted] = nb
+            components.append((W_nb, np.zeros(n_classes)))
+        return components
+
+    def _blend(self, components: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """The fixed blend: (1 - nb_weight) SVM + nb_weight naive Bayes (constant classes keep their b)."""
+        (W, b), *rest = components
+        if not rest:
+            return W, b
+        (W_nb, b_nb), = rest
+        constant = ~W.any(axis=0)
+        W = (1 - self.nb_weight) * W + self.nb_weight * W_nb
+        b = np.where(constant, b, (1 - self.nb_weight) * b + self.nb_weight * b_nb)
+        return W, b
+
+    def _folds(self, Y: np.ndarray, groups: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
         primary = np.where(Y.any(axis=1), Y.argmax(axis=1), -1)
+        if groups is None:
+            # Every text its own group: plain stratified folds (StratifiedGroupKFold is slow on many groups).
+            strata = np.bincount(primary + 1)
+            positives = Y.sum(axis=0)
+            positives = positives[positives > 0]
+            n_splits = min(self.cv, int(positives.min()) if len(positives) else 0, int(strata[strata > 0].min()))
+            if n_splits < 2:
+                return []
+            splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+            return list(splitter.split(np.zeros(len(Y)), primary))
         # Each class needs positives in several groups for its held-out scores to mean anything.
-        per_class = [len(set(groups[Y[:, k] == 1])) for k in range(Y.shape[1])]
+        per_class = [len(set(groups[Y[:, k] == 1])) for k in range(Y.shape[1]) if Y[:, k].any()]
         n_splits = min([self.cv, *per_class]) if per_class else 0
         if n_splits < 2:
             return []
         splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         return list(splitter.split(np.zeros(len(Y)), primary, groups))
+
+    def _mode(self, Y: np.ndarray) -> str:
+        if self.calibration not in ("auto", "sigmoid", "softmax"):
+            raise ValueError(f"calibration={self.calibration!r}; use 'auto', 'sigmoid' or 'softmax'")
+        if self.calibration != "auto":
+            return self.calibration
+        one_label = Y.shape[1] > 1 and bool(np.all(Y.sum(axis=1) == 1)) and bool(Y.any(axis=0).all())
+        return "softmax" if one_label else "sigmoid"
 
     def fit(self, X: Sequence[str], y: Sequence[Iterable[str]], groups: Sequence[object] | None = None,
             classes: Sequence[str] | None = None) -> Tagger:
@@ -112,72 +237,154 @@ class Tagger(BaseEstimator):
         if not self.classes_:
             raise ValueError("no labels in y: give at least one labelled text")
         Y = _labels_matrix(y, self.classes_)
-        group_ids = np.asarray(groups if groups is not None else range(len(X)))
-        analyses = self._analyze(X)
+        mode = self._mode(Y)
+        if mode == "softmax" and not (np.all(Y.sum(axis=1) == 1) and Y.any(axis=0).all()):
+            raise ValueError("calibration='softmax' needs exactly one label per text and a text for every "
+                             "class; use calibration='sigmoid'")
 
-        oof = np.zeros(Y.shape, dtype=np.float64)
-        folds = self._folds(Y, group_ids)
+        min_df = (1 if len(X) < 5000 else 2) if self.min_df == "auto" else int(self.min_df)
+        featurizer = Featurizer(tuple(self.char_ngrams), tuple(self.word_ngrams), min_df, self.max_features)
+        counts = featurizer.fit_counts(X)  # tokenised once; folds reweigh these counts
+        folds = self._folds(Y, None if groups is None else np.asarray(groups))
+        n_classes = Y.shape[1]
+        oof_blend = np.zeros(Y.shape)  # out-of-fold decision values of the fixed blend
+        oof_models: list[np.ndarray] = []  # ... and of each model, for stacking
+        stackable = mode == "softmax" and bool(folds)
         for train, test in folds:
-            featurizer, W, b = self._fit_linear([analyses[i] for i in train], Y[train])
-            oof[test] = featurizer.transform([analyses[i] for i in test]) @ W + b
-        self.calibration_ = np.tile(np.array([1.0, 0.0]), (len(self.classes_), 1))
-        self.thresholds_ = np.full(len(self.classes_), 0.5)
+            # Features as a featurizer fitted on the training rows alone would weigh them.
+            idf = featurizer.idf_for(counts[train])
+            components = self._fit_components(featurizer.weigh(counts[train], idf, np.float64), Y[train])
+            X_test = featurizer.weigh(counts[test], idf, np.float64)
+            W, b = self._blend(components)
+            oof_blend[test] = X_test @ W + b
+            if not oof_models:
+                oof_models = [np.zeros(Y.shape) for _ in components]
+            stackable &= len(components) == len(oof_models)
+            for block, (W, b) in zip(oof_models, components):
+                block[test] = X_test @ W + b
+        kept = featurizer.compact(featurizer.idf_for(counts))
+        components = self._fit_components(featurizer.weigh(counts[:, kept], dtype=np.float64), Y)
+
+        self.mode_ = mode
+        self.calibration_ = np.tile(np.array([1.0, 0.0]), (n_classes, 1))
+        self.thresholds_ = np.full(n_classes, 0.5)
+        W, b = self._blend(components)
         if folds:
+            if stackable and len(components) == len(oof_models):
+                # Stacking: a multinomial model on all models' out-of-fold scores. It is linear in them, so
+                # it folds into the weights: W = sum_j W_j A_j^T, b = sum_j b_j A_j^T + c.
+                stack = LogisticRegression(C=0.1, max_iter=1000).fit(np.hstack(oof_models), Y.argmax(axis=1))
+                coef, intercept = stack.coef_, stack.intercept_
+                if n_classes == 2:  # one logit z for the second class: the same softmax as logits (-z/2, z/2)
+                    coef, intercept = np.vstack([-coef / 2, coef / 2]), np.array([-intercept[0], intercept[0]]) / 2
+                A = np.split(coef, len(components), axis=1)
+                W = sum(Wj @ Aj.T for (Wj, _), Aj in zip(components, A))
+                b = sum(bj @ Aj.T for (_, bj), Aj in zip(components, A)) + intercept
+                proba = _softmax(sum(o @ Aj.T for o, Aj in zip(oof_models, A)) + intercept)
+            elif mode == "softmax":
+                proba = _softmax(oof_blend)
+            else:
+                for k in range(n_classes):
+                    if 0 < Y[:, k].sum() < len(Y):
+                        platt = LogisticRegression(C=1.0).fit(oof_blend[:, [k]], Y[:, k])
+                        self.calibration_[k] = (platt.coef_[0, 0], platt.intercept_[0])
+                proba = self._calibrate(oof_blend)
             lo, hi = self.threshold_range
-            for k in range(len(self.classes_)):
+            for k in range(n_classes):
                 if 0 < Y[:, k].sum() < len(Y):
-                    platt = LogisticRegression(C=1.0).fit(oof[:, [k]], Y[:, k])
-                    self.calibration_[k] = (platt.coef_[0, 0], platt.intercept_[0])
-                    proba = 1.0 / (1.0 + np.exp(-(oof[:, k] * self.calibration_[k, 0] + self.calibration_[k, 1])))
-                    self.thresholds_[k] = _best_threshold(proba, Y[:, k], lo, hi)
-        self.featurizer_, self.coef_, self.intercept_ = self._fit_linear(analyses, Y)
+                    self.thresholds_[k] = _best_threshold(proba[:, k], Y[:, k], lo, hi)
+        self.featurizer_ = featurizer
+        # Row-major float32 so one text's scores are a gather of a few rows (see DESIGN: weight layout).
+        self.coef_ = np.ascontiguousarray(W, dtype=np.float32)
+        self.intercept_ = b.astype(np.float32)
         self.n_train_ = len(X)
+        self.format_ = FORMAT
         return self
 
     # -- scoring -------------------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        # What sklearn's check_is_fitted says, without its ~10 us per call (scoring a title costs ~0.15 ms).
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                                 "appropriate arguments before using this estimator.")
+
+    def _scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Decision values (float64): per text, the sum of TF-IDF value x weight over its features, in
+        column order, plus the intercept. numpy only, one code path for one text and for many (so
+        `score_one` and `predict_proba` agree exactly), in chunks that bound the memory used."""
+        n_classes = len(self.classes_)
+        out = np.empty((len(texts), n_classes))
+        for start, chunk in _chunks(texts):
+            rows, cols, values = self.featurizer_.entries(chunk)
+            scores = np.zeros((len(chunk), n_classes))
+            if len(rows):
+                first = run_starts(rows)  # where each text's entries start
+                groups = run_starts(first // _CHUNK_ENTRIES)
+                for a, b in zip(groups, [*groups[1:], len(first)]):
+                    lo, hi = first[a], (first[b] if b < len(first) else len(rows))
+                    # Row-major float32 coef_: a text's weights are a gather of a few contiguous rows.
+                    products = self.coef_[cols[lo:hi]] * values[lo:hi, None]
+                    scores[rows[first[a:b]]] = np.add.reduceat(products, first[a:b] - lo, axis=0)
+            out[start:start + len(chunk)] = scores + self.intercept_
+        return out
+
     def decision_function(self, X: Sequence[str]) -> np.ndarray:
         """Raw linear scores, shape (n_texts, n_classes)."""
-        check_is_fitted(self, "coef_")
-        rows = self.featurizer_.transform(self._analyze(list(X)))
-        return np.asarray(rows @ self.coef_) + self.intercept_
+        self._check_fitted()
+        return self._scores(list(X))
 
     def _calibrate(self, scores: np.ndarray) -> np.ndarray:
+        scores = np.asarray(scores, dtype=np.float64)
+        if self.mode_ == "softmax":
+            return _softmax(scores)
         z = scores * self.calibration_[:, 0] + self.calibration_[:, 1]
         return 1.0 / (1.0 + np.exp(-z))
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        """Calibrated probability per class (columns follow `classes_`); rows need not sum to 1."""
+        """Calibrated probability per class (columns follow `classes_`); rows sum to 1 in softmax mode."""
         return self._calibrate(self.decision_function(X))
 
     def predict(self, X: Sequence[str], threshold: float | None = None) -> list[list[str]]:
-        """Label lists: classes whose probability reaches its threshold (or `threshold` for all)."""
+        """Label lists: classes whose probability reaches its threshold (or `threshold` for all), best first."""
         proba = self.predict_proba(X)
         cut = self.thresholds_ if threshold is None else np.full(len(self.classes_), threshold)
-        return [[self.classes_[k] for k in np.argsort(-row) if row[k] >= cut[k]] for row in proba]
+        order = np.argsort(-proba, axis=1, kind="stable")
+        rows, ranks = np.nonzero(np.take_along_axis(proba >= cut, order, axis=1))  # row-major: best first
+        names = np.asarray(self.classes_, dtype=object)[order[rows, ranks]].tolist()
+        ends = np.cumsum(np.bincount(rows, minlength=len(proba))).tolist()
+        return [names[start:end] for start, end in zip([0, *ends], ends)]
 
     def score_one(self, text: str) -> np.ndarray:
-        """Calibrated probabilities of one text without scikit-learn's per-call overhead (same values)."""
-        check_is_fitted(self, "coef_")
-        idx, values = self.featurizer_.vector(analyze(text, tuple(self.char_ngrams), tuple(self.word_ngrams)))
-        scores = values @ self.coef_[idx] + self.intercept_ if len(idx) else self.intercept_.astype(np.float64)
-        return self._calibrate(scores)
+        """Calibrated probabilities of one text without scikit-learn's per-call overhead (the same values
+        as `predict_proba`: the same featurizer and product, without input validation)."""
+        self._check_fitted()
+        return self._calibrate(self._scores([text]))[0]
 
     def explain(self, text: str, label: str, top: int = 8) -> list[Contribution]:
-        """The features that pushed `label`'s decision value most (positive first); they sum, with the
-        intercept, to the decision value."""
-        check_is_fitted(self, "coef_")
+        """The features that pushed `label`'s decision value most (positive first); all contributions sum,
+        with the intercept, to the decision value (the blend is one weight matrix)."""
+        self._check_fitted()
         k = self.classes_.index(label)
-        idx, values = self.featurizer_.vector(analyze(text, tuple(self.char_ngrams), tuple(self.word_ngrams)))
+        _, idx, values = self.featurizer_.entries([text])
         contributions = values * self.coef_[idx, k]
         names = self._names()
-        order = np.argsort(-contributions)[:top]
-        return [Contribution(names[idx[i]][2:], "word" if names[idx[i]].startswith("w:") else "char",
+        order = np.argsort(-contributions, kind="stable")[:top]
+        return [Contribution(display_term(names[idx[i]]), "word" if names[idx[i]].startswith("w:") else "char",
                              float(contributions[i])) for i in order if contributions[i] > 0]
 
-    def __getstate__(self) -> dict[str, object]:
+    def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state.pop("_feature_names", None)  # a cache, rebuilt on demand
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "featurizer_" in state and state.get("format_") != FORMAT:
+            from model.artifact import ArtifactError  # here: model.artifact imports this module
+
+            raise ArtifactError(f"this model was saved by another policytag version (model format "
+                                f"{state.get('format_', 1)}, this version reads {FORMAT}); "
+                                "retrain with `policytag train`")
+        super().__setstate__(state)
 
     def _names(self) -> list[str]:
         if getattr(self, "_feature_names", None) is None:
