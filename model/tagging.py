@@ -1,9 +1,11 @@
 """Tagging documents: split into paragraphs, score each, and roll paragraph scores up to the document.
 
-A document's score for a domain is its best paragraph's score: a long text is about every domain that
-one of its paragraphs is clearly about.
+A document's tags are the domains its paragraphs were tagged with, each scored by its best paragraph: a
+long text is about every domain that one of its paragraphs is clearly about.
 """
 from __future__ import annotations
+
+import re
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +24,11 @@ class Tagged:
     scores: dict[str, float]
     tags: list[tuple[str, float]]
     explanations: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+
+
+# A text with no Chinese character is not Chinese policy text: its scores would come from the model's
+# intercept alone ("hello world", "。。。" scored rural 0.31 against a 0.30 threshold), so it gets no tags.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def _cutoffs(tagger: Tagger, threshold: float | None) -> np.ndarray:
@@ -48,7 +55,9 @@ def tag_paragraphs(tagger: Tagger, texts: Sequence[str], threshold: float | None
                    explain: bool = False) -> list[Tagged]:
     """Tag each text as one paragraph."""
     cut = _cutoffs(tagger, threshold)
-    results = [_tagged(t, row, tagger.classes_, cut) for t, row in zip(texts, score_texts(tagger, texts))]
+    never = np.full(len(tagger.classes_), np.inf)
+    results = [_tagged(t, row, tagger.classes_, cut if _HAN.search(t) else never)
+               for t, row in zip(texts, score_texts(tagger, texts))]
     if explain:
         for result in results:
             result.explanations = {
@@ -64,9 +73,11 @@ def tag_document(tagger: Tagger, text: str, threshold: float | None = None,
     several paragraphs."""
     units, skipped = split_for_tagging(text)
     paragraphs = tag_paragraphs(tagger, units, threshold, explain)
-    cut = _cutoffs(tagger, threshold)
     if paragraphs:
         best = np.array([[p.scores[c] for c in tagger.classes_] for p in paragraphs]).max(axis=0)
     else:  # only boilerplate: nothing to tag
         best = np.zeros(len(tagger.classes_))
+    # The document has the tags its paragraphs have, each with its best paragraph's score.
+    tagged = {d for p in paragraphs for d, _ in p.tags}
+    cut = np.array([-np.inf if c in tagged else np.inf for c in tagger.classes_])
     return _tagged(text, best, tagger.classes_, cut), paragraphs, skipped

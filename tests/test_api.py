@@ -184,3 +184,9 @@ def test_openapi_is_valid_and_describes_exactly_the_app_routes(app, client):
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     described = {(path, method) for path, item in document["paths"].items() for method in item}
     assert described == routes
+
+
+@pytest.mark.parametrize("text", ["hello world", "。。。", "\u200b", "12345", "###"])
+def test_text_without_chinese_gets_no_tags(client, text):
+    (result,) = client.post("/v1/tag", json={"text": text}).get_json()["results"]
+    assert result["tags"] == [] and all(p["tags"] == [] for p in result["paragraphs"])
