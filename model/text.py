@@ -56,6 +56,8 @@ class Block:
 
 def decode_bytes(data: bytes, name: str = "<input>") -> str:
     """Decode UTF-8 (with or without BOM) or GB18030/GBK bytes; raise DecodeError naming `name` otherwise."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DecodeError(f"{name}: looks like UTF-16 (e.g. Excel 'Unicode Text'); re-save it as UTF-8")
     if b"\x00" in data[:8192]:
         raise DecodeError(f"{name}: looks like a binary file (NUL bytes); give a UTF-8 or GB18030 text file")
     try:

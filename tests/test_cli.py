@@ -80,7 +80,7 @@ def test_tag_stdin_csv_to_file(runner, home, tmp_path):
 def test_tag_keeps_going_past_an_unreadable_file_and_exits_1(runner, home, tmp_path):
     good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
     good.write_text(INNOVATION, encoding="utf-8")
-    bad.write_bytes(b"\xff\xfe\xfd\x80\x81" * 20)
+    bad.write_bytes(b"\x80\x81\xfe\xfd\xff" * 20)
     result = runner.invoke(main, ["tag", str(bad), str(good), "--home", str(home)])
     assert result.exit_code == 1
     assert "bad.txt: not UTF-8 or GB18030" in result.stderr

@@ -109,7 +109,7 @@ def test_read_eval_file_lists_every_problem_by_line(tmp_path: Path) -> None:
 def test_read_eval_file_undecodable_or_empty_names_the_file(tmp_path: Path) -> None:
     utf16 = tmp_path / "utf16.jsonl"
     utf16.write_bytes('{"text": "乡村", "labels": []}'.encode("utf-16"))
-    with pytest.raises(EvalFileError, match=r"utf16\.jsonl: cannot decode as UTF-8 or GB18030"):
+    with pytest.raises(EvalFileError, match=r"utf16\.jsonl: looks like UTF-16.*re-save it as UTF-8"):
         read_eval_file(utf16, DOMAINS)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n", encoding="utf-8")

@@ -135,6 +135,11 @@ def test_cli_import_formats_and_rejected_file(runner, home, tmp_path):
     bad.write_text('{"text": "a", "labels": ["nope"]}\n{"text": "", "labels": []}\n', encoding="utf-8")
     result = runner.invoke(main, ["examples", "import", str(bad), "--home", str(home), "--seeds", str(SEEDS)])
     assert result.exit_code == 1 and "line 1: unknown domain 'nope'" in result.stderr and "line 2" in result.stderr
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"text": "好", "labels": []}\nnot json\n{"text": "a", "labels": ["nope"]}\n', encoding="utf-8")
+    result = runner.invoke(main, ["examples", "import", str(mixed), "--home", str(home), "--seeds", str(SEEDS)])
+    assert result.exit_code == 1  # a broken line does not hide the problems of the others
+    assert "line 2: not valid JSON" in result.stderr and "line 3: unknown domain 'nope'" in result.stderr
     stats = json.loads(runner.invoke(main, ["examples", "stats", "--home", str(home)]).stdout)
     assert stats["total"] == 3 and stats["negatives"] == 1
     exported = runner.invoke(main, ["examples", "export", "--home", str(home)]).stdout.splitlines()

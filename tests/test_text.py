@@ -108,7 +108,7 @@ def test_reads_utf8_bom_and_gb_encodings(tmp_path, encoding):
 
 def test_undecodable_file_names_the_file_and_the_fix(tmp_path):
     path = tmp_path / "scan.txt"
-    path.write_bytes(b"\xff\xfe\xfd\x80\x81" * 20)
+    path.write_bytes(b"\x80\x81\xfe\xfd\xff" * 20)
     with pytest.raises(DecodeError, match=r"scan\.txt.*re-save it as UTF-8"):
         read_document(path)
 

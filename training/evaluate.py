@@ -6,7 +6,6 @@ self-contained page. Only `write_html` needs matplotlib, and imports it when cal
 from __future__ import annotations
 
 import base64
-import codecs
 import html
 import io
 import json
@@ -18,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from model.artifact import write_atomic
+from training.importing import ImportFormatError, by_line, read_examples
 from training.store import join_problems
 
 __all__ = ["CALIBRATION_BINS", "EvalFileError", "Scorer", "evaluate", "format_report", "read_eval_file",
@@ -49,54 +49,28 @@ class Scorer(Protocol):
 
 
 # -- reading -------------------------------------------------------------------------------------------
-def _decode(data: bytes, path: Path) -> str:
-    # Same rule as label imports: UTF-8 (Excel adds a BOM) or GB18030 (Chinese Windows tools' default).
-    candidates = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "gb18030")
-    for encoding in candidates:
-        try:
-            return data.decode(encoding).removeprefix("\ufeff")  # GB18030 has its own BOM
-        except UnicodeDecodeError:
-            continue
-    raise EvalFileError([f"{path}: cannot decode as UTF-8 or GB18030; re-save it as UTF-8"])
-
-
 def read_eval_file(path: Path, known: Collection[str]) -> list[tuple[str, list[str]]]:
-    """Read a JSONL file of {"text": ..., "labels": [...]} lines ([] = about none of the domains).
-
-    Returns (text, labels) pairs with repeated labels dropped; raises EvalFileError listing every problem.
-    """
+    """Read labelled examples ({"text", "labels"}; [] = about none of the domains) from JSONL or CSV, the
+    formats `policytag examples import` takes. Returns (text, labels) pairs with repeated labels dropped;
+    raises EvalFileError listing every problem by line."""
     path = Path(path)
+    problems: list[str] = []
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EvalFileError([f"{path}: cannot read file ({exc.strerror or exc})"]) from exc
-    text = _decode(data, path)
+        items = read_examples(path)
+    except ImportFormatError as exc:
+        items, problems = exc.items, list(exc.problems)  # still check the well-formed lines
     known_list = sorted(known) if isinstance(known, (set, frozenset)) else list(known)
     known_set = set(known_list)
-    name = path.name
     examples: list[tuple[str, list[str]]] = []
-    problems: list[str] = []
-    # split("\n"), not splitlines(): JSON strings may contain U+2028/U+0085, which splitlines() breaks on.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"{name} line {number}"
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: not valid JSON ({exc.msg})")
-            continue
-        if not isinstance(value, dict):
-            problems.append(f'{where}: expected an object like {{"text": "...", "labels": [...]}}, '
-                            f"got {type(value).__name__}")
-            continue
+    for item in items:
+        where = f"{path.name} line {item.get('_line', '?')}"
         line_problems = []
-        item_text, labels = value.get("text"), value.get("labels")
-        if "text" not in value:
+        item_text, labels = item.get("text"), item.get("labels")
+        if "text" not in item:
             line_problems.append("'text' is missing")
         elif not isinstance(item_text, str) or not item_text.strip():
             line_problems.append(f"'text' must be a non-empty string, got {item_text!r}"[:120])
-        if "labels" not in value:
+        if "labels" not in item:
             line_problems.append("'labels' is missing; use [] for a text about none of the domains")
         elif not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
             line_problems.append(f"'labels' must be a list of domain ids, got {json.dumps(labels, ensure_ascii=False)}"
@@ -110,10 +84,10 @@ def read_eval_file(path: Path, known: Collection[str]) -> list[tuple[str, list[s
         else:
             examples.append((item_text.strip(), list(dict.fromkeys(labels))))
     if not examples and not problems:
-        problems.append(f'{name}: no examples; expected one JSON object per line like '
+        problems.append(f'{path.name}: no examples; expected one JSON object per line like '
                         f'{{"text": "...", "labels": ["{known_list[0] if known_list else "domain"}"]}}')
     if problems:
-        raise EvalFileError(problems)
+        raise EvalFileError(by_line(problems))
     return examples
 
 

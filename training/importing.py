@@ -5,14 +5,15 @@ This module only parses; checking texts and domain ids is the store's job.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
-from collections.abc import Collection, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from training.store import AddResult, ExampleStore, StoreError, ValidationError, join_problems
+from model.text import DecodeError, decode_bytes
+from training.store import AddResult, ExampleStore, StoreError, ValidationError, join_problems, validate_items
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
@@ -39,8 +40,10 @@ _JSON_TYPE_NAMES = {
 class ImportFormatError(StoreError):
     """A label file could not be read; ``problems`` lists every problem found."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], items: Sequence[dict[str, object]] = ()) -> None:
         self.problems: list[str] = list(problems)
+        # The well-formed lines, so callers can check them too and list every problem at once.
+        self.items: list[dict[str, object]] = list(items)
         super().__init__(join_problems(self.problems))
 
 
@@ -80,7 +83,12 @@ def import_file(
     Raises ImportFormatError, or ValidationError whose problems are prefixed with the file name.
     """
     path = Path(path)
-    items = read_examples(path)
+    try:
+        items = read_examples(path)
+    except ImportFormatError as exc:
+        # List the problems of the well-formed lines too, in line order; nothing is written.
+        problems = exc.problems + [f"{path.name} {p}" for p in check_items(exc.items, known_domains)]
+        raise ImportFormatError(by_line(problems)) from None
     try:
         return store.add(
             items,
@@ -91,6 +99,23 @@ def import_file(
     except ValidationError as exc:
         # The store says "line N: ..."; the file name makes that actionable.
         raise ValidationError([f"{path.name} {problem}" for problem in exc.problems]) from None
+
+
+def check_items(items: Sequence[Mapping[str, object]], known_domains: Collection[str]) -> list[str]:
+    """The problems the store would find in `items` ("line N: ..."), without writing anything."""
+    try:
+        validate_items(items, known_domains)
+    except ValidationError as exc:
+        return exc.problems
+    return []
+
+
+def by_line(problems: Sequence[str]) -> list[str]:
+    """Problems ordered by the line number they name."""
+    def line(problem: str) -> int:
+        found = re.search(r"line (\d+)", problem)
+        return int(found.group(1)) if found else 0
+    return sorted(problems, key=line)
 
 
 def _kind(filename: str) -> str:
@@ -108,24 +133,11 @@ def _kind(filename: str) -> str:
 
 
 def _decode(data: bytes, filename: str) -> str:
-    # Chinese label files arrive as UTF-8 (often with Excel's BOM) or GB18030
-    # (a superset of GBK/GB2312, what Chinese Windows tools save by default).
-    if data.startswith(codecs.BOM_UTF8):
-        candidates: tuple[str, ...] = ("utf-8-sig",)  # a BOM rules out GB18030
-    else:
-        candidates = ("utf-8", "gb18030")
-    for encoding in candidates:
-        try:
-            # GB18030 has its own BOM, which decodes to U+FEFF.
-            return data.decode(encoding).removeprefix("\ufeff")
-        except UnicodeDecodeError:
-            continue
-    hint = ""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        hint = " (it looks like UTF-16, e.g. Excel 'Unicode Text')"
-    raise ImportFormatError(
-        [f"{filename}: cannot decode as UTF-8 or GB18030{hint}; re-save it as UTF-8"]
-    )
+    # Chinese label files arrive as UTF-8 (often with Excel's BOM) or GB18030; one rule for every reader.
+    try:
+        return decode_bytes(data, filename).removeprefix("\ufeff")  # GB18030 has its own BOM
+    except DecodeError as exc:
+        raise ImportFormatError([str(exc)]) from None
 
 
 def _json_type(value: object) -> str:
@@ -156,7 +168,7 @@ def _parse_jsonl(text: str, filename: str) -> list[dict[str, object]]:
         item["_line"] = number
         items.append(item)
     if problems:
-        raise ImportFormatError(problems)
+        raise ImportFormatError(problems, items)
     return items
 
 
@@ -220,5 +232,5 @@ def _parse_csv(text: str, filename: str) -> list[dict[str, object]]:
             f"{filename}: empty file; expected a header line naming columns text and labels"
         )
     if problems:
-        raise ImportFormatError(problems)
+        raise ImportFormatError(problems, items)
     return items

@@ -153,7 +153,7 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _validate(
+def validate_items(
     items: Sequence[Mapping[str, object]], known_domains: Collection[str]
 ) -> list[_CleanItem]:
     """Check the whole batch; return cleaned items (last wins per key) or raise ValidationError."""
@@ -329,7 +329,7 @@ class ExampleStore:
             raise ValidationError([f"source must be a non-empty string like 'user', got {source!r}"])
         if author is not None and not isinstance(author, str):
             raise ValidationError([f"author must be a string or None, got {_type_name(author)}"])
-        clean = _validate(items, known_domains)
+        clean = validate_items(items, known_domains)
         now = _utc_now()
         seed = _is_seed(source)
         added = updated = skipped = 0
