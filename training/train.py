@@ -24,7 +24,7 @@ from sklearn.model_selection import StratifiedKFold
 from model.tagger import Tagger
 from model.text import split_sentences
 from training.bootstrap import BootstrapReport, Example, bootstrap_paths
-from training.importing import read_examples
+from training.importing import check_items, read_examples
 from training.store import ExampleStore, StoreError, ValidationError, normalize_key
 from training.taxonomy import Taxonomy
 
@@ -68,22 +68,10 @@ class Recipe:
 
 
 def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> list[Example]:
-    problems = []
-    found = []
-    for item in items:
-        line = item.get("_line", "?")
-        text, labels = item.get("text"), item.get("labels")
-        if not isinstance(text, str) or not text.strip():
-            problems.append(f"{where} line {line}: 'text' must be a non-empty string")
-        elif not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-            problems.append(f"{where} line {line}: 'labels' must be a list of domain ids")
-        elif unknown := [x for x in labels if x not in taxonomy]:
-            problems.append(f"{where} line {line}: unknown domain {unknown[0]!r}; known: {', '.join(taxonomy.ids)}")
-        else:
-            found.append(Example(text.strip(), tuple(dict.fromkeys(labels)), where))
-    if problems:
-        raise ValidationError(problems)
-    return found
+    """Seed label files get the store's checks (one set of rules for every labelled example)."""
+    if problems := check_items(items, taxonomy.ids):
+        raise ValidationError([f"{where} {p}" for p in problems])
+    return [Example(str(item["text"]).strip(), tuple(dict.fromkeys(item["labels"])), where) for item in items]
 
 
 def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | None = None) -> TrainingData:
