@@ -323,13 +323,13 @@ def measure(engine: Engine, data: tuple[Any, ...], tmp: Path, seconds: float = 2
 
 def policy_model(home: str | None) -> dict[str, Any]:
     """Artefact size and load time of the shipped policy model (trained from seeds/ unless `home` is given)."""
-    from training.registry import Registry
+    from training.ops.registry import Registry
 
     with tempfile.TemporaryDirectory() as tmp:
         if home:
             where = Path(home)
         else:
-            from training.run import run_training
+            from training.learning.run import run_training
 
             where = Path(tmp)
             log("[policy model] training from seeds/ into a temporary home")

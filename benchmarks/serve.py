@@ -89,10 +89,10 @@ def main() -> int:
 
     from model.text import split_sentences
     from training.paths import store_path
-    from training.run import run_training
-    from training.store import ExampleStore
-    from training.taxonomy import load_taxonomy
-    from training.train import load_training_data
+    from training.learning.run import run_training
+    from training.data.store import ExampleStore
+    from training.data.taxonomy import load_taxonomy
+    from training.learning.train import load_training_data
 
     home = Path(tempfile.mkdtemp(prefix="policytag-bench-"))
     run_training(home, ROOT / "seeds", cv=0)

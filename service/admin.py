@@ -10,12 +10,12 @@ from model.artifact import ArtifactError
 from service.auth import read_access, requester, write_access
 from service.errors import ApiError
 from service.requests import json_body
-from training.gate import DEFAULT_TOLERANCE
-from training.jobs import TrainingBusy, get_job, start_job
+from training.learning.gate import DEFAULT_TOLERANCE
+from training.ops.jobs import TrainingBusy, get_job, start_job
 from training.paths import seeds_dir, store_path
-from training.registry import Registry, RegistryError
-from training.store import ExampleStore, ValidationError
-from training.taxonomy import TaxonomyError, add_user_domain, load_taxonomy, load_user_domains
+from training.ops.registry import Registry, RegistryError
+from training.data.store import ExampleStore, ValidationError
+from training.data.taxonomy import TaxonomyError, add_user_domain, load_taxonomy, load_user_domains
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
 

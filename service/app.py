@@ -11,7 +11,7 @@ from flask import Flask
 from service.errors import register_error_handlers
 from service.holder import ModelHolder
 from training.paths import data_home
-from training.registry import Registry
+from training.ops.registry import Registry
 
 DEFAULTS: dict[str, Any] = {
     "HOME": None,  # data directory; None: $POLICYTAG_HOME or ./var

@@ -19,11 +19,11 @@ from model.tagging import tag_paragraphs
 from model.text import DecodeError, decode_bytes, split_for_tagging
 from service.cli_common import BATCH, home_option, output, say, seeds_option, user_errors
 from service.cli_labels import domains, examples, models, promote
-from training.bootstrap import bootstrap_paths, format_report
-from training.gate import DEFAULT_TOLERANCE
+from training.data.bootstrap import bootstrap_paths, format_report
+from training.learning.gate import DEFAULT_TOLERANCE
 from training.paths import data_home, seeds_dir
-from training.registry import Registry
-from training.taxonomy import load_taxonomy
+from training.ops.registry import Registry
+from training.data.taxonomy import load_taxonomy
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="policytag")
@@ -69,8 +69,8 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
     The new model and the served one are scored on the same held-out folds of the labelled paragraphs;
     the new one is promoted only if its macro-F1 is within --tolerance of the served one's (or --force).
     """
-    from training.run import run_training
-    from training.train import format_metrics
+    from training.learning.run import run_training
+    from training.learning.train import format_metrics
 
     manifest = run_training(data_home(home), seeds_dir(seeds), cv=cv, force=force, tolerance=tolerance, progress=say)
     if as_json:
@@ -164,7 +164,7 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
     """Serve the HTTP API under a production WSGI server; trains a model from seeds/ first if none exists."""
     from service.app import check_environment
     from service.server import run_server
-    from training.run import run_training
+    from training.learning.run import run_training
 
     check_environment()
     data = data_home(home)
@@ -195,7 +195,7 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
 @user_errors
 def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None, worst: int, home: str | None) -> None:
     """Evaluate the current model on FILE (JSONL: text, labels; [] = about none of the domains)."""
-    from training.evaluate import evaluate, format_report, read_eval_file, write_html
+    from training.learning.evaluate import evaluate, format_report, read_eval_file, write_html
 
     tagger, manifest = Registry(data_home(home)).load()
     rows = read_eval_file(file, tagger.classes_)

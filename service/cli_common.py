@@ -15,10 +15,10 @@ import click
 from model.artifact import ArtifactError
 from model.text import DecodeError
 from training.paths import SeedsNotFound
-from training.registry import RegistryError
-from training.run import TrainingBusy
-from training.store import StoreError
-from training.taxonomy import TaxonomyError
+from training.ops.registry import RegistryError
+from training.learning.run import TrainingBusy
+from training.data.store import StoreError
+from training.data.taxonomy import TaxonomyError
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Errors that mean "the input or setup is wrong", shown as one line instead of a traceback.

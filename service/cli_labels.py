@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from service.cli_common import home_option, output, say, seeds_option, user_errors
-from training.importing import import_file
+from training.data.importing import import_file
 from training.paths import data_home, seeds_dir, store_path
-from training.registry import Registry
-from training.store import ExampleStore
-from training.taxonomy import add_user_domain, load_taxonomy
+from training.ops.registry import Registry
+from training.data.store import ExampleStore
+from training.data.taxonomy import add_user_domain, load_taxonomy
 
 
 @click.group()

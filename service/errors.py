@@ -8,9 +8,9 @@ from werkzeug.exceptions import HTTPException
 
 from model.artifact import ArtifactError
 from training.paths import SeedsNotFound
-from training.registry import RegistryError
-from training.store import StoreBusyError, StoreError
-from training.taxonomy import TaxonomyError
+from training.ops.registry import RegistryError
+from training.data.store import StoreBusyError, StoreError
+from training.data.taxonomy import TaxonomyError
 
 log = logging.getLogger("policytag")
 

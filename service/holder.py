@@ -8,7 +8,7 @@ from typing import Any
 
 from model.artifact import ArtifactError
 from model.tagger import Tagger
-from training.registry import Registry, RegistryError
+from training.ops.registry import Registry, RegistryError
 
 log = logging.getLogger("policytag")
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from service.app import create_app
-from training.run import run_training
+from training.learning.run import run_training
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

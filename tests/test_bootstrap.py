@@ -5,8 +5,8 @@ from pathlib import Path
 
 from tests.conftest import SEED_DOC, SEEDS
 from model.text import read_document
-from training.bootstrap import bootstrap_paths, bootstrap_text
-from training.taxonomy import load_taxonomy
+from training.data.bootstrap import bootstrap_paths, bootstrap_text
+from training.data.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy(SEEDS)
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from model.tagger import Tagger
-from training.evaluate import EvalFileError, evaluate, format_report, read_eval_file, write_html
+from training.learning.evaluate import EvalFileError, evaluate, format_report, read_eval_file, write_html
 
 DOMAINS = ("innovation", "rural", "consumption")
 
@@ -230,7 +230,7 @@ def test_write_html_is_self_contained_with_two_png_images(tmp_path: Path) -> Non
 
 
 def test_evaluate_module_imports_neither_matplotlib_nor_flask() -> None:
-    code = "import sys, training.evaluate; print(sorted({'matplotlib', 'flask'} & set(sys.modules)))"
+    code = "import sys, training.learning.evaluate; print(sorted({'matplotlib', 'flask'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"

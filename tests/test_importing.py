@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from training.importing import ImportFormatError, import_file, parse_examples, read_examples
-from training.store import ExampleStore, StoreError, ValidationError
+from training.data.importing import ImportFormatError, import_file, parse_examples, read_examples
+from training.data.store import ExampleStore, StoreError, ValidationError
 
 DOMAINS = ("consumption", "innovation", "rural")
 

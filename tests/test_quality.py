@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from training.evaluate import evaluate, read_eval_file
-from training.registry import Registry
+from training.learning.evaluate import evaluate, read_eval_file
+from training.ops.registry import Registry
 
 FIXTURE = ROOT / "tests" / "fixtures" / "policy_eval.jsonl"
 

@@ -15,11 +15,11 @@ from service.app import create_app
 from service.cli import main
 from tests.conftest import SEEDS
 from tests.live import call, live_server
-from training.jobs import get_job, start_job
+from training.ops.jobs import get_job, start_job
 from training.paths import store_path
-from training.registry import Registry
-from training.run import run_training
-from training.store import ExampleStore
+from training.ops.registry import Registry
+from training.learning.run import run_training
+from training.data.store import ExampleStore
 
 TOKEN = "test-token-123"
 ECOLOGY = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from training.store import (
+from training.data.store import (
     SCHEMA_VERSION,
     AddResult,
     ExampleStore,

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from model.artifact import write_atomic
-from training.importing import ImportFormatError, by_line, read_examples
-from training.store import join_problems
+from training.data.importing import ImportFormatError, by_line, read_examples
+from training.data.store import join_problems
 
 __all__ = ["CALIBRATION_BINS", "EvalFileError", "Scorer", "evaluate", "format_report", "read_eval_file",
            "write_html"]

@@ -23,10 +23,10 @@ from sklearn.model_selection import StratifiedKFold
 
 from model.tagger import Tagger
 from model.text import split_sentences
-from training.bootstrap import BootstrapReport, Example, bootstrap_paths
-from training.importing import check_items, read_examples
-from training.store import ExampleStore, StoreError, ValidationError, normalize_key
-from training.taxonomy import Taxonomy
+from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths
+from training.data.importing import check_items, read_examples
+from training.data.store import ExampleStore, StoreError, ValidationError, normalize_key
+from training.data.taxonomy import Taxonomy
 
 LABELLED_SUFFIXES = (".jsonl", ".csv")
 MIN_WINDOW_CHARS = 8
@@ -257,7 +257,7 @@ def held_out_report(examples: Sequence[Example], classes: list[str], proba: np.n
                     final: Tagger) -> dict[str, Any]:
     """The full evaluation report (calibration, confusion, worst mistakes) on held-out probabilities,
     tagged with the final model's thresholds; saved with the version."""
-    from training.evaluate import evaluate
+    from training.learning.evaluate import evaluate
 
     thresholds = [float(final.thresholds_[final.classes_.index(c)]) for c in classes]
     return evaluate(_HeldOut(classes, proba, thresholds), [e.text for e in examples],

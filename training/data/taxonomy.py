@@ -117,7 +117,7 @@ def load_user_domains(home: Path) -> list[Domain]:
 def add_user_domain(seeds: Path, home: Path, raw: object) -> Domain:
     """Validate and append a domain to `<home>/domains.json` (atomic, safe against concurrent writers)."""
     from model.artifact import write_atomic
-    from training.locks import locked
+    from training.ops.locks import locked
 
     domain = make_domain(raw, "new domain")
     with locked(home / ".domains.lock"):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from training.locks import locked
+from training.ops.locks import locked
 
 __all__ = [
     "MAX_TEXT_CHARS",

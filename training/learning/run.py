@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from model.artifact import ArtifactError
-from training.gate import DEFAULT_TOLERANCE, changed_tags, decide
-from training.locks import Busy, try_lock
+from training.learning.gate import DEFAULT_TOLERANCE, changed_tags, decide
+from training.ops.locks import Busy, try_lock
 from training.paths import store_path
-from training.registry import Registry
-from training.store import ExampleStore
-from training.taxonomy import load_taxonomy
-from training.train import Progress, Recipe, load_training_data, train
+from training.ops.registry import Registry
+from training.data.store import ExampleStore
+from training.data.taxonomy import load_taxonomy
+from training.learning.train import Progress, Recipe, load_training_data, train
 
 LOCK_FILE = "train.lock"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.text import Block, parse_blocks, read_document
-from training.taxonomy import Taxonomy
+from training.data.taxonomy import Taxonomy
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
 

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from model.text import DecodeError, decode_bytes
-from training.store import AddResult, ExampleStore, StoreError, ValidationError, join_problems, validate_items
+from training.data.store import AddResult, ExampleStore, StoreError, ValidationError, join_problems, validate_items
 
 __all__ = [
     "ACCEPTED_SUFFIXES",

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from model.artifact import write_atomic
-from training.locks import Busy, is_locked, try_lock
-from training.run import LOCK_FILE, TrainingBusy, run_training
+from training.ops.locks import Busy, is_locked, try_lock
+from training.learning.run import LOCK_FILE, TrainingBusy, run_training
 
 _ID_CHARS = set("0123456789abcdef")
 
@@ -50,7 +50,7 @@ def start_job(home: Path, seeds: Path, force: bool = False, tolerance: float | N
         _write(home, {"id": job_id, "status": "queued", "created": _now(), "requested_by": requested_by,
                       "force": force})
         log = open(home / "jobs" / f"{job_id}.log", "ab")
-        args = [sys.executable, "-m", "training.jobs", str(home), str(seeds), job_id, str(fd), str(int(force))]
+        args = [sys.executable, "-m", "training.ops.jobs", str(home), str(seeds), job_id, str(fd), str(int(force))]
         if tolerance is not None:
             args.append(str(tolerance))
         # The child inherits the locked descriptor and holds it until it exits.

@@ -1,0 +1,1 @@
+"""Learning: training and cross-validation, the promotion gate, evaluation reports, one training run."""

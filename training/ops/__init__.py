@@ -1,0 +1,1 @@
+"""Operations: the model registry, background jobs and cross-process locks."""
