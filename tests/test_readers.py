@@ -240,3 +240,15 @@ def test_bootstrap_labels_paragraphs_of_a_docx_from_its_headings(tmp_path):
     assert labels == {INNOVATION: ("innovation",), RURAL: ("rural",), CONSUMPTION: ("consumption",)}
     assert {e.source for e in examples} == {"report.docx"}
     assert report.paragraphs == 3
+
+
+def test_docx_chinese_named_heading_styles(tmp_path):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    document.styles.add_style("标题 2", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("提振消费", style="标题 2")
+    document.add_paragraph(CONSUMPTION)
+    document.save(tmp_path / "zh.docx")
+    assert outline(read_one(tmp_path / "zh.docx")) == [("heading", 2, "提振消费"), ("paragraph", 0, CONSUMPTION)]
