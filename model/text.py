@@ -144,7 +144,8 @@ def _heading_level(line: str) -> tuple[int, str]:
     return 0, line
 
 
-def _join(a: str, b: str) -> str:
+def join_lines(a: str, b: str) -> str:
+    """`a` and `b` as one line: no space between Chinese characters, one between Latin words."""
     # Latin words broken across lines need their space back; Chinese text has none.
     if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
         return a + " " + b
@@ -157,7 +158,8 @@ _TITLE_MAX_CHARS = 40
 _ANY_PUNCTUATION = re.compile(r"[，、,：:；;。.！!？?…“”\"（）()《》—-]")
 
 
-def _is_title(line: str) -> bool:
+def looks_like_title(line: str) -> bool:
+    """A short line without any punctuation: a title when it also stands alone."""
     return len(line) <= _TITLE_MAX_CHARS and not _ANY_PUNCTUATION.search(line)
 
 
@@ -222,7 +224,7 @@ def parse_blocks(text: str) -> list[Block]:
             blocks.append(Block("boilerplate", line, number, role=role, start=start, end=end))
             continue
         level, heading = _heading_level(line)
-        if not level and pending is None and line[-1] not in SENTENCE_END and _is_title(line):
+        if not level and pending is None and line[-1] not in SENTENCE_END and looks_like_title(line):
             following = raws[number] if number < len(raws) else ""
             if not following.strip():
                 blocks.append(Block("heading", line, number, level=TITLE_LEVEL, start=start, end=end))
@@ -240,7 +242,7 @@ def parse_blocks(text: str) -> list[Block]:
         if pending is None:
             pending = (line, number, 0, start, end)
         else:
-            pending = (_join(pending[0], line), pending[1], pending[2] + 1, pending[3], end)
+            pending = (join_lines(pending[0], line), pending[1], pending[2] + 1, pending[3], end)
         if line[-1] in SENTENCE_END:
             flush()
     flush()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from model.cjk_radicals import fold_radicals
-from model.text import Block, _join, classify_unit, heading_paths, parse_blocks, select_units
+from model.text import Block, join_lines, classify_unit, heading_paths, parse_blocks, select_units
 
 
 class ReadError(ValueError):
@@ -56,7 +56,7 @@ def units_document(units: Iterable[tuple[str, int]], source: str, fmt: str) -> D
         if "\n" in unit or "\r" in unit:  # a manual line break inside a Word paragraph or an HTML block
             unit = ""
             for piece in raw.splitlines():
-                unit = _join(unit, piece.strip())
+                unit = join_lines(unit, piece.strip())
         unit = fold_radicals(unit)
         if not unit:
             continue

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from model.readers.document import Document, ReadError, units_document
-from model.text import SENTENCE_END
+from model.text import SENTENCE_END, TITLE_LEVEL, looks_like_title
 
 SUFFIXES = (".pdf",)
 
@@ -72,27 +72,44 @@ def _running_lines(lines: list[_Line], pages: int) -> set[int]:
     return {i for i in in_band if _PAGE_NUMBER.match(lines[i].text) or (pages > 1 and repeats[key(lines[i])] >= needed)}
 
 
-def _paragraphs(lines: list[_Line]) -> list[str]:
-    """Join visual lines into paragraphs using the right margin, indentation and sentence-final punctuation."""
+def _paragraphs(lines: list[_Line]) -> list[tuple[str, int]]:
+    """Join visual lines into paragraphs (text, heading level) using the right margin, indentation and
+    sentence-final punctuation; a lone unpunctuated line that is centred or set larger is a title."""
     if not lines:
         return []
-    body_left = min(line.left for line in lines)
-    body_right = max(line.right for line in lines)
-    paragraphs: list[str] = []
-    current = ""
-    for line in lines:
-        indented = line.left - body_left > 1.5 * line.height
-        if current and indented:
-            paragraphs.append(current)
-            current = ""
-        current += line.text
+    # The text block's edges, robust to a few stray lines (a wide table row, a margin note): the 10th
+    # percentile of left edges and the 90th of right edges.
+    lefts = sorted(line.left for line in lines)
+    rights = sorted(line.right for line in lines)
+    heights = sorted(line.height for line in lines)
+    body_left = lefts[len(lefts) // 10]
+    body_right = rights[min(len(rights) - 1, len(rights) * 9 // 10)]
+    body_height = heights[len(heights) // 2]
+    indented = [line.left - body_left > 1.5 * line.height for line in lines]
+    # Documents that indent first lines (most Chinese official documents) mark paragraphs by indentation,
+    # so a full line that happens to end in "。" does not end its paragraph there.
+    indent_style = sum(indented) >= max(3, len(lines) // 10)
+    paragraphs: list[tuple[str, int]] = []
+    current: list[_Line] = []
+
+    def flush() -> None:
+        if current:
+            text = "".join(line.text for line in current)
+            first = current[0]
+            standout = first.height > 1.15 * body_height or first.left - body_left > 1.5 * first.height
+            title = len(current) == 1 and standout and looks_like_title(text)
+            paragraphs.append((text, TITLE_LEVEL if title else 0))
+            current.clear()
+
+    for line, indent in zip(lines, indented):
+        if indent:
+            flush()
+        current.append(line)
         # Wrapped lines run to the right margin; a paragraph's last line usually stops short of it.
         short = body_right - line.right > 1.5 * line.height
-        if short or line.text[-1] in SENTENCE_END:
-            paragraphs.append(current)
-            current = ""
-    if current:
-        paragraphs.append(current)
+        if short or (line.text[-1] in SENTENCE_END and not indent_style):
+            flush()
+    flush()
     return paragraphs
 
 
@@ -124,4 +141,4 @@ def read_pdf(data: bytes, name: str) -> Document:
         raise ReadError(f"{name}: no text layer (a scan?); OCR it first (e.g. ocrmypdf) and read the result")
     furniture = _running_lines(lines, pages)
     body = [line for i, line in enumerate(lines) if i not in furniture]
-    return units_document(((p, 0) for p in _paragraphs(body)), name, "pdf")
+    return units_document(_paragraphs(body), name, "pdf")
