@@ -111,3 +111,27 @@ def make_html(path: Path, charset: str = "utf-8") -> Path:
                        consumption=CONSUMPTION)
     path.write_bytes(text.encode("gb18030" if charset.lower() in ("gb2312", "gbk", "gb18030") else charset))
     return path
+
+
+def make_indented_pdf(path: Path, lines: list[tuple[str, int, float]]) -> Path:
+    """A one-page PDF from (text, x offset from the left margin in points, font size) lines, top to bottom;
+    x = -1 centres the line."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    page_width, page_height = A4
+    sheet = canvas.Canvas(str(path), pagesize=A4)
+    y = page_height - 90
+    for text, x, size in lines:
+        sheet.setFont("STSong-Light", size)
+        if x < 0:
+            sheet.drawCentredString(page_width / 2, y, text)
+        else:
+            sheet.drawString(72 + x, y, text)
+        y -= size * 1.6
+    sheet.showPage()
+    sheet.save()
+    return path
