@@ -269,3 +269,10 @@ def test_pdf_with_indented_paragraphs_and_a_centred_title(tmp_path):
         ("heading", 9, "关于全面推进乡村振兴的实施意见"), ("paragraph", 0, "各市人民政府，省直各部门："),
         ("paragraph", 0, full + rest + "安全供给。"),  # the full line ending in "。" does not end the paragraph
         ("paragraph", 0, INNOVATION)]
+
+
+def test_read_bytes_suffix_override_for_stdin():
+    [document] = read_bytes(f"# 标题\n\n{RURAL}\n".encode("gb18030"), "<stdin>", suffix=".txt")
+    assert document.source == "<stdin>" and [b.text for b, _ in document.units()] == [RURAL]
+    with pytest.raises(ReadError, match=r"<stdin>: unsupported format '\(no suffix\)'"):
+        list(read_bytes(b"text", "<stdin>"))
