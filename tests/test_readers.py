@@ -61,6 +61,7 @@ def test_pdf_lines_rebuilt_into_paragraphs_and_page_furniture_dropped(tmp_path):
     texts = [b.text for b in document.blocks]
     assert texts.count(RURAL) == 3  # wrapped over 3 lines on each page, rebuilt whole
     assert texts.count(ACROSS_PAGES) == 2  # a sentence broken by a page break is mended
+    assert [b.joined for b in document.blocks if b.text == ACROSS_PAGES] == [1, 1]
     assert [b.text for b in document.blocks if b.kind == "heading"] == [
         "一、全面推进乡村振兴第1部分", "二、全面推进乡村振兴第2部分", "三、全面推进乡村振兴第3部分"]
     assert HEADER not in document.text and "- 2 -" not in document.text
