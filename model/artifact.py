@@ -18,14 +18,11 @@ import jieba
 import joblib
 import sklearn
 
+from model.errors import ArtifactError
 from model.tagger import Tagger
 
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
-
-
-class ArtifactError(Exception):
-    """A model artefact is missing, damaged or incompatible."""
 
 
 def library_versions() -> dict[str, str]:

@@ -33,6 +33,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from model.errors import ArtifactError
+from model.rules import tag_mask
 from model.features import Featurizer, display_term, run_starts
 
 # Bumped when the features or the scoring change so that an artefact written by another version would
@@ -345,11 +347,12 @@ class Tagger(BaseEstimator):
         return self._calibrate(self.decision_function(X))
 
     def predict(self, X: Sequence[str], threshold: float | None = None) -> list[list[str]]:
-        """Label lists: classes whose probability reaches its threshold (or `threshold` for all), best first."""
+        """Label lists: the tags of each text under `model.rules` (its thresholds, or `threshold` for all), best
+        first."""
         proba = self.predict_proba(X)
-        cut = self.thresholds_ if threshold is None else np.full(len(self.classes_), threshold)
+        mask = tag_mask(list(X), proba, self.thresholds_, threshold)
         order = np.argsort(-proba, axis=1, kind="stable")
-        rows, ranks = np.nonzero(np.take_along_axis(proba >= cut, order, axis=1))  # row-major: best first
+        rows, ranks = np.nonzero(np.take_along_axis(mask, order, axis=1))  # row-major: best first
         names = np.asarray(self.classes_, dtype=object)[order[rows, ranks]].tolist()
         ends = np.cumsum(np.bincount(rows, minlength=len(proba))).tolist()
         return [names[start:end] for start, end in zip([0, *ends], ends)]
@@ -379,8 +382,6 @@ class Tagger(BaseEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if "featurizer_" in state and state.get("format_") != FORMAT:
-            from model.artifact import ArtifactError  # here: model.artifact imports this module
-
             raise ArtifactError(f"this model was saved by another policytag version (model format "
                                 f"{state.get('format_', 1)}, this version reads {FORMAT}); "
                                 "retrain with `policytag train`")

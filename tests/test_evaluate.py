@@ -268,7 +268,7 @@ def test_real_tagger_report_is_sensible_and_json_ready(tagger: Tagger, tmp_path:
     assert report["confusion"]["labels"] == ["consumption", "innovation", "rural", "none"]
     assert np.trace(np.array(report["confusion"]["matrix"])) >= 4
     # Forcing every tag on shows real explanation terms for the wrong tags.
-    forced = evaluate(tagger, texts, labels, threshold=0.0, worst=3)
+    forced = evaluate(tagger, texts, labels, threshold=1e-9, worst=3)  # one range, (0, 1]
     assert forced["out_of_domain_untagged"] == 0.0
     assert forced["worst"] and all(d["terms"] for m in forced["worst"] for d in m["wrong"][:1])
     assert f"Worst mistakes ({len(forced['worst'])})" in format_report(forced)

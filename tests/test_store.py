@@ -91,23 +91,11 @@ def test_same_key_twice_in_one_batch_last_wins(store: ExampleStore) -> None:
     assert store.current()[0].labels == ("innovation",)
 
 
-def test_user_label_overrides_seed_and_later_seed_does_not_overwrite(store: ExampleStore) -> None:
+def test_user_label_overrides_an_earlier_label(store: ExampleStore) -> None:
     seed = "seed:economic_daily.md"
     _add(store, [{"text": "农村电商", "labels": ["consumption"]}], source=seed, author=None)
     _add(store, [{"text": "农村电商", "labels": ["rural"]}], source="user")
     assert store.current()[0].labels == ("rural",)
-
-    # Re-running the seed bootstrap: the user's label stays, new seed texts go in.
-    result = _add(
-        store,
-        [{"text": "农村电商", "labels": ["consumption"]}, {"text": "新的种子", "labels": []}],
-        source=seed,
-        author=None,
-    )
-    assert result == AddResult(added=1, updated=0, total=2, skipped=1)
-    by_text = {ex.text: ex for ex in store.current()}
-    assert by_text["农村电商"].labels == ("rural",)
-    assert by_text["农村电商"].source == "user"
 
 
 def test_seed_can_update_seed(store: ExampleStore) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from training.errors import StoreBusyError, StoreError, ValidationError, join_problems
 from training.ops.locks import locked
 
 __all__ = [
@@ -35,10 +36,7 @@ __all__ = [
 ]
 
 MAX_TEXT_CHARS = 20_000
-SEED_PREFIX = "seed:"
 _BUSY_TIMEOUT_S = 30.0
-# Keep exception messages readable when a whole file is bad; .problems has all.
-_MAX_PROBLEMS_IN_MESSAGE = 50
 
 # Ordered migrations; migration i (0-based) brings the file to version i + 1.
 # Never edit a released entry: append a new one instead.
@@ -76,36 +74,13 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 _INITIALISED: set[str] = set()
 
 
-class StoreError(Exception):
-    """Base class for every error raised by the example store."""
-
-
-class ValidationError(StoreError):
-    """A batch was rejected; ``problems`` lists every bad item, nothing was written."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: list[str] = list(problems)
-        super().__init__(join_problems(self.problems))
-
-
-class StoreBusyError(StoreError):
-    """The database stayed locked by another writer for longer than the busy timeout."""
-
-
-def join_problems(problems: Sequence[str]) -> str:
-    shown = "; ".join(problems[:_MAX_PROBLEMS_IN_MESSAGE])
-    hidden = len(problems) - _MAX_PROBLEMS_IN_MESSAGE
-    return f"{shown}; ... and {hidden} more" if hidden > 0 else shown
-
-
 @dataclass(frozen=True)
 class AddResult:
-    """Outcome of ``ExampleStore.add``; ``skipped`` counts seed items kept out by user labels."""
+    """Outcome of ``ExampleStore.add``."""
 
     added: int
     updated: int
     total: int
-    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,9 +104,6 @@ def normalize_key(text: str) -> str:
     # including U+3000 (ideographic space) common in Chinese documents.
     return _CJK_GAP.sub("", " ".join(unicodedata.normalize("NFKC", text).split()))
 
-
-def _is_seed(source: str) -> bool:
-    return source.startswith(SEED_PREFIX)
 
 
 def _type_name(value: object) -> str:
@@ -323,7 +295,7 @@ class ExampleStore:
     ) -> AddResult:
         """Validate the whole batch, then write it in one transaction.
 
-        Raises ValidationError (nothing written) if any item is bad; seed sources never overwrite non-seed labels.
+        Raises ValidationError (nothing written) if any item is bad.
         """
         if not isinstance(source, str) or not source.strip():
             raise ValidationError([f"source must be a non-empty string like 'user', got {source!r}"])
@@ -331,8 +303,7 @@ class ExampleStore:
             raise ValidationError([f"author must be a string or None, got {_type_name(author)}"])
         clean = validate_items(items, known_domains)
         now = _utc_now()
-        seed = _is_seed(source)
-        added = updated = skipped = 0
+        added = updated = 0
 
         with self._write() as conn:
             for item in clean:
@@ -347,10 +318,6 @@ class ExampleStore:
                         (item.key, item.text, labels_json, source, author, now),
                     )
                     added += 1
-                elif seed and not _is_seed(row[0]):
-                    # A human decided this one; a re-run seed bootstrap must not undo it.
-                    skipped += 1
-                    continue
                 else:
                     # UPDATE (not REPLACE) keeps the row id, so current() keeps
                     # first-insertion order.
@@ -366,7 +333,7 @@ class ExampleStore:
                     (item.key, item.text, labels_json, source, author, now),
                 )
             total = conn.execute("SELECT COUNT(*) FROM examples").fetchone()[0]
-        return AddResult(added=added, updated=updated, total=total, skipped=skipped)
+        return AddResult(added=added, updated=updated, total=total)
 
     # -- reads -------------------------------------------------------------
 

@@ -12,14 +12,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from model.text import normalize
+from training.errors import TaxonomyError
 
 TAXONOMY_FILE = "taxonomy.toml"
 USER_DOMAINS_FILE = "domains.json"
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-
-
-class TaxonomyError(ValueError):
-    """The taxonomy file or a domain definition is invalid."""
 
 
 @dataclass(frozen=True)

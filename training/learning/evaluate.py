@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from sklearn.metrics import precision_recall_fscore_support
 
 from model.artifact import write_atomic
+from model.rules import cutoffs, tag_mask
 from training.data.importing import ImportFormatError, by_line, read_examples
-from training.data.store import join_problems
+from training.errors import EvalFileError
 
 __all__ = ["CALIBRATION_BINS", "EvalFileError", "Scorer", "evaluate", "format_report", "read_eval_file",
            "write_html"]
@@ -27,14 +29,6 @@ CALIBRATION_BINS = 15
 NONE = "none"  # the confusion-matrix row/column for "about none of the domains"
 TEXT_CHARS = 200
 EXPLAIN_TERMS = 5
-
-
-class EvalFileError(ValueError):
-    """An evaluation file could not be used; `problems` lists every problem found (by line)."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: list[str] = list(problems)
-        super().__init__(join_problems(self.problems))
 
 
 class Scorer(Protocol):
@@ -92,17 +86,8 @@ def read_eval_file(path: Path, known: Collection[str]) -> list[tuple[str, list[s
 
 
 # -- scoring -------------------------------------------------------------------------------------------
-def _ratio(num: float, den: float) -> float:
-    return num / den if den else 0.0
-
-
 def _r(x: float) -> float:
     return round(float(x), 4)
-
-
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    # Zero when undefined (nothing predicted / nothing to find), as scikit-learn's zero_division=0.
-    return _ratio(tp, tp + fp), _ratio(tp, tp + fn), _ratio(2 * tp, 2 * tp + fp + fn)
 
 
 def _terms(tagger: Scorer, text: str, label: str) -> list[dict[str, Any]]:
@@ -127,8 +112,6 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
         raise ValueError(f"got {len(texts)} texts but {len(labels)} label lists")
     if not texts:
         raise ValueError("no texts to evaluate")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
     index = {c: k for k, c in enumerate(classes)}
     unknown = sorted({x for ls in labels for x in ls if x not in index})
     if unknown:
@@ -138,36 +121,35 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
     proba = np.asarray(tagger.predict_proba(texts), dtype=np.float64)
     if proba.shape != (n, k_count):
         raise ValueError(f"predict_proba gave shape {proba.shape}, expected {(n, k_count)}")
-    cut = (np.asarray(tagger.thresholds_, dtype=np.float64) if threshold is None
-           else np.full(k_count, float(threshold)))
+    cut = cutoffs(tagger.thresholds_, threshold)
     truth = np.zeros((n, k_count), dtype=bool)
     for row, ls in enumerate(labels):
         truth[row, [index[x] for x in ls]] = True
-    pred = proba >= cut
+    pred = tag_mask(texts, proba, tagger.thresholds_, threshold)
 
     # Per-domain and averaged precision / recall / F1.
     tp = (pred & truth).sum(axis=0)
     fp = (pred & ~truth).sum(axis=0)
     fn = (~pred & truth).sum(axis=0)
+    # Zero where undefined (nothing predicted / nothing to find): scikit-learn's zero_division=0.
+    p, r, f, _ = precision_recall_fscore_support(truth, pred, average=None, zero_division=0)
     per_domain: dict[str, dict[str, Any]] = {}
     for k, c in enumerate(classes):
-        p, r, f = _prf(int(tp[k]), int(fp[k]), int(fn[k]))
-        per_domain[c] = {"precision": _r(p), "recall": _r(r), "f1": _r(f), "support": int(truth[:, k].sum()),
+        per_domain[c] = {"precision": _r(p[k]), "recall": _r(r[k]), "f1": _r(f[k]), "support": int(truth[:, k].sum()),
                          "predicted": int(pred[:, k].sum()), "tp": int(tp[k]), "fp": int(fp[k]), "fn": int(fn[k])}
-    mp, mr, mf = _prf(int(tp.sum()), int(fp.sum()), int(fn.sum()))
+    mp, mr, mf, _ = precision_recall_fscore_support(truth, pred, average="micro", zero_division=0)
     micro = {"precision": _r(mp), "recall": _r(mr), "f1": _r(mf), "support": int(truth.sum())}
     # A domain absent from the eval file has no recall to measure; averaging its zeros in would mislead.
     present = [c for c in classes if per_domain[c]["support"] > 0]
-    macro: dict[str, Any] = {
-        m: (_r(np.mean([_prf(int(tp[index[c]]), int(fp[index[c]]), int(fn[index[c]]))[i] for c in present]))
-            if present else None)
-        for i, m in enumerate(("precision", "recall", "f1"))}
+    kept = [index[c] for c in present]
+    macro: dict[str, Any] = {m: (_r(np.mean(values[kept])) if present else None)
+                             for m, values in (("precision", p), ("recall", r), ("f1", f))}
     macro["domains"] = present
 
     # Primary-domain confusion: first true label vs the top-scoring domain if it passes its threshold.
     names = [*classes, NONE]
     top = proba.argmax(axis=1)
-    top_passes = proba[np.arange(n), top] >= cut[top]
+    top_passes = pred[np.arange(n), top]
     matrix = np.zeros((k_count + 1, k_count + 1), dtype=int)
     for row in range(n):
         true_i = index[labels[row][0]] if labels[row] else k_count

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from model.artifact import ArtifactError
+from training.errors import TrainingBusy
 from training.learning.gate import DEFAULT_TOLERANCE, changed_tags, decide
 from training.ops.locks import Busy, try_lock
 from training.paths import store_path
@@ -15,10 +16,6 @@ from training.data.taxonomy import load_taxonomy
 from training.learning.train import Progress, Recipe, load_training_data, train
 
 LOCK_FILE = "train.lock"
-
-
-class TrainingBusy(Exception):
-    """Another training run holds the lock."""
 
 
 def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,

@@ -14,13 +14,10 @@ from typing import Any
 
 from model.artifact import ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact, write_atomic
 from model.tagger import Tagger
+from training.errors import RegistryError
 
 _VERSION = re.compile(r"^v(\d+)$")
 CURRENT_FILE = "CURRENT"
-
-
-class RegistryError(Exception):
-    """A version does not exist or no model has been trained yet."""
 
 
 class Registry:
