@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import jieba
 import joblib
 import sklearn
 
+from model.atomic import atomic_file, write_atomic
 from model.errors import ArtifactError
 from model.tagger import Tagger
 
@@ -38,36 +37,12 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, fsync, rename: readers see the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; reports and manifests are meant to be read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_artifact(tagger: Tagger, directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """Write model.joblib and manifest.json into `directory`; returns the manifest as written."""
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".model.", suffix=".tmp")
-    os.close(fd)
-    try:
-        joblib.dump(tagger, tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        digest = sha256_file(Path(tmp))
-        os.replace(tmp, directory / MODEL_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(directory / MODEL_FILE) as handle:
+        joblib.dump(tagger, handle)
+    digest = sha256_file(directory / MODEL_FILE)
     full = {**manifest, "sha256": digest, "libraries": library_versions(),
             "size_bytes": (directory / MODEL_FILE).stat().st_size}
     write_atomic(directory / MANIFEST_FILE, json.dumps(full, ensure_ascii=False, indent=2).encode("utf-8"))

@@ -13,5 +13,9 @@ class ArtifactError(PolicytagError):
     """A model artefact is missing, damaged or incompatible."""
 
 
+class UserFileError(PolicytagError):
+    """A file the user named cannot be read or written (the message names it and the OS reason)."""
+
+
 class ThresholdError(PolicytagError, ValueError):
     """A tag threshold outside (0, 1]."""

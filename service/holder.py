@@ -4,16 +4,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from model.artifact import ArtifactError
+from model.errors import ArtifactError, PolicytagError
 from model.tagger import Tagger
-from training.ops.registry import Registry, RegistryError
+from training.errors import RegistryError
+
+if TYPE_CHECKING:
+    from training.workspace import Registry
 
 log = logging.getLogger("policytag")
 
 
-class NoModel(Exception):
+class NoModel(PolicytagError):
     """No usable model is available."""
 
 

@@ -113,7 +113,7 @@ def load_user_domains(home: Path) -> list[Domain]:
 
 def add_user_domain(seeds: Path, home: Path, raw: object) -> Domain:
     """Validate and append a domain to `<home>/domains.json` (atomic, safe against concurrent writers)."""
-    from model.artifact import write_atomic
+    from model.atomic import write_atomic
     from training.ops.locks import locked
 
     domain = make_domain(raw, "new domain")

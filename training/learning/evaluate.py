@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
-from model.artifact import write_atomic
+from model.atomic import write_atomic
 from model.rules import cutoffs, tag_mask
 from training.data.importing import ImportFormatError, by_line, read_examples
 from training.errors import EvalFileError

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from model.tagger import Tagger
+if TYPE_CHECKING:  # kept light: the CLI reads DEFAULT_TOLERANCE before it knows which command runs
+    from model.tagger import Tagger
 
 DEFAULT_TOLERANCE = 0.02
 

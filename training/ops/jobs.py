@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from model.artifact import write_atomic
+from model.atomic import write_atomic
 from training.ops.locks import Busy, is_locked, try_lock
 from training.learning.run import LOCK_FILE, TrainingBusy, run_training
 

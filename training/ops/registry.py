@@ -12,7 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from model.artifact import ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact, write_atomic
+from model.artifact import ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact
+from model.atomic import write_atomic
 from model.tagger import Tagger
 from training.errors import RegistryError
 
