@@ -19,7 +19,7 @@ from sklearn.metrics import precision_recall_fscore_support
 
 from model.atomic import write_atomic
 from model.rules import cutoffs, tag_mask
-from training.data.importing import ImportFormatError, by_line, read_examples
+from training.data.importing import ImportFormatError, by_line, check_items, read_examples
 from training.errors import EvalFileError
 
 __all__ = ["CALIBRATION_BINS", "EvalFileError", "Scorer", "evaluate", "format_report", "read_eval_file",
@@ -53,30 +53,17 @@ def read_eval_file(path: Path, known: Collection[str]) -> list[tuple[str, list[s
         items = read_examples(path)
     except ImportFormatError as exc:
         items, problems = exc.items, list(exc.problems)  # still check the well-formed lines
-    known_list = sorted(known) if isinstance(known, (set, frozenset)) else list(known)
-    known_set = set(known_list)
+    known_list = list(known)
     examples: list[tuple[str, list[str]]] = []
     for item in items:
-        where = f"{path.name} line {item.get('_line', '?')}"
-        line_problems = []
-        item_text, labels = item.get("text"), item.get("labels")
-        if "text" not in item:
-            line_problems.append("'text' is missing")
-        elif not isinstance(item_text, str) or not item_text.strip():
-            line_problems.append(f"'text' must be a non-empty string, got {item_text!r}"[:120])
-        if "labels" not in item:
-            line_problems.append("'labels' is missing; use [] for a text about none of the domains")
-        elif not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-            line_problems.append(f"'labels' must be a list of domain ids, got {json.dumps(labels, ensure_ascii=False)}"
-                                 [:160])
-        elif unknown := list(dict.fromkeys(x for x in labels if x not in known_set)):
-            shown = ", ".join(repr(x) for x in unknown)
-            line_problems.append(f"unknown domain{'s' if len(unknown) > 1 else ''} {shown}; "
-                                 f"known: {', '.join(known_list) or '(none)'}")
-        if line_problems:
-            problems.extend(f"{where}: {p}" for p in line_problems)
+        # The store's validator, one item at a time: eval keeps repeated texts (the store would merge them).
+        found = check_items([item], known_list)
+        if found:
+            problems.extend(f"{path.name} {p}" for p in found)
         else:
-            examples.append((item_text.strip(), list(dict.fromkeys(labels))))
+            text, labels = item["text"], item["labels"]
+            assert isinstance(text, str) and isinstance(labels, list)
+            examples.append((text.strip(), list(dict.fromkeys(labels))))  # first label = primary, kept in order
     if not examples and not problems:
         problems.append(f'{path.name}: no examples; expected one JSON object per line like '
                         f'{{"text": "...", "labels": ["{known_list[0] if known_list else "domain"}"]}}')
