@@ -34,8 +34,8 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from model.errors import ArtifactError
-from model.rules import tag_mask
 from model.features import Featurizer, display_term, run_starts
+from model.rules import tag_mask
 
 # Bumped when the features or the scoring change so that an artefact written by another version would
 # score differently; loading such an artefact fails with a message to retrain.
@@ -245,7 +245,8 @@ class Tagger(BaseEstimator):
                              "class; use calibration='sigmoid'")
 
         min_df = (1 if len(X) < 5000 else 2) if self.min_df == "auto" else int(self.min_df)
-        featurizer = Featurizer(tuple(self.char_ngrams), tuple(self.word_ngrams), min_df, self.max_features)
+        (c_lo, c_hi), (w_lo, w_hi) = self.char_ngrams, self.word_ngrams
+        featurizer = Featurizer((c_lo, c_hi), (w_lo, w_hi), min_df, self.max_features)
         counts = featurizer.fit_counts(X)  # tokenised once; folds reweigh these counts
         folds = self._folds(Y, None if groups is None else np.asarray(groups))
         n_classes = Y.shape[1]

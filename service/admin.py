@@ -61,7 +61,8 @@ def train() -> tuple[Response, int]:
     body = json_body() if has_body() else {}
     force, tolerance = body.get("force", False), body.get("tolerance", DEFAULT_TOLERANCE)
     if set(body) - {"force", "tolerance"}:
-        raise ApiError(400, f"unknown field {sorted(set(body) - {'force', 'tolerance'})[0]!r}; accepted: force, tolerance")
+        unknown = sorted(set(body) - {"force", "tolerance"})[0]
+        raise ApiError(400, f"unknown field {unknown!r}; accepted: force, tolerance")
     if not isinstance(force, bool):
         raise ApiError(400, f'"force" must be true or false, got {force!r}')
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance <= 1:

@@ -78,8 +78,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     settings = {**DEFAULTS, **_settings_from_env(), **(test_config or {})}
     app.config.from_mapping(_validated(settings))
-    app.json.ensure_ascii = False  # Chinese stays readable in responses
-    app.json.sort_keys = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in responses
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("policytag").setLevel(logging.INFO)
 
     workspace = Workspace(app.config["HOME"], app.config["SEEDS"])

@@ -198,7 +198,8 @@ def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None,
         try:
             ws.write_report_html(report, html)
         except OSError as exc:
-            raise UserFileError(f"cannot write {str(html)!r}: {exc.strerror or exc}; choose another --html FILE") from None
+            raise UserFileError(f"cannot write {str(html)!r}: {exc.strerror or exc}; "
+                                "choose another --html FILE") from None
         say(f"wrote {html}")
 
 

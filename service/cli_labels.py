@@ -107,8 +107,9 @@ def models(home: str | None) -> None:
         f1 = manifest.get("metrics", {}).get("macro_f1")
         promotion = manifest.get("promotion", {})
         state = "current" if version == current else ("candidate" if promotion.get("promoted") is False else "")
+        ids = ",".join(d["id"] for d in manifest.get("domains", []))
         click.echo(f"{'*' if version == current else ' '} {version:<6} {manifest.get('created', '')}  "
-                   f"macro-F1 {f1 if f1 is not None else '-':<7} domains {','.join(d['id'] for d in manifest.get('domains', []))}  {state}")
+                   f"macro-F1 {f1 if f1 is not None else '-':<7} domains {ids}  {state}")
 
 
 @click.command()

@@ -18,7 +18,7 @@ def run_server(host: str, port: int, workers: int, config: Mapping[str, Any]) ->
         waitress.serve(create_app(settings), host=host, port=port, threads=max(4, workers * 2))
         return
 
-    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    class _Gunicorn(BaseApplication):
         def __init__(self, options: dict[str, Any]):
             self.options = options
             super().__init__()

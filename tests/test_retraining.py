@@ -15,11 +15,11 @@ from service.app import create_app
 from service.cli import main
 from tests.conftest import SEEDS
 from tests.live import call, live_server
-from training.ops.jobs import get_job, start_job
-from training.paths import store_path
-from training.ops.registry import Registry
-from training.learning.run import run_training
 from training.data.store import ExampleStore
+from training.learning.run import run_training
+from training.ops.jobs import get_job, start_job
+from training.ops.registry import Registry
+from training.paths import store_path
 
 TOKEN = "test-token-123"
 ECOLOGY = [

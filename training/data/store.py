@@ -17,10 +17,10 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from training.errors import StoreBusyError, StoreError, ValidationError, join_problems
+from training.errors import StoreBusyError, StoreError, ValidationError
 from training.ops.locks import locked
 
 __all__ = [
@@ -94,7 +94,8 @@ class StoredExample:
     created_at: str
 
 
-_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) (?=[\x00-\x7f])|(?<=[\x00-\x7f]) (?=[^\x00-\x7f])")
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) (?=[\x00-\x7f])"
+                      r"|(?<=[\x00-\x7f]) (?=[^\x00-\x7f])")
 
 
 def normalize_key(text: str) -> str:
@@ -419,7 +420,7 @@ def _row_to_example(row: tuple[str, str, str, str | None, str]) -> StoredExample
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:

@@ -48,6 +48,7 @@ def make_domain(raw: object, where: str) -> Domain:
         problems.append("'keywords' must be a list of non-empty strings")
     if problems:
         raise TaxonomyError(f"{where}: " + "; ".join(problems))
+    assert isinstance(domain_id, str)  # checked above
     return Domain(domain_id, raw["name_zh"].strip(), raw["name_en"].strip(), tuple(k.strip() for k in keywords))
 
 

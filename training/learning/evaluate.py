@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import unicodedata
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -34,8 +33,11 @@ EXPLAIN_TERMS = 5
 class Scorer(Protocol):
     """What `evaluate` needs from a model (`model.tagger.Tagger` has it)."""
 
-    classes_: Sequence[str]
-    thresholds_: Sequence[float]
+    @property
+    def classes_(self) -> Sequence[str]: ...
+
+    @property
+    def thresholds_(self) -> Sequence[float]: ...
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray: ...
 
@@ -153,18 +155,18 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
         count = int(mask.sum())
         mean_p = float(flat_p[mask].mean()) if count else None
         observed = float(flat_y[mask].mean()) if count else None
-        if count:
+        if mean_p is not None and observed is not None:
             ece += count / flat_p.size * abs(mean_p - observed)
         bins.append({"lower": _r(b / CALIBRATION_BINS), "upper": _r((b + 1) / CALIBRATION_BINS), "count": count,
                      "mean_predicted": None if mean_p is None else _r(mean_p),
                      "observed": None if observed is None else _r(observed)})
-    brier = {c: _r(np.mean((proba[:, k] - truth[:, k]) ** 2)) for k, c in enumerate(classes)}
+    brier = {c: _r(float(np.mean((proba[:, k] - truth[:, k]) ** 2))) for k, c in enumerate(classes)}
     calibration = {"bins": bins, "ece": _r(ece), "brier": brier}
 
     labelled = truth.any(axis=1)
     top_right = truth[np.arange(n), top]
     in_domain = _r(top_right[labelled].mean()) if labelled.any() else None
-    untagged = ~pred.any(axis=1)
+    untagged = pred.sum(axis=1) == 0
     out_domain = _r(untagged[~labelled].mean()) if (~labelled).any() else None
 
     # Worst mistakes: a miss costs 1 - p (confidently missed), a wrong tag costs p (confidently wrong).
@@ -180,7 +182,8 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
             "true": labels[row],
             "predicted": [{"domain": classes[k], "score": _r(proba[row, k])} for k in tags],
             "error": _r(text_error[row]),
-            "wrong": [{"domain": classes[k], "score": _r(proba[row, k]), "terms": _terms(tagger, texts[row], classes[k])}
+            "wrong": [{"domain": classes[k], "score": _r(proba[row, k]),
+                       "terms": _terms(tagger, texts[row], classes[k])}
                       for k in tags if not truth[row, k]],
             "missed": [{"domain": c, "score": _r(proba[row, index[c]]), "terms": _terms(tagger, texts[row], c)}
                        for c in labels[row] if not pred[row, index[c]]],

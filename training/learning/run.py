@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from model.artifact import ArtifactError
-from training.errors import TrainingBusy
-from training.learning.gate import DEFAULT_TOLERANCE, changed_tags, decide
-from training.ops.locks import Busy, try_lock
-from training.paths import store_path
-from training.ops.registry import Registry
 from training.data.store import ExampleStore
 from training.data.taxonomy import load_taxonomy
+from training.errors import TrainingBusy
+from training.learning.gate import DEFAULT_TOLERANCE, changed_tags, decide
 from training.learning.train import Progress, Recipe, load_training_data, train
+from training.ops.locks import Busy, try_lock
+from training.ops.registry import Registry
+from training.paths import store_path
 
 LOCK_FILE = "train.lock"
 
