@@ -297,7 +297,8 @@ class Tagger(BaseEstimator):
                 if 0 < Y[:, k].sum() < len(Y):
                     self.thresholds_[k] = _best_threshold(proba[:, k], Y[:, k], lo, hi)
         self.featurizer_ = featurizer
-        # Row-major float32 so one text's scores are a gather of a few rows (see DESIGN: weight layout).
+        # Row-major float32 so one text's scores are a gather of a few rows; a layout that does not suit
+        # the sparse product would be copied on every call.
         self.coef_ = np.ascontiguousarray(W, dtype=np.float32)
         self.intercept_ = b.astype(np.float32)
         self.n_train_ = len(X)

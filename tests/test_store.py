@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -114,7 +116,7 @@ def test_empty_labels_is_a_negative_example(store: ExampleStore) -> None:
 
 def test_bad_batch_writes_nothing_and_lists_every_problem(store: ExampleStore) -> None:
     _add(store, [{"text": "existing", "labels": ["rural"]}])
-    before = store.fingerprint()
+    before = list(store.export())
     items = [
         {"text": "ok", "labels": ["rural"]},
         {"text": "bad domain", "labels": ["finance"]},
@@ -142,7 +144,7 @@ def test_bad_batch_writes_nothing_and_lists_every_problem(store: ExampleStore) -
 
     # Nothing from the batch was written, not even the valid first item.
     assert store.count() == 1
-    assert store.fingerprint() == before
+    assert list(store.export()) == before
     assert store.history("ok") == []
 
 
@@ -174,23 +176,19 @@ def test_stats_and_export(store: ExampleStore) -> None:
     ]
 
 
-def test_fingerprint_tracks_labels_not_insertion_order(tmp_path: Path) -> None:
-    one, two = ExampleStore(tmp_path / "1.db"), ExampleStore(tmp_path / "2.db")
-    _add(one, [{"text": "a", "labels": ["rural"]}, {"text": "b", "labels": []}])
-    _add(two, [{"text": "b ", "labels": []}, {"text": "a", "labels": ["rural"]}])
-    assert one.fingerprint() == two.fingerprint()
-    _add(two, [{"text": "a", "labels": ["innovation"]}])
-    assert one.fingerprint() != two.fingerprint()
+def _user_version(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def test_schema_version_set_and_reopen_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "examples.db"
     store = ExampleStore(path)
-    assert store.schema_version() == SCHEMA_VERSION >= 1
+    assert _user_version(path) == SCHEMA_VERSION >= 1
     _add(store, [{"text": "persisted", "labels": ["rural"]}])
 
     reopened = ExampleStore(str(path))
-    assert reopened.schema_version() == SCHEMA_VERSION
+    assert _user_version(path) == SCHEMA_VERSION
     assert [ex.text for ex in reopened.current()] == ["persisted"]
 
 

@@ -7,7 +7,6 @@ several processes (gunicorn workers, a CLI import) may use the same file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -394,18 +393,6 @@ class ExampleStore:
                 "created_at": example.created_at,
             }
 
-    def fingerprint(self) -> str:
-        """Return a sha256 hex digest of the sorted (key, labels) pairs of current examples."""
-        with self._connect() as conn:
-            rows = conn.execute("SELECT key, labels FROM examples").fetchall()
-        pairs = sorted((key, json.loads(labels)) for key, labels in rows)
-        payload = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    def schema_version(self) -> int:
-        """Return the schema version recorded in the database file."""
-        with self._connect() as conn:
-            return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def _row_to_example(row: tuple[str, str, str, str | None, str]) -> StoredExample:
