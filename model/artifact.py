@@ -10,7 +10,6 @@ import hashlib
 import json
 import platform
 from pathlib import Path
-from typing import Any
 
 import jieba
 import joblib
@@ -18,10 +17,10 @@ import sklearn
 
 from model.atomic import atomic_file, write_atomic
 from model.errors import ArtifactError
+from model.manifest import MANIFEST_FILE, Manifest, read_manifest
 from model.tagger import Tagger
 
 MODEL_FILE = "model.joblib"
-MANIFEST_FILE = "manifest.json"
 
 
 def library_versions() -> dict[str, str]:
@@ -37,29 +36,19 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_artifact(tagger: Tagger, directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+def save_artifact(tagger: Tagger, directory: Path, manifest: Manifest) -> Manifest:
     """Write model.joblib and manifest.json into `directory`; returns the manifest as written."""
     directory.mkdir(parents=True, exist_ok=True)
     with atomic_file(directory / MODEL_FILE) as handle:
         joblib.dump(tagger, handle)
     digest = sha256_file(directory / MODEL_FILE)
-    full = {**manifest, "sha256": digest, "libraries": library_versions(),
+    full: Manifest = {**manifest, "sha256": digest, "libraries": library_versions(),
             "size_bytes": (directory / MODEL_FILE).stat().st_size}
     write_atomic(directory / MANIFEST_FILE, json.dumps(full, ensure_ascii=False, indent=2).encode("utf-8"))
     return full
 
 
-def read_manifest(directory: Path) -> dict[str, Any]:
-    path = directory / MANIFEST_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtifactError(f"{path} is missing; retrain with `policytag train`") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path} is damaged ({exc}); retrain with `policytag train`") from None
-
-
-def verify_artifact(directory: Path) -> dict[str, Any]:
+def verify_artifact(directory: Path) -> Manifest:
     """Check a saved model without unpickling it: manifest, scikit-learn version, SHA-256. Returns the manifest."""
     manifest = read_manifest(directory)
     saved_with = manifest.get("libraries", {}).get("scikit-learn")
@@ -76,7 +65,7 @@ def verify_artifact(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_artifact(directory: Path) -> tuple[Tagger, dict[str, Any]]:
+def load_artifact(directory: Path) -> tuple[Tagger, Manifest]:
     """Verify and load a saved model; raises ArtifactError (never unpickles a file that fails a check)."""
     manifest = verify_artifact(directory)
     path = directory / MODEL_FILE

@@ -1,8 +1,6 @@
 """The /v1 write side: labelled examples, domains, training jobs, model versions and promotion."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from flask import Blueprint, Response, jsonify
 
 from model.errors import ArtifactError
@@ -12,9 +10,6 @@ from service.errors import ApiError
 from service.requests import json_body
 from training.errors import RegistryError, TaxonomyError, TrainingBusy, ValidationError
 from training.workspace import DEFAULT_TOLERANCE
-
-if TYPE_CHECKING:
-    from training.workspace import Registry
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
 
@@ -83,21 +78,11 @@ def job(job_id: str) -> Response:
     return jsonify(found)
 
 
-def _summary(registry: Registry, version: str, current: str | None) -> dict[str, Any]:
-    manifest = registry.manifest(version)
-    return {"version": version, "current": version == current, "created": manifest.get("created"),
-            "macro_f1": manifest.get("metrics", {}).get("macro_f1"),
-            "domains": [d["id"] for d in manifest.get("domains", [])],
-            "paragraphs": manifest.get("training", {}).get("paragraphs"),
-            "promotion": manifest.get("promotion")}
-
-
 @bp.get("/models")
 @read_access
 def models() -> Response:
-    registry = get_workspace().registry
-    current = registry.current()
-    return jsonify({"current": current, "versions": [_summary(registry, v, current) for v in registry.versions()]})
+    ws = get_workspace()
+    return jsonify({"current": ws.registry.current(), "versions": ws.versions()})
 
 
 @bp.post("/models/<version>/promote")

@@ -98,18 +98,14 @@ def add_domain(domain_id: str, name_zh: str, name_en: str, keywords: tuple[str, 
 @user_errors
 def models(home: str | None) -> None:
     """List model versions with their macro-F1; * marks the current one."""
-    registry = workspace(home).registry
-    current = registry.current()
-    if not registry.versions():
+    versions = workspace(home).versions()
+    if not versions:
         say("no models yet; run `policytag train`")
-    for version in registry.versions():
-        manifest = registry.manifest(version)
-        f1 = manifest.get("metrics", {}).get("macro_f1")
-        promotion = manifest.get("promotion", {})
-        state = "current" if version == current else ("candidate" if promotion.get("promoted") is False else "")
-        ids = ",".join(d["id"] for d in manifest.get("domains", []))
-        click.echo(f"{'*' if version == current else ' '} {version:<6} {manifest.get('created', '')}  "
-                   f"macro-F1 {f1 if f1 is not None else '-':<7} domains {ids}  {state}")
+    for v in versions:
+        f1, promotion = v["macro_f1"], v["promotion"] or {}
+        state = "current" if v["current"] else ("candidate" if promotion.get("promoted") is False else "")
+        click.echo(f"{'*' if v['current'] else ' '} {v['version']:<6} {v['created'] or ''}  "
+                   f"macro-F1 {f1 if f1 is not None else '-':<7} domains {','.join(v['domains'])}  {state}")
 
 
 @click.command()

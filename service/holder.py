@@ -4,9 +4,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from model.errors import ArtifactError, PolicytagError
+from model.manifest import Manifest
 from model.tagger import Tagger
 from training.errors import RegistryError
 
@@ -27,7 +28,7 @@ class ModelHolder:
         self.registry = registry
         self.check_every = check_every
         self._lock = threading.Lock()
-        self._loaded: tuple[Tagger, dict[str, Any]] | None = None
+        self._loaded: tuple[Tagger, Manifest] | None = None
         self._stamp: object = None
         self._checked = 0.0
         self._error = ""
@@ -53,7 +54,7 @@ class ModelHolder:
                 log.info("serving model %s", loaded[1].get("version"))
             self._stamp = stamp
 
-    def get(self) -> tuple[Tagger, dict[str, Any]]:
+    def get(self) -> tuple[Tagger, Manifest]:
         self.refresh()
         if self._loaded is None:
             raise NoModel(self._error or "no trained model; run `policytag train`")

@@ -18,6 +18,7 @@ from training.learning.gate import DEFAULT_TOLERANCE
 from training.paths import data_home, seeds_dir, store_path
 
 if TYPE_CHECKING:  # re-exported for annotations in service/ (which imports training only through here)
+    from model.manifest import Manifest, VersionSummary
     from model.tagger import Tagger
     from training.data.bootstrap import BootstrapReport, Example
     from training.data.store import AddResult, ExampleStore
@@ -122,9 +123,16 @@ class Workspace:
         """Background training jobs."""
         return Jobs(self)
 
-    def load_model(self, version: str | None = None) -> tuple[Tagger, dict[str, Any]]:
+    def load_model(self, version: str | None = None) -> tuple[Tagger, Manifest]:
         """(tagger, manifest) of `version` (default: current); RegistryError when there is none."""
         return self.registry.load(version)
+
+    def versions(self) -> list[VersionSummary]:
+        """Every model version, oldest first, with its scores and whether it is current."""
+        from model.manifest import summarize
+
+        current = self.registry.current()
+        return [summarize(v, self.registry.manifest(v), current) for v in self.registry.versions()]
 
     def promote(self, version: str) -> None:
         """Make `version` current; RegistryError if unknown, ArtifactError if its files would not load."""
@@ -133,7 +141,7 @@ class Workspace:
     # -- learning ------------------------------------------------------------------------------------
     def train(self, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
               progress: Progress | None = None, lock: bool = True,
-              params: dict[str, Any] | None = None) -> dict[str, Any]:
+              params: dict[str, Any] | None = None) -> Manifest:
         """Train on the seeds and the store, save a new version, promote it if it passes the gate (see
         `training.learning.run.run_training`); returns the new manifest."""
         from training.learning.run import run_training

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from model.artifact import ArtifactError
+from model.manifest import Manifest
 from training.data.store import ExampleStore
 from training.data.taxonomy import load_taxonomy
 from training.errors import TrainingBusy
@@ -20,7 +21,7 @@ LOCK_FILE = "train.lock"
 
 def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
                  progress: Progress | None = None, lock: bool = True,
-                 params: dict[str, Any] | None = None) -> dict[str, Any]:
+                 params: dict[str, Any] | None = None) -> Manifest:
     """Train on the seeds and the store, save a new version, and promote it if it passes the gate.
 
     Returns the new version's manifest with a "promotion" entry saying whether it was promoted and why.
@@ -41,7 +42,7 @@ def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tole
 
 
 def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progress: Progress | None,
-         params: dict[str, Any]) -> dict[str, Any]:
+         params: dict[str, Any]) -> Manifest:
     taxonomy = load_taxonomy(seeds, home)
     store = ExampleStore(store_path(home)) if store_path(home).exists() else None
     if progress:
@@ -69,8 +70,9 @@ def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progre
         decision["of_paragraphs"] = len(data.examples)
         decision["champion_version"] = registry.current()
     if decision["promoted"] and not force and registry.current() != served_at_start:
-        decision.update(promoted=False, reason=f"the current model changed to {registry.current()} while this one "
-                                               "was training; kept as a candidate so that change is not undone")
+        decision["promoted"] = False
+        decision["reason"] = (f"the current model changed to {registry.current()} while this one was training; "
+                              "kept as a candidate so that change is not undone")
     manifest = registry.add(result.tagger, {**result.manifest, "seeds": str(seeds), "promotion": decision})
     if decision["promoted"]:
         registry.promote(manifest["version"])

@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
+from model.manifest import Manifest
 from model.tagger import Tagger
 from model.text import split_sentences
 from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths
@@ -208,7 +209,7 @@ def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: in
 @dataclass
 class TrainResult:
     tagger: Tagger
-    manifest: dict[str, Any]
+    manifest: Manifest
 
 
 def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progress | None = None,
@@ -222,7 +223,7 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     if progress:
         progress("fitting the final model on all paragraphs")
     tagger = fit_tagger(data.examples, taxonomy, **params)
-    manifest = {
+    manifest: Manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "domains": [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en}
                     for d in taxonomy.domains if d.id in tagger.classes_],
