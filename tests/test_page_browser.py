@@ -160,8 +160,10 @@ def test_threshold_filter_and_export_work_on_what_is_shown(page, shots):
     page.locator("#filter-domain").select_option("")
     # A very high threshold leaves fewer chips; a very low one tags everything with Chinese text.
     page.locator("#threshold").fill("0.95")
+    expect(page.locator("#threshold-value")).to_have_text("0.95")  # rendered with the new threshold
     high = page.get_by_test_id("chip").count()
     page.locator("#threshold").fill("0.05")
+    expect(page.locator("#threshold-value")).to_have_text("0.05")
     low = page.get_by_test_id("chip").count()
     assert high < 3 < low
     page.locator("#threshold-reset").click()
@@ -214,6 +216,14 @@ def test_upload_docx_shows_its_paragraphs(page, shots, tmp_path):
     assert INNOVATION in texts and RURAL in texts
     expect(page.get_by_test_id("doc-summary")).to_contain_text("意见.docx")
     snap(page, shots, "4-upload-docx")
+
+
+def test_a_file_of_another_type_is_refused_with_a_plain_message(page, tmp_path):
+    path = tmp_path / "表格.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    page.get_by_test_id("file-input").set_input_files(str(path))
+    expect(page.locator("#tag-status")).to_contain_text("表格.xlsx：只能上传 .txt .md .docx .pdf .html")
+    expect(page.get_by_test_id("paragraph")).to_have_count(0)
 
 
 # -- Correct ---------------------------------------------------------------------------------------------------

@@ -99,9 +99,11 @@ export async function api(method, path, body = undefined, opts = {}) {
       data = null;
     }
     if (response.ok) return data;
-    if ((response.status === 401 || response.status === 403) && token) {
-      forgetToken();
-      if (opts.write && attempt === 0 && (await askToken(explain(new ApiError(response.status, "", data))))) continue;
+    if (response.status === 401 || response.status === 403) {
+      // A wrong token is forgotten; the person is asked once more, told why (reads too, when the server
+      // requires the token for them: POLICYTAG_READS_NEED_TOKEN).
+      if (token) forgetToken();
+      if (attempt === 0 && (await askToken(explain(new ApiError(response.status, "", data))))) continue;
     }
     throw new ApiError(response.status, (data && data.error) || response.statusText, data);
   }

@@ -113,6 +113,15 @@ function renderSummary() {
   clear(byId("summary-chart")).append(summaryChart(counts, paragraphs.length));
 }
 
+let pending = false;
+
+/** Re-render at most once a frame (the slider fires many input events on a long document). */
+function scheduleRender() {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => { pending = false; render(); });
+}
+
 function render() {
   if (!view.doc) return;
   byId("tag-results").hidden = false;
@@ -155,8 +164,14 @@ async function tagText() {
   }
 }
 
+const UPLOADABLE = /\.(txt|md|docx|pdf|html?)$/i;
+
 async function upload(file) {
   const status = byId("tag-status");
+  if (!UPLOADABLE.test(file.name)) {
+    return say(status, `${file.name}：只能上传 .txt .md .docx .pdf .html 文件。 Unsupported file type; ` +
+                       "save it as one of these first.", "error");
+  }
   say(status, `正在上传 ${file.name}… Uploading…`);
   const form = new FormData();
   form.append("file", file);
@@ -196,7 +211,7 @@ export function initTag() {
   });
   byId("filter-domain").addEventListener("change", (event) => { view.filter = event.target.value; render(); });
   const slider = byId("threshold");
-  slider.addEventListener("input", () => { view.threshold = Number(slider.value); render(); });
+  slider.addEventListener("input", () => { view.threshold = Number(slider.value); scheduleRender(); });
   byId("threshold-reset").addEventListener("click", () => { view.threshold = null; render(); });
   byId("export-csv").addEventListener("click", () => exportRows("csv"));
   byId("export-jsonl").addEventListener("click", () => exportRows("jsonl"));
