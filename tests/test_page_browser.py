@@ -352,26 +352,26 @@ def test_audit_accept(page, shots, home):
 
 
 # -- Model -----------------------------------------------------------------------------------------------------
-def test_model_tab_shows_metrics_and_promotes_a_version(page, shots, home):
-    manifest = run_training(home, SEEDS, cv=0)  # a second version, kept as a candidate (nothing to compare)
-    assert manifest["version"] == "v2" and not manifest["promotion"]["promoted"]
+def test_model_tab_shows_metrics_and_heatmap_and_promotes_an_older_version(page, shots, home):
+    # v2: cross-validated (so it has a report with a confusion matrix) and made current; v1 has no report.
+    manifest = run_training(home, SEEDS, cv=3, force=True)
+    assert manifest["version"] == "v2" and Registry(home).current() == "v2"
     if "/v1/models/{version}/report" not in ROUTES:
-        from training.learning.evaluate import evaluate, read_eval_file
-
-        tagger, _ = Registry(home).load("v1")
-        rows = read_eval_file(ROOT / "tests/fixtures/policy_eval.jsonl", set(tagger.classes_))
-        report = evaluate(tagger, [t for t, _ in rows], [ls for _, ls in rows])
-        page.route("**/v1/models/*/report", lambda route: route.fulfill(json=report))
+        page.route("**/v1/models/*/report", lambda route: route.fulfill(json={
+            "version": "v2", "metrics": manifest["metrics"], "report": manifest["cv_report"]}))
     open_tab(page, "模型 Model")
-    expect(page.get_by_test_id("model-version")).to_have_text("v1")
-    expect(page.locator("#metrics-table")).to_contain_text("乡村振兴 rural")
-    expect(page.locator("#heatmap td").first).to_be_visible()
-    snap(page, shots, "9-model")
-    page.get_by_test_id("promote-v2").click()
-    enter_token(page)
     expect(page.get_by_test_id("model-version")).to_have_text("v2")
-    expect(page.locator("#header-version")).to_have_text("v2")
-    assert Registry(home).current() == "v2"
+    expect(page.locator("#metrics-table")).to_contain_text("乡村振兴 rural")
+    rural_f1 = manifest["cv_report"]["per_domain"]["rural"]["f1"]
+    expect(page.locator("#metrics-table tr", has_text="rural")).to_contain_text(f"{rural_f1:.2f}")
+    cells = page.locator("#heatmap td")
+    expect(cells).to_have_count(len(manifest["cv_report"]["confusion"]["labels"]) ** 2)
+    snap(page, shots, "9-model")
+    page.get_by_test_id("promote-v1").click()  # roll back
+    enter_token(page)
+    expect(page.get_by_test_id("model-version")).to_have_text("v1")
+    expect(page.locator("#header-version")).to_have_text("v1")
+    assert Registry(home).current() == "v1"
 
 
 # -- Small screens and the keyboard ----------------------------------------------------------------------------

@@ -11,18 +11,18 @@ function table(node, headers, rows) {
                        i === 0 ? el("th", { scope: "row" }, c) : el("td", {}, c))))));
 }
 
-/** The report of a version: its own endpoint; null when the server has none for it. */
+/** {rep, note}: a version's cross-validated report (null when it has none, e.g. trained with --cv 0). */
 async function report(version) {
   try {
     const body = await api("GET", `/v1/models/${encodeURIComponent(version)}/report`);
-    return body.report || body.cv_report || body;
+    return { rep: body.report || null, note: body.note || "" };
   } catch (error) {
-    if (error.status === 404) return null;
+    if (error.status === 404) return { rep: null, note: explain(error) };  // an older server: no report route
     throw error;
   }
 }
 
-function renderMetrics(rep, model) {
+function renderMetrics(rep, model, note) {
   const perDomain = rep?.per_domain || model.metrics?.per_domain || {};
   table(byId("metrics-table"), ["领域 Domain", "阈值 Threshold", "精确率 P", "召回率 R", "F1", "样本 Support"],
         state.domains.map((d) => {
@@ -33,7 +33,7 @@ function renderMetrics(rep, model) {
   const macro = rep?.macro?.f1 ?? model.metrics?.macro_f1;
   byId("metrics-note").textContent = rep || Object.keys(perDomain).length
     ? `交叉验证 macro-F1 ${fmt(macro, 3)}；段落级交叉验证的结果。 Cross-validated, paragraph-level.`
-    : "这个版本没有交叉验证报告（训练时跳过了交叉验证）。 No cross-validated report for this version.";
+    : `这个版本没有交叉验证报告。 No cross-validated report for this version. ${note}`;
 }
 
 function renderHeatmap(confusion) {
@@ -87,8 +87,8 @@ async function refresh() {
     const model = await loadModel();
     byId("model-version").textContent = model.version;
     byId("model-created").textContent = model.created ? `（${model.created.replace("T", " ").slice(0, 19)}）` : "";
-    const [models, rep] = await Promise.all([api("GET", "/v1/models"), report(model.version)]);
-    renderMetrics(rep, model);
+    const [models, { rep, note }] = await Promise.all([api("GET", "/v1/models"), report(model.version)]);
+    renderMetrics(rep, model, note);
     renderHeatmap(rep?.confusion);
     renderVersions(models);
   } catch (error) {
