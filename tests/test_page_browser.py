@@ -362,7 +362,7 @@ def test_model_tab_shows_metrics_and_heatmap_and_promotes_an_older_version(page,
     open_tab(page, "模型 Model")
     expect(page.get_by_test_id("model-version")).to_have_text("v2")
     expect(page.locator("#metrics-table")).to_contain_text("乡村振兴 rural")
-    rural_f1 = manifest["cv_report"]["per_domain"]["rural"]["f1"]
+    rural_f1 = manifest["metrics"]["per_domain"]["rural"]["f1"]
     expect(page.locator("#metrics-table tr", has_text="rural")).to_contain_text(f"{rural_f1:.2f}")
     cells = page.locator("#heatmap td")
     expect(cells).to_have_count(len(manifest["cv_report"]["confusion"]["labels"]) ** 2)

@@ -23,14 +23,16 @@ async function report(version) {
 }
 
 function renderMetrics(rep, model, note) {
-  const perDomain = rep?.per_domain || model.metrics?.per_domain || {};
+  // The training metrics first: the gate and the versions table use them (the report's own averages can
+  // differ slightly: it is computed on the held-out predictions with its own rules).
+  const perDomain = model.metrics?.per_domain || rep?.per_domain || {};
   table(byId("metrics-table"), ["领域 Domain", "阈值 Threshold", "精确率 P", "召回率 R", "F1", "样本 Support"],
         state.domains.map((d) => {
           const m = perDomain[d.id] || {};
           return [`${d.name_zh} ${d.id}`, fmt(d.threshold), fmt(m.precision), fmt(m.recall), fmt(m.f1),
                   m.support ?? "–"];
         }));
-  const macro = rep?.macro?.f1 ?? model.metrics?.macro_f1;
+  const macro = model.metrics?.macro_f1 ?? rep?.macro?.f1;
   byId("metrics-note").textContent = rep || Object.keys(perDomain).length
     ? `交叉验证 macro-F1 ${fmt(macro, 3)}；段落级交叉验证的结果。 Cross-validated, paragraph-level.`
     : `这个版本没有交叉验证报告。 No cross-validated report for this version. ${note}`;
