@@ -148,6 +148,20 @@ def test_paste_shows_paragraphs_chips_evidence_and_summary(page, shots):
     snap(page, shots, "1-tag")
 
 
+def test_evidence_is_found_in_the_normalised_text_and_marked_in_the_original(page):
+    # The model sees NFKC + lower case: full-width "５Ｇ" is the term "5g"; the mark must cover "５Ｇ基站".
+    ranges = page.evaluate("""async () => {
+        const { evidenceRanges } = await import("/assets/js/evidence.js");
+        const text = "加快建设５Ｇ基站和数据中心。";
+        const found = evidenceRanges(text, {innovation: [{term: "5g 基站", kind: "word", weight: 0.2},
+                                                         {term: "数据", kind: "char", weight: 0.1},
+                                                         {term: "数据 中心 $", kind: "word", weight: 0.1}]},
+                                     ["innovation"]);
+        return found.map((r) => text.slice(r.start, r.end));
+    }""")
+    assert ranges == ["５Ｇ基站", "数据中心"]  # char terms are not highlighted; ^/$ markers are dropped
+
+
 def test_threshold_filter_and_export_work_on_what_is_shown(page, shots):
     tag_text(page, "\n".join([INNOVATION, RURAL, CONSUMPTION, "全面加强国防和军队建设，巩固军政军民团结。"]))
     expect(page.get_by_test_id("paragraph")).to_have_count(4)
