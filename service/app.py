@@ -89,8 +89,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from service.admin import bp as admin
     from service.api import bp as api
+    from service.page import bp as page
 
     app.register_blueprint(api)
     app.register_blueprint(admin)
+    app.register_blueprint(page)
     register_error_handlers(app)
     return app

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from service.app import create_app
 from training.learning.run import run_training
 
+SCREENSHOTS = pytest.StashKey[Path]()  # where the browser tests saved this run's screenshots
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_DOC = SEEDS / "theory_page_innovation_rural_consumption.md"
@@ -44,3 +45,8 @@ def client(app):
 @pytest.fixture()
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    if SCREENSHOTS in config.stash:
+        terminalreporter.write_line(f"page screenshots: {config.stash[SCREENSHOTS]}")
