@@ -237,6 +237,10 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
         manifest["champion_metrics"] = champion_metrics
     if held_out is not None:
         manifest["cv_report"] = held_out_report(data.examples, *held_out, tagger)
+        # Per-paragraph out-of-fold probabilities: the label audit reads them instead of cross-validating again.
+        classes, proba = held_out
+        manifest["held_out"] = {"classes": classes, "keys": [paragraph_key(e.text) for e in data.examples],
+                                "proba": np.round(proba, 4).tolist()}
     return TrainResult(tagger, manifest)
 
 
