@@ -44,6 +44,8 @@ def read_paragraphs(data: bytes, name: str) -> tuple[list[Paragraph], list[Block
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedType(f"{name}: unsupported file type {suffix or '(no suffix)'!r}; "
                               f"send one of {', '.join(SUPPORTED_SUFFIXES)}")
+    if not data.strip():
+        raise ReadError(f"{name}: the file is empty")
     try:
         if suffix == ".docx":
             text = _docx_text(data, name)

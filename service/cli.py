@@ -74,7 +74,7 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
 
     manifest = run_training(data_home(home), seeds_dir(seeds), cv=cv, force=force, tolerance=tolerance, progress=say)
     if as_json:
-        shown = {k: v for k, v in manifest.items() if k != "training_keys"}
+        shown = {k: v for k, v in manifest.items() if k not in ("training_keys", "held_out")}
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
     counts, promotion = manifest["training"], manifest["promotion"]
