@@ -19,6 +19,7 @@ from model.tagging import tag_paragraphs
 from model.text import DecodeError, decode_bytes, split_for_tagging
 from service.cli_common import BATCH, home_option, output, say, seeds_option, user_errors
 from service.cli_labels import domains, examples, models, promote
+from service.cli_pool import audit, pool
 from training.data.bootstrap import bootstrap_paths, format_report
 from training.learning.gate import DEFAULT_TOLERANCE
 from training.paths import data_home, seeds_dir
@@ -207,7 +208,7 @@ def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None,
         say(f"wrote {html}")
 
 
-for command in (examples, domains, models, promote):
+for command in (examples, domains, models, promote, pool, audit):
     main.add_command(command)
 
 if __name__ == "__main__":

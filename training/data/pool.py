@@ -85,7 +85,7 @@ def import_rows(store: ExampleStore, rows: Iterable[PoolRow], labelled_keys: set
     fresh = []
     for row in rows:
         result.read += 1
-        if normalize_key(row[0]) in labelled_keys:
+        if isinstance(row[0], str) and normalize_key(row[0]) in labelled_keys:  # the store checks the rest
             result.labelled += 1
         else:
             fresh.append(row)
