@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from training.data.bootstrap import Example  # noqa: E402
 from training.data.importing import read_examples  # noqa: E402
 from training.data.taxonomy import load_taxonomy  # noqa: E402
-from training.learning.audit import FLAG_MARGIN, rank_label_issues  # noqa: E402
+from training.learning.audit import FLAG_MARGIN, disagreement, rank_label_issues  # noqa: E402
 from training.learning.train import cross_validate, fit_tagger, load_training_data  # noqa: E402
 
 SEEDS = ROOT / "seeds"
@@ -79,9 +79,11 @@ def one_repeat(base: list[Example], fixture: list[Example], taxonomy: Any, seed:
     proba = proba[rows]
 
     results: dict[str, dict[str, float]] = {}
-    score, order = rank_label_issues(truth, proba, thresholds)
-    results["policytag audit"] = {**prf(score > FLAG_MARGIN, planted), "precision_at_k": top_k(order, planted)}
-    results["policytag, margin 0"] = {**prf(score > 0, planted), "precision_at_k": top_k(order, planted)}
+    disputed, _, order = rank_label_issues(truth, proba, thresholds)
+    results["policytag audit"] = {**prf(disputed, planted), "precision_at_k": top_k(order, planted)}
+    margin = disagreement(truth, proba, thresholds).max(axis=1)
+    results["policytag, margin 0"] = {**prf(margin > 0, planted),
+                                      "precision_at_k": top_k(np.argsort(-margin, kind="stable"), planted)}
     # The same rule on the probability scale (no logits), to show what the logit margin buys.
     side = np.where(truth, 1.0, -1.0)
     plain = (side * (thresholds[None, :] - proba)).max(axis=1)
