@@ -231,6 +231,7 @@ def test_audit_decisions_need_the_token(client):
     assert_error(client.post("/v1/audit", json={"id": "x", "action": "keep"}), 401)
 
 
+@pytest.mark.slow  # trains a cross-validated model
 def test_audit_of_a_cross_validated_model_reads_its_held_out_probabilities(home, monkeypatch):
     """A version trained with CV carries out-of-fold probabilities; the audit must not cross-validate again."""
     from tests.conftest import SEEDS
@@ -325,6 +326,7 @@ def test_report_of_a_version_without_cross_validation_says_so(client):
     assert body["report"] is None and "--cv" in body["note"]
 
 
+@pytest.mark.slow  # trains a cross-validated model
 def test_report_of_a_cross_validated_version(home):
     from tests.conftest import SEEDS
     from training.learning.run import run_training
