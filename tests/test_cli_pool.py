@@ -79,6 +79,9 @@ def test_audit_lists_a_planted_error_with_the_evidence(runner, home):
     (item,) = [i for i in report["items"] if i["text"].startswith("加快关键核心技术攻关")]
     assert item["labels"] == ["consumption"] and item["suggested"][0] == "innovation"
     assert "cross-validating" in result.stderr  # a --cv 0 model: the audit cross-validates once, then caches
+    # A paragraph labelled after training is out of sample for the served model: no new cross-validation.
+    ExampleStore(store_path(home)).add([{"text": "推进高标准农田建设，稳定粮食播种面积。", "labels": ["rural"]}],
+                                       source="user", author=None, known_domains=["innovation", "rural", "consumption"])
     text = runner.invoke(main, ["audit", "--n", "50", "--home", str(home), "--seeds", str(SEEDS)])
     assert text.exit_code == 0 and "cross-validating" not in text.stderr
     assert f"{item['id']}  consumption -> innovation" in text.stdout

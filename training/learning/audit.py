@@ -113,10 +113,12 @@ def out_of_fold(examples: Sequence[Example], taxonomy: Taxonomy, tagger: Tagger,
 
 def _cross_validated(examples: Sequence[Example], taxonomy: Taxonomy, classes: list[str], keys: list[str],
                      manifest: dict[str, Any], home: Path, progress: Progress | None, out: np.ndarray) -> np.ndarray:
-    path = _cache_file(home, str(manifest.get("version")), keys)
-    if path.exists():
-        cached = json.loads(path.read_text(encoding="utf-8"))
-    else:
+    missing = np.isnan(out[:, 0])
+    # Keyed by the paragraphs this version trained on without held-out scores: labelling new paragraphs
+    # later does not make the audit cross-validate again (those are out of sample for the served model).
+    path = _cache_file(home, str(manifest.get("version")), [keys[i] for i in np.flatnonzero(missing)])
+    cached = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    if cached is None or any(keys[i] not in cached["rows"] for i in np.flatnonzero(missing)):
         if progress:
             progress(f"cross-validating {len(examples)} labelled paragraphs for the audit (cached afterwards)")
         report = cross_validate(list(examples), taxonomy, n_splits=5, progress=progress,
@@ -126,7 +128,6 @@ def _cross_validated(examples: Sequence[Example], taxonomy: Taxonomy, classes: l
         cv_classes, proba = report["_held_out"]
         cached = {"classes": cv_classes, "rows": dict(zip(keys, np.round(proba, 4).tolist()))}
         write_atomic(path, json.dumps(cached).encode("utf-8"))
-    missing = np.isnan(out[:, 0])
     for i in np.flatnonzero(missing):
         row = cached["rows"].get(keys[i])
         if row is not None:
