@@ -41,6 +41,7 @@ class Manifest(TypedDict, total=False):
     metrics: dict[str, Any]  # cross-validated per-domain and averaged scores
     champion_metrics: dict[str, Any]
     cv_report: dict[str, Any]
+    held_out: dict[str, Any]  # per-paragraph out-of-fold probabilities (classes, keys, proba) for the audit
     params: dict[str, Any]
     train_seconds: float
     seeds: str

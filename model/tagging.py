@@ -61,6 +61,13 @@ def tag_document(tagger: Tagger, text: str, threshold: float | None = None,
     """(document result, paragraph results, skipped boilerplate/title blocks) for a text that may hold
     several paragraphs."""
     units, skipped = split_for_tagging(text)
+    document, paragraphs = tag_units(tagger, units, threshold, explain, text)
+    return document, paragraphs, skipped
+
+
+def tag_units(tagger: Tagger, units: Sequence[str], threshold: float | None = None, explain: bool = False,
+              text: str = "") -> tuple[Tagged, list[Tagged]]:
+    """(document result, paragraph results) for a document already split into the units to tag."""
     paragraphs = tag_paragraphs(tagger, units, threshold, explain)
     if paragraphs:
         best = np.array([[p.scores[c] for c in tagger.classes_] for p in paragraphs]).max(axis=0)
@@ -68,4 +75,4 @@ def tag_document(tagger: Tagger, text: str, threshold: float | None = None,
         best = np.zeros(len(tagger.classes_))
     # The document has the tags its paragraphs have, each with its best paragraph's score.
     tagged = {d for p in paragraphs for d, _ in p.tags}
-    return _tagged(text, best, tagger.classes_, np.array([c in tagged for c in tagger.classes_])), paragraphs, skipped
+    return _tagged(text, best, tagger.classes_, np.array([c in tagged for c in tagger.classes_])), paragraphs

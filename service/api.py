@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from model.manifest import Manifest
 from model.tagger import Tagger
 from model.tagging import Tagged, tag_document
+from model.text import Block
 from service.auth import read_access
 from service.errors import ApiError
 from service.holder import ModelHolder, NoModel
@@ -38,19 +39,24 @@ def tag() -> Response:
     texts, threshold, explain = tag_request(json_body())
     tagger, manifest = _model()
     names = {d["id"]: d["name_zh"] for d in manifest.get("domains", [])}
-    results = []
-    for text in texts:
-        document, paragraphs, skipped = tag_document(tagger, text, threshold, explain)
-        paragraph_rows = []
-        for index, p in enumerate(paragraphs):
-            row: dict[str, Any] = {"index": index, "text": p.text, "tags": _tags(p, names), "scores": p.scores}
-            if explain:
-                row["explanations"] = p.explanations
-            paragraph_rows.append(row)
-        results.append({"tags": _tags(document, names), "scores": document.scores, "paragraphs": paragraph_rows,
-                        # lines not tagged, so nothing disappears without a word
-                        "skipped": [{"text": b.text, "reason": b.role or "title"} for b in skipped]})
+    results = [tag_result(*tag_document(tagger, text, threshold, explain), names, explain) for text in texts]
     return jsonify({"model": {"version": manifest.get("version")}, "results": results})
+
+
+def tag_result(document: Tagged, paragraphs: list[Tagged], skipped: list[Block], names: dict[str, str],
+               explain: bool, headings: list[str] | None = None) -> dict[str, Any]:
+    """One text's entry in a /v1/tag (or /v1/upload) response; `headings`: each paragraph's heading path."""
+    paragraph_rows = []
+    for index, p in enumerate(paragraphs):
+        row: dict[str, Any] = {"index": index, "text": p.text, "tags": _tags(p, names), "scores": p.scores}
+        if explain:
+            row["explanations"] = p.explanations
+        if headings is not None:
+            row["heading"] = headings[index]
+        paragraph_rows.append(row)
+    return {"tags": _tags(document, names), "scores": document.scores, "paragraphs": paragraph_rows,
+            # lines not tagged, so nothing disappears without a word
+            "skipped": [{"text": b.text, "reason": b.role or "title"} for b in skipped]}
 
 
 @bp.get("/model")

@@ -94,5 +94,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(admin)
     app.register_blueprint(page)
+    _register_curation(app)
     register_error_handlers(app)
     return app
+
+
+def _register_curation(app: Flask) -> None:
+    """The review pool, review queue, label audit, document upload and report routes (issue 10)."""
+    from service.curation_api import bp as curation
+    from service.upload_api import bp as upload
+
+    app.register_blueprint(curation)
+    app.register_blueprint(upload)

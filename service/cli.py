@@ -19,6 +19,7 @@ from model.errors import UserFileError
 from model.text import DecodeError, decode_bytes, split_for_tagging
 from service.cli_common import BATCH, home_option, output, say, seeds_option, user_errors, workspace
 from service.cli_labels import domains, examples, models, promote
+from service.cli_pool import audit, pool
 from training.workspace import DEFAULT_TOLERANCE
 
 # Heavy libraries (scikit-learn, numpy, the learners) are imported inside the commands that need them, so
@@ -70,7 +71,7 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
     ws = workspace(home, seeds)
     manifest = ws.train(cv=cv, force=force, tolerance=tolerance, progress=say)
     if as_json:
-        shown = {k: v for k, v in manifest.items() if k != "training_keys"}
+        shown = {k: v for k, v in manifest.items() if k not in ("training_keys", "held_out")}
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
     counts, promotion = manifest["training"], manifest["promotion"]
@@ -203,7 +204,7 @@ def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None,
         say(f"wrote {html}")
 
 
-for command in (examples, domains, models, promote):
+for command in (examples, domains, models, promote, pool, audit):
     main.add_command(command)
 
 if __name__ == "__main__":

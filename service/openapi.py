@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from service import openapi_curation as curation
+
 _NUM = {"type": "number", "minimum": 0, "maximum": 1}
 
 SCHEMAS: dict[str, Any] = {
@@ -142,6 +144,12 @@ _SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 
 def spec() -> dict[str, Any]:
     """The OpenAPI document served at GET /v1/openapi.json."""
+    document = _core()
+    document["paths"].update(curation.PATHS)  # the curator's routes (pool, review, audit, upload, report)
+    return document
+
+
+def _core() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "policytag", "version": "1",
@@ -200,6 +208,6 @@ def spec() -> dict[str, Any]:
                 "responses": {"200": {"description": "OpenAPI 3.1 document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": SCHEMAS,
+        "components": {"schemas": {**SCHEMAS, **curation.SCHEMAS},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

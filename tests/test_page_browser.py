@@ -212,7 +212,6 @@ def test_text_that_looks_like_html_shows_as_text_and_runs_nothing(page, shots):
     snap(page, shots, "3-xss-as-text")
 
 
-@pytest.mark.xfail("/v1/upload" not in ROUTES, reason="needs /v1/upload", strict=False)
 def test_upload_docx_shows_its_paragraphs(page, shots, tmp_path):
     import docx
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from model.errors import ArtifactError, PolicytagError
 
-__all__ = ["ArtifactError", "EvalFileError", "PolicytagError", "RegistryError", "SeedsNotFound", "StoreBusyError",
-           "StoreError", "TaxonomyError", "TrainingBusy", "ValidationError", "join_problems"]
+__all__ = ["ArtifactError", "AuditActionError", "AuditItemNotFound", "EvalFileError", "NotInPool", "PolicytagError",
+           "RegistryError", "SeedsNotFound", "StoreBusyError", "StoreError", "TaxonomyError", "TrainingBusy",
+           "ValidationError", "join_problems"]
 
 # Keep exception messages readable when a whole file is bad; .problems has all.
 _MAX_PROBLEMS_IN_MESSAGE = 50
@@ -42,12 +43,24 @@ class ValidationError(StoreError):
         super().__init__(join_problems(self.problems))
 
 
+class NotInPool(StoreError):
+    """A review named a pool item that is not (or no longer) in the pool."""
+
+
 class StoreBusyError(StoreError):
     """The database stayed locked by another writer for longer than the busy timeout."""
 
 
 class TaxonomyError(PolicytagError, ValueError):
     """The taxonomy file or a domain definition is invalid."""
+
+
+class AuditItemNotFound(PolicytagError, LookupError):
+    """An audit id that names no labelled paragraph."""
+
+
+class AuditActionError(PolicytagError, ValueError):
+    """An audit decision other than accept/keep."""
 
 
 class TrainingBusy(PolicytagError):

@@ -21,8 +21,10 @@ if TYPE_CHECKING:  # re-exported for annotations in service/ (which imports trai
     from model.manifest import Manifest, VersionSummary
     from model.tagger import Tagger
     from training.data.bootstrap import BootstrapReport, Example
+    from training.data.pool import PoolImport
     from training.data.store import AddResult, ExampleStore
     from training.data.taxonomy import Domain, Taxonomy
+    from training.learning.review import ScoreCache
     from training.ops.registry import Registry
 
 __all__ = ["DEFAULT_TOLERANCE", "Jobs", "Workspace"]
@@ -109,6 +111,65 @@ class Workspace:
         except OSError as exc:  # a document the user named cannot be read
             raise UserFileError(f"cannot read {exc.filename!r}: {exc.strerror or exc}") from None
         return examples, report, format_report(report, taxonomy)
+
+    # -- the curator's loop: review pool, review queue, label audit (training/curation.py) ------------
+    def pool_import(self, paths: Sequence[Path] = (), include_seeds: bool = False,
+                    progress: Progress | None = None) -> PoolImport:
+        """Pool the paragraphs of files/folders (documents or `policytag tag` JSONL) and, with
+        `include_seeds`, the seeds' unlabelled paragraphs; unreadable files are listed in `problems`."""
+        from training.curation import import_pool
+
+        return import_pool(self.home, self.seeds, paths, include_seeds=include_seeds, progress=progress)
+
+    def pool_import_bytes(self, data: bytes, name: str) -> PoolImport:
+        """Pool one uploaded document's paragraphs; ReadError when it cannot be read."""
+        from training.curation import import_pool_bytes
+
+        return import_pool_bytes(self.home, self.seeds, data, name)
+
+    def pool_import_texts(self, texts: Sequence[str], source: str = "api") -> PoolImport:
+        """Pool texts as they are (one paragraph each); ValidationError names every bad text."""
+        from training.curation import import_pool_texts
+
+        return import_pool_texts(self.home, self.seeds, texts, source)
+
+    def pool_stats(self) -> dict[str, object]:
+        """`pool_size` and `by_source`."""
+        from training.curation import pool_stats
+
+        return pool_stats(self.home)
+
+    @staticmethod
+    def review_cache() -> ScoreCache:
+        """A per-process cache of pool scores, keyed by model version (the review queue reuses it)."""
+        from training.learning.review import ScoreCache
+
+        return ScoreCache()
+
+    def review_batch(self, tagger: Tagger, version: str, n: int, cache: ScoreCache | None = None,
+                     names: dict[str, str] | None = None) -> dict[str, Any]:
+        """The `n` pool paragraphs the model is least sure about, spread out; see `curation.review_batch`."""
+        from training.curation import review_batch
+
+        return review_batch(self.home, tagger, version, n, cache, names)
+
+    def submit_review(self, pool_id: int, labels: Sequence[str], author: str | None) -> dict[str, int]:
+        """Store a reviewed pool paragraph (source "review"); it leaves the pool. NotInPool, ValidationError."""
+        from training.curation import submit_review
+
+        return submit_review(self.home, self.seeds, pool_id, labels, author)
+
+    def audit_report(self, n: int = 20, progress: Progress | None = None) -> dict[str, Any]:
+        """The `n` labelled paragraphs the cross-validated model disputes most (not yet checked)."""
+        from training.curation import audit_report
+
+        return audit_report(self.home, self.seeds, n, progress)
+
+    def decide_audit(self, item_id: str, action: str, author: str | None) -> dict[str, Any]:
+        """accept (store the suggestion, source "audit") or keep an audited label; AuditItemNotFound."""
+        from training.curation import decide_audit
+
+        return decide_audit(self.home, self.seeds, item_id, action, author)
 
     # -- operations ----------------------------------------------------------------------------------
     @cached_property

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from model.readers import html, pdf, records, textfile, word
-from model.readers.document import Document, ReadError
+from model.readers.document import Document, ReadError, UnsupportedFormat
 from model.text import Block
 
-__all__ = ["Block", "Document", "ReadError", "DOCUMENT_SUFFIXES", "RECORD_SUFFIXES", "SUPPORTED_SUFFIXES",
-           "iter_paths", "read_bytes", "read_path", "supported_suffixes"]
+__all__ = ["Block", "Document", "ReadError", "UnsupportedFormat", "DOCUMENT_SUFFIXES", "RECORD_SUFFIXES",
+           "SUPPORTED_SUFFIXES", "iter_paths", "read_bytes", "read_path", "supported_suffixes"]
 
 _SINGLE: dict[str, Callable[[bytes, str], Document]] = {}
 for _module, _reader in ((textfile, textfile.read_text), (word, word.read_docx), (pdf, pdf.read_pdf),
@@ -57,7 +57,7 @@ def read_bytes(data: bytes, name: str, *, text_field: str = "text", suffix: str 
     reader = _SINGLE.get(suffix)
     if reader is None:
         hint = "; save it as .docx" if suffix in (".doc", ".wps", ".rtf") else ""
-        raise ReadError(f"{name}: unsupported format {suffix or '(no suffix)'!r}{hint}; "
+        raise UnsupportedFormat(f"{name}: unsupported format {suffix or '(no suffix)'!r}{hint}; "
                         f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
     if not data.strip():
         raise ReadError(f"{name}: empty file (no text); nothing to read")

@@ -14,6 +14,10 @@ class ReadError(PolicytagError, ValueError):
     """A file that cannot be read; the message is one line: file name, reason, fix."""
 
 
+class UnsupportedFormat(ReadError):
+    """A file type policytag does not read (HTTP: 415)."""
+
+
 @dataclass(frozen=True)
 class Document:
     """One document (or one record of a .jsonl/.csv file) read into blocks.

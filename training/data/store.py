@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from training.errors import StoreBusyError, StoreError, ValidationError
+from training.errors import NotInPool, StoreBusyError, StoreError, ValidationError
 from training.ops.locks import locked
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "AddResult",
     "ExampleStore",
+    "NotInPool",
+    "PoolItem",
     "StoreBusyError",
     "StoreError",
     "StoredExample",
@@ -65,6 +67,29 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX labels_history_by_key ON labels_history (key, id)",
     ),
+    (
+        # Unlabelled paragraphs waiting for review (the active-learning pool); a text leaves it when labelled.
+        """
+        CREATE TABLE pool (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            key        TEXT NOT NULL UNIQUE,
+            text       TEXT NOT NULL,
+            source     TEXT NOT NULL,
+            heading    TEXT NOT NULL DEFAULT '',
+            added_at   TEXT NOT NULL
+        )
+        """,
+        # Labels a curator confirmed in the audit: (key, labels) leaves the audit list until the labels change.
+        """
+        CREATE TABLE label_checks (
+            key        TEXT PRIMARY KEY,
+            labels     TEXT NOT NULL,  -- JSON array of sorted domain ids, as checked
+            action     TEXT NOT NULL,  -- keep / accept
+            author     TEXT,
+            checked_at TEXT NOT NULL
+        )
+        """,
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -91,6 +116,16 @@ class StoredExample:
     source: str
     author: str | None
     created_at: str
+
+
+@dataclass(frozen=True)
+class PoolItem:
+    """An unlabelled paragraph waiting for review; `id` is stable until it leaves the pool."""
+
+    id: int
+    text: str
+    source: str
+    heading: str
 
 
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) (?=[\x00-\x7f])"
@@ -302,37 +337,39 @@ class ExampleStore:
         if author is not None and not isinstance(author, str):
             raise ValidationError([f"author must be a string or None, got {_type_name(author)}"])
         clean = validate_items(items, known_domains)
+        with self._write() as conn:
+            return self._add_clean(conn, clean, source, author)
+
+    def _add_clean(self, conn: sqlite3.Connection, clean: Sequence[_CleanItem], source: str,
+                   author: str | None) -> AddResult:
         now = _utc_now()
         added = updated = 0
-
-        with self._write() as conn:
-            for item in clean:
-                labels_json = json.dumps(list(item.labels))
-                row = conn.execute(
-                    "SELECT source FROM examples WHERE key = ?", (item.key,)
-                ).fetchone()
-                if row is None:
-                    conn.execute(
-                        "INSERT INTO examples (key, text, labels, source, author, created_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        (item.key, item.text, labels_json, source, author, now),
-                    )
-                    added += 1
-                else:
-                    # UPDATE (not REPLACE) keeps the row id, so current() keeps
-                    # first-insertion order.
-                    conn.execute(
-                        "UPDATE examples SET text = ?, labels = ?, source = ?, author = ?,"
-                        " created_at = ? WHERE key = ?",
-                        (item.text, labels_json, source, author, now, item.key),
-                    )
-                    updated += 1
+        for item in clean:
+            labels_json = json.dumps(list(item.labels))
+            row = conn.execute("SELECT source FROM examples WHERE key = ?", (item.key,)).fetchone()
+            if row is None:
                 conn.execute(
-                    "INSERT INTO labels_history (key, text, labels, source, author, created_at)"
+                    "INSERT INTO examples (key, text, labels, source, author, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (item.key, item.text, labels_json, source, author, now),
                 )
-            total = conn.execute("SELECT COUNT(*) FROM examples").fetchone()[0]
+                added += 1
+            else:
+                # UPDATE (not REPLACE) keeps the row id, so current() keeps first-insertion order.
+                conn.execute(
+                    "UPDATE examples SET text = ?, labels = ?, source = ?, author = ?,"
+                    " created_at = ? WHERE key = ?",
+                    (item.text, labels_json, source, author, now, item.key),
+                )
+                updated += 1
+            conn.execute(
+                "INSERT INTO labels_history (key, text, labels, source, author, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (item.key, item.text, labels_json, source, author, now),
+            )
+            # A labelled paragraph is no longer waiting for review, whoever labelled it.
+            conn.execute("DELETE FROM pool WHERE key = ?", (item.key,))
+        total = conn.execute("SELECT COUNT(*) FROM examples").fetchone()[0]
         return AddResult(added=added, updated=updated, total=total)
 
     # -- reads -------------------------------------------------------------
@@ -393,6 +430,84 @@ class ExampleStore:
                 "created_at": example.created_at,
             }
 
+    def pool_add(self, items: Sequence[tuple[str, str, str]]) -> int:
+        """Add (text, source, heading) paragraphs to the review pool; returns how many were new.
+
+        Texts already pooled or labelled in the store (same normalize_key) are skipped; a bad text raises
+        ValidationError naming every bad item, and nothing is written.
+        """
+        problems: list[str] = []
+        clean: dict[str, tuple[str, str, str]] = {}
+        for index, item in enumerate(items):
+            text, source, heading = item
+            if not isinstance(text, str) or not text.strip() or not normalize_key(text):
+                problems.append(f"item {index}: 'text' must be a non-empty string, got {text!r:.40}")
+            elif not _encodable(text):
+                problems.append(f"item {index}: 'text' has unpaired surrogate characters; send valid UTF-8 text")
+            elif len(text) > MAX_TEXT_CHARS:
+                problems.append(f"item {index}: 'text' is {len(text):,} characters; the limit is "
+                                f"{MAX_TEXT_CHARS:,}, split it into paragraphs")
+            else:
+                clean.setdefault(normalize_key(text), (text.strip(), str(source), str(heading or "")))
+        if problems:
+            raise ValidationError(problems)
+        now = _utc_now()
+        added = 0
+        with self._write() as conn:
+            for key, (text, source, heading) in clean.items():
+                if conn.execute("SELECT 1 FROM examples WHERE key = ?", (key,)).fetchone():
+                    continue  # already labelled: nothing to review
+                added += conn.execute(
+                    "INSERT OR IGNORE INTO pool (key, text, source, heading, added_at) VALUES (?, ?, ?, ?, ?)",
+                    (key, text, source, heading, now)).rowcount
+        return added
+
+    def pool_items(self) -> list[PoolItem]:
+        """Every paragraph waiting for review, oldest first."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT id, text, source, heading FROM pool ORDER BY id").fetchall()
+        return [PoolItem(*row) for row in rows]
+
+    def pool_size(self) -> int:
+        """How many paragraphs wait for review."""
+        with self._connect() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM pool").fetchone()[0])
+
+    def pool_stats(self) -> dict[str, object]:
+        """``pool_size`` and ``by_source`` of the paragraphs waiting for review."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT source, COUNT(*) FROM pool GROUP BY source ORDER BY source").fetchall()
+        return {"pool_size": sum(n for _, n in rows), "by_source": {source: n for source, n in rows}}
+
+    def review(self, pool_id: int, labels: Sequence[str], *, author: str | None,
+               known_domains: Collection[str]) -> tuple[AddResult, int]:
+        """Store pool item ``pool_id`` with ``labels`` (source "review") and drop it from the pool, in one
+        transaction; returns the AddResult and the pool size. NotInPool if it is gone (already reviewed)."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT text FROM pool WHERE id = ?", (pool_id,)).fetchone()
+        if row is None:
+            raise NotInPool(f"pool item {pool_id} is not in the pool (already reviewed or never added); "
+                            "GET /v1/review lists the current items")
+        clean = validate_items([{"text": row[0], "labels": list(labels)}], known_domains)
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM pool WHERE id = ?", (pool_id,)).fetchone() is None:
+                raise NotInPool(f"pool item {pool_id} was reviewed by someone else a moment ago")
+            result = self._add_clean(conn, clean, "review", author)
+            size = int(conn.execute("SELECT COUNT(*) FROM pool").fetchone()[0])
+        return result, size
+
+    def check_labels(self, text: str, labels: Sequence[str], *, action: str, author: str | None) -> None:
+        """Record that a curator checked ``text``'s ``labels`` in the audit (kept or accepted)."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO label_checks (key, labels, action, author, checked_at) VALUES (?, ?, ?, ?, ?)",
+                (normalize_key(text), json.dumps(sorted(labels)), action, author, _utc_now()))
+
+    def checked_labels(self) -> dict[str, tuple[str, ...]]:
+        """normalize_key(text) -> the labels a curator confirmed for it."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT key, labels FROM label_checks").fetchall()
+        return {key: tuple(json.loads(labels)) for key, labels in rows}
 
 
 def _row_to_example(row: tuple[str, str, str, str | None, str]) -> StoredExample:

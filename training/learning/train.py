@@ -238,8 +238,11 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     if champion_metrics is not None:
         manifest["champion_metrics"] = champion_metrics
     if held_out is not None:
-        held_classes, held_proba = held_out
-        manifest["cv_report"] = held_out_report(data.examples, held_classes, held_proba, tagger)
+        classes, proba = held_out
+        manifest["cv_report"] = held_out_report(data.examples, classes, proba, tagger)
+        # Per-paragraph out-of-fold probabilities: the label audit reads them instead of cross-validating again.
+        manifest["held_out"] = {"classes": classes, "keys": [paragraph_key(e.text) for e in data.examples],
+                                "proba": np.round(proba, 4).tolist()}
     return TrainResult(tagger, manifest)
 
 

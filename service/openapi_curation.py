@@ -1,0 +1,132 @@
+"""OpenAPI parts for the curator's routes (pool, review queue, audit, upload, version report)."""
+from __future__ import annotations
+
+from typing import Any
+
+_NUM = {"type": "number", "minimum": 0, "maximum": 1}
+_REF = "#/components/schemas/"
+_SCORES = {"$ref": f"{_REF}Scores"}
+_TAGS = {"type": "array", "items": {"$ref": f"{_REF}Tag"}}
+_LABELS = {"type": "array", "items": {"type": "string"}, "description": "domain ids; [] = about none of them"}
+
+SCHEMAS: dict[str, Any] = {
+    "PoolStats": {"type": "object", "required": ["pool_size", "by_source"],
+                  "properties": {"pool_size": {"type": "integer"},
+                                 "by_source": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+    "PoolRequest": {"type": "object", "required": ["texts"], "additionalProperties": False,
+                    "properties": {"texts": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                                   "source": {"type": "string", "default": "api"}}},
+    "PoolUpload": {"type": "object", "required": ["file"],
+                   "properties": {"file": {"type": "string", "format": "binary",
+                                           "description": "a document or a `policytag tag` JSONL output"}}},
+    "PoolResult": {"type": "object", "required": ["added", "pool_size", "read", "already_labelled"],
+                   "properties": {"added": {"type": "integer"}, "pool_size": {"type": "integer"},
+                                  "read": {"type": "integer"}, "already_labelled": {"type": "integer"}}},
+    "ReviewBatch": {
+        "type": "object", "required": ["items", "pool_size", "model"],
+        "properties": {
+            "pool_size": {"type": "integer"},
+            "model": {"type": "object", "required": ["version"], "properties": {"version": {"type": "string"}}},
+            "items": {"type": "array", "items": {
+                "type": "object", "required": ["id", "text", "source", "heading", "scores", "tags", "reason"],
+                "properties": {"id": {"type": "integer"}, "text": {"type": "string"}, "source": {"type": "string"},
+                               "heading": {"type": "string"}, "scores": _SCORES, "tags": _TAGS,
+                               "reason": {"type": "string"},
+                               "margin": {"type": "number", "description": "logit distance to a change of tags"}}}},
+        }},
+    "ReviewRequest": {"type": "object", "required": ["id", "labels"], "additionalProperties": False,
+                      "properties": {"id": {"type": "integer"}, "labels": _LABELS}},
+    "ReviewResult": {"type": "object", "required": ["added", "updated", "total", "pool_size"],
+                     "properties": {k: {"type": "integer"} for k in ("added", "updated", "total", "pool_size")}},
+    "AuditList": {
+        "type": "object", "required": ["items", "labelled", "disputed", "model"],
+        "properties": {
+            "labelled": {"type": "integer"}, "disputed": {"type": "integer"},
+            "model": {"type": "object", "required": ["version"], "properties": {"version": {"type": "string"}}},
+            "items": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "text", "labels", "source", "heading", "label_from", "suggested", "confidence",
+                             "probabilities", "reason", "evidence"],
+                "properties": {"id": {"type": "string"}, "text": {"type": "string"}, "labels": _LABELS,
+                               "source": {"type": "string"}, "heading": {"type": "string"},
+                               "label_from": {"type": "string"}, "suggested": _LABELS, "confidence": _NUM,
+                               "probabilities": {"type": "object", "additionalProperties": _NUM},
+                               "reason": {"type": "string"},
+                               "evidence": {"$ref": f"{_REF}Explanation"}}}},
+        }},
+    "AuditRequest": {"type": "object", "required": ["id", "action"], "additionalProperties": False,
+                     "properties": {"id": {"type": "string"}, "action": {"enum": ["accept", "keep"]}}},
+    "AuditResult": {"type": "object", "required": ["ok", "id", "action", "labels"],
+                    "properties": {"ok": {"const": True}, "id": {"type": "string"},
+                                   "action": {"enum": ["accept", "keep"]}, "labels": _LABELS}},
+    "Upload": {"type": "object", "required": ["file"],
+               "properties": {"file": {"type": "string", "format": "binary",
+                                       "description": ".txt, .md, .docx, .pdf or .html"},
+                              "threshold": {"type": "string", "description": "a number in (0, 1]"},
+                              "explain": {"enum": ["true", "false"]}}},
+    "UploadResponse": {
+        "type": "object", "required": ["model", "source", "results"],
+        "properties": {"model": {"type": "object", "required": ["version"]}, "source": {"type": "string"},
+                       "results": {"type": "array", "minItems": 1, "maxItems": 1, "items": {
+                           "type": "object", "required": ["tags", "scores", "paragraphs", "skipped"]}}}},
+    "VersionReport": {"type": "object", "required": ["version", "metrics", "report"],
+                      "properties": {"version": {"type": "string"}, "metrics": {"type": "object"},
+                                     "report": {"type": ["object", "null"]}, "note": {"type": "string"}}},
+}
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"$ref": f"{_REF}{schema}"}}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, **_json("Error")}
+
+
+_AUTH = {"401": _error("no 'Authorization: Bearer <token>' header"), "403": _error("wrong token")}
+_SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
+_N = [{"name": "n", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}]
+
+PATHS: dict[str, Any] = {
+    "/v1/pool": {
+        "get": {"summary": "How many unlabelled paragraphs wait for review, per source",
+                "responses": {"200": {"description": "pool size", **_json("PoolStats")}}},
+        "post": {"summary": "Add unlabelled paragraphs (texts or a document) to the review pool",
+                 "security": _SECURED,
+                 "requestBody": {"required": True, "content": {
+                     "application/json": {"schema": {"$ref": f"{_REF}PoolRequest"}},
+                     "multipart/form-data": {"schema": {"$ref": f"{_REF}PoolUpload"}}}},
+                 "responses": {"201": {"description": "pooled", **_json("PoolResult")},
+                               "400": _error("bad texts or an unreadable file"), "413": _error("body too big"),
+                               "415": _error("unsupported file type"), **_AUTH}}},
+    "/v1/review": {
+        "get": {"summary": "The pool paragraphs the model is least certain about, spread out",
+                "parameters": _N,
+                "responses": {"200": {"description": "a batch to review", **_json("ReviewBatch")},
+                              "400": _error("bad n"), "503": _error("no trained model yet")}},
+        "post": {"summary": "Store a reviewed paragraph's labels (source review); it leaves the pool",
+                 "security": _SECURED, "requestBody": {"required": True, **_json("ReviewRequest")},
+                 "responses": {"201": {"description": "stored", **_json("ReviewResult")},
+                               "400": _error("bad id or labels"), "404": _error("not in the pool"), **_AUTH}}},
+    "/v1/audit": {
+        "get": {"summary": "Labelled paragraphs the cross-validated model disagrees with most",
+                "parameters": _N,
+                "responses": {"200": {"description": "disputed labels", **_json("AuditList")},
+                              "400": _error("bad n"), "503": _error("no trained model yet")}},
+        "post": {"summary": "Accept the model's suggestion (source audit) or keep the label as checked",
+                 "security": _SECURED, "requestBody": {"required": True, **_json("AuditRequest")},
+                 "responses": {"200": {"description": "done", **_json("AuditResult")},
+                               "400": _error("bad id or action"), "404": _error("no such paragraph"), **_AUTH}}},
+    "/v1/upload": {"post": {
+        "summary": "Tag an uploaded document; one /v1/tag-shaped result with heading paths",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"$ref": f"{_REF}Upload"}}}},
+        "responses": {"200": {"description": "tags per paragraph", **_json("UploadResponse")},
+                      "400": _error("no file, empty or unreadable document, bad threshold"),
+                      "413": _error("body over the size limit"), "415": _error("unsupported file type"),
+                      "503": _error("no trained model yet")}}},
+    "/v1/models/{version}/report": {"get": {
+        "summary": "A version's cross-validated report: per-domain metrics, confusion matrix, calibration",
+        "parameters": [{"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "report", **_json("VersionReport")},
+                      "404": _error("no such version")}}},
+}

@@ -1,0 +1,85 @@
+"""/v1 routes for the page's document and model views: tag an uploaded file, a version's CV report."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from model.readers import SUPPORTED_SUFFIXES, ReadError, UnsupportedFormat
+from model.reading import read_paragraphs
+from model.tagging import tag_units
+from service.api import tag_result
+from service.auth import read_access
+from service.context import get_workspace
+from service.errors import ApiError
+from service.holder import NoModel
+from training.errors import RegistryError
+
+bp = Blueprint("upload", __name__, url_prefix="/v1")
+_FORM_FIELDS = {"threshold", "explain"}
+
+
+def _threshold(raw: str | None) -> float | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+        assert 0 < value <= 1
+    except (ValueError, AssertionError):
+        raise ApiError(400, f"threshold must be a number in (0, 1], got {raw!r}; leave it out to use the "
+                            "model's per-domain thresholds") from None
+    return value
+
+
+def _explain(raw: str | None) -> bool:
+    if raw is None or raw.lower() in ("", "false", "0"):
+        return False
+    if raw.lower() in ("true", "1"):
+        return True
+    raise ApiError(400, f"explain must be true or false, got {raw!r}")
+
+
+@bp.post("/upload")
+@read_access
+def upload() -> Response:
+    """Tag one uploaded document; the result has the shape of one /v1/tag result plus heading paths."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, f"send the document as multipart/form-data in a field named 'file' (got Content-Type "
+                            f"{request.mimetype or 'none'}); to tag plain text, POST JSON to /v1/tag")
+    upload = request.files.get("file")  # a body over MAX_CONTENT_LENGTH raises 413 here
+    if upload is None or not upload.filename:
+        raise ApiError(400, "no file: send the document in a multipart field named 'file' "
+                            f"({', '.join(SUPPORTED_SUFFIXES)})")
+    if unknown := sorted(set(request.form) - _FORM_FIELDS):
+        raise ApiError(400, f"unknown form field {unknown[0]!r}; accepted: file, {', '.join(sorted(_FORM_FIELDS))}")
+    threshold, explain = _threshold(request.form.get("threshold")), _explain(request.form.get("explain"))
+    name = Path(upload.filename).name
+    data = upload.read()
+    try:
+        paragraphs, skipped = read_paragraphs(data, name)
+    except UnsupportedFormat as exc:
+        raise ApiError(415, str(exc)) from None
+    except ReadError as exc:
+        raise ApiError(400, str(exc)) from None
+    try:
+        tagger, manifest = current_app.extensions["policytag.model"].get()
+    except NoModel as exc:
+        raise ApiError(503, str(exc)) from None
+    names = {d["id"]: d["name_zh"] for d in manifest.get("domains", [])}
+    document, tagged = tag_units(tagger, [p.text for p in paragraphs], threshold, explain)
+    result = tag_result(document, tagged, skipped, names, explain, [p.heading for p in paragraphs])
+    return jsonify({"model": {"version": manifest.get("version")}, "source": name, "results": [result]})
+
+
+@bp.get("/models/<version>/report")
+@read_access
+def report(version: str) -> Response:
+    """A version's cross-validated report (null for a version trained with --cv 0)."""
+    try:
+        manifest = get_workspace().registry.manifest(version)
+    except RegistryError as exc:
+        raise ApiError(404, str(exc)) from None
+    body = {"version": version, "metrics": manifest.get("metrics", {}), "report": manifest.get("cv_report")}
+    if body["report"] is None:
+        body["note"] = f"{version} was trained without cross-validation (--cv 0); train with --cv 5 for a report"
+    return jsonify(body)

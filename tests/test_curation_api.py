@@ -1,0 +1,341 @@
+"""The curator's routes: the review pool, the review queue, the label audit, document upload, version reports."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from service.app import create_app
+from tests.test_api import assert_error, conforms
+from training.data.store import ExampleStore
+from training.learning.review import select
+from training.ops.registry import Registry
+from training.paths import store_path
+
+TOKEN = "s3cret"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+INNOVATION = "加快关键核心技术攻关，推动科技成果转化，培育壮大高新技术企业。"
+RURAL = "推进高标准农田建设，稳定粮食播种面积，促进农民持续增收。"
+CURATED = "坚持山水林田湖草沙一体化保护和系统治理。"  # a seed label file's paragraph (labelled [])
+POOL_TEXTS = [
+    "发展智慧农业，推动数字技术在农村电商和农产品流通中的应用。",
+    "完善县域商业体系，促进农村消费提质扩容。",
+    "加快建设体育强国，广泛开展全民健身运动。",
+    "深化科技体制改革，推进高校和科研院所科研成果转化。",
+    "健全养老服务体系，发展银发经济。",
+]
+
+
+@pytest.fixture()
+def app(home):
+    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN})
+
+
+def pooled(client, texts=POOL_TEXTS) -> dict:
+    response = client.post("/v1/pool", json={"texts": list(texts)}, headers=AUTH)
+    assert response.status_code == 201, response.get_json()
+    conforms(response.get_json(), "PoolResult")
+    return response.get_json()
+
+
+def upload(client, data: bytes, name: str, url: str = "/v1/upload", headers=None, **form):
+    return client.post(url, data={"file": (io.BytesIO(data), name), **form}, headers=headers or {},
+                       content_type="multipart/form-data")
+
+
+# -- the pool -------------------------------------------------------------------------------------------
+
+def test_pool_starts_empty_and_counts_added_texts_once(client):
+    assert client.get("/v1/pool").get_json() == {"pool_size": 0, "by_source": {}}
+    body = pooled(client, [*POOL_TEXTS, POOL_TEXTS[0], " " + POOL_TEXTS[1] + " "])
+    assert body["added"] == len(POOL_TEXTS) and body["pool_size"] == len(POOL_TEXTS)
+    assert pooled(client)["added"] == 0  # the same texts again: nothing new
+    stats = client.get("/v1/pool").get_json()
+    conforms(stats, "PoolStats")
+    assert stats == {"pool_size": len(POOL_TEXTS), "by_source": {"api": len(POOL_TEXTS)}}
+
+
+def test_labelled_paragraphs_do_not_enter_the_pool(client):
+    body = pooled(client, [CURATED, POOL_TEXTS[0]])
+    assert body["added"] == 1 and body["already_labelled"] == 1
+
+
+def test_pool_accepts_a_document_upload_with_heading_paths(client):
+    doc = f"# 报告\n\n一、农业农村\n\n{POOL_TEXTS[0]}\n\n{POOL_TEXTS[1]}\n".encode()
+    response = upload(client, doc, "plan.md", "/v1/pool", AUTH)
+    assert response.status_code == 201 and response.get_json()["added"] == 3  # the sub-heading is a unit too
+    (item,) = [i for i in client.get("/v1/review?n=10").get_json()["items"] if i["text"] == POOL_TEXTS[1]]
+    assert item["source"] == "plan.md" and item["heading"] == "报告 / 一、农业农村"
+
+
+@pytest.mark.parametrize("kwargs, status, needle", [
+    ({"json": {"texts": []}}, 400, "non-empty list"),
+    ({"json": {"texts": "abc"}}, 400, "non-empty list"),
+    ({"json": {"texts": ["ok", 3, "  "]}}, 400, "item 1"),
+    ({"json": {"texts": ["ok"], "labels": []}}, 400, "unknown field 'labels'"),
+    ({"data": "not json", "content_type": "text/plain"}, 415, "not JSON"),
+])
+def test_bad_pool_requests(client, kwargs, status, needle):
+    assert_error(client.post("/v1/pool", headers=AUTH, **kwargs), status, needle)
+    assert client.get("/v1/pool").get_json()["pool_size"] == 0
+
+
+def test_bad_pool_uploads(client):
+    assert_error(upload(client, b"MZ\x00", "tool.exe", "/v1/pool", AUTH), 415, "unsupported format")
+    assert_error(upload(client, b"", "empty.txt", "/v1/pool", AUTH), 400, "empty")
+    response = client.post("/v1/pool", data={"other": "x"}, headers=AUTH, content_type="multipart/form-data")
+    assert_error(response, 400, "field named 'file'")
+
+
+def test_pool_writes_need_the_token(client):
+    assert_error(client.post("/v1/pool", json={"texts": ["x"]}), 401, "Bearer")
+    assert_error(client.post("/v1/pool", json={"texts": ["x"]}, headers={"Authorization": "Bearer no"}), 403)
+
+
+# -- the review queue ---------------------------------------------------------------------------------
+
+def test_review_queue_returns_the_least_certain_first_with_reasons(client):
+    pooled(client)
+    body = client.get("/v1/review?n=3").get_json()
+    conforms(body, "ReviewBatch")
+    assert body["pool_size"] == len(POOL_TEXTS) and body["model"]["version"] == "v1"
+    assert len(body["items"]) == 3
+    margins = [item["margin"] for item in body["items"]]
+    everything = client.get("/v1/review?n=5").get_json()["items"]
+    assert min(margins) == min(item["margin"] for item in everything)  # the least certain is always in
+    for item in body["items"]:
+        assert "threshold" in item["reason"] and set(item["scores"]) == {"innovation", "rural", "consumption"}
+        assert all(tag["name"] for tag in item["tags"])
+
+
+def test_a_review_batch_is_not_near_duplicates(home):
+    tagger, _ = Registry(home).load()
+    # The most uncertain text, five times with a trivial difference, among other texts.
+    candidates = POOL_TEXTS + [INNOVATION, RURAL, "推动农村消费和乡村旅游发展。", "建设科技强国，培育新质生产力。"]
+    from training.learning.review import margins
+    most = candidates[int(margins(tagger, tagger.predict_proba(candidates))[0].argmin())]
+    texts = [most + "。" * i for i in range(1, 6)] + [t for t in candidates if t != most]
+    proba = tagger.predict_proba(texts)
+    by_margin = select(tagger, texts, proba, 4, diversity=0)
+    spread = select(tagger, texts, proba, 4)
+    assert sum(p.index < 5 for p in by_margin) >= 2  # without the penalty the copies crowd the batch
+    assert sum(p.index < 5 for p in spread) == 1
+
+
+def test_reviewing_stores_the_labels_and_removes_the_item(client, home):
+    pooled(client)
+    item = client.get("/v1/review?n=1").get_json()["items"][0]
+    response = client.post("/v1/review", json={"id": item["id"], "labels": ["rural"]}, headers=AUTH)
+    assert response.status_code == 201
+    conforms(response.get_json(), "ReviewResult")
+    assert response.get_json()["pool_size"] == len(POOL_TEXTS) - 1
+    (stored,) = [e for e in ExampleStore(store_path(home)).current() if e.text == item["text"]]
+    assert stored.labels == ("rural",) and stored.source == "review"
+    assert item["id"] not in [i["id"] for i in client.get("/v1/review?n=20").get_json()["items"]]
+    assert_error(client.post("/v1/review", json={"id": item["id"], "labels": []}, headers=AUTH), 404, "not in the pool")
+
+
+def test_labelling_a_pooled_text_anywhere_removes_it_from_the_pool(client):
+    pooled(client)
+    client.post("/v1/examples", json={"examples": [{"text": POOL_TEXTS[2], "labels": []}]}, headers=AUTH)
+    assert client.get("/v1/pool").get_json()["pool_size"] == len(POOL_TEXTS) - 1
+
+
+@pytest.mark.parametrize("body, status, needle", [
+    ({"id": "1", "labels": []}, 400, "integer id"),
+    ({"id": True, "labels": []}, 400, "integer id"),
+    ({"id": 1}, 400, '"labels" must be a list'),
+    ({"id": 1, "labels": "rural"}, 400, '"labels" must be a list'),
+    ({"id": 1, "labels": ["sports"]}, 400, "unknown domain 'sports'"),
+    ({"id": 1, "labels": [], "note": "x"}, 400, "unknown field 'note'"),
+    ({"id": 99999, "labels": []}, 404, "not in the pool"),
+])
+def test_bad_reviews(client, body, status, needle):
+    pooled(client)
+    assert_error(client.post("/v1/review", json=body, headers=AUTH), status, needle)
+    assert client.get("/v1/pool").get_json()["pool_size"] == len(POOL_TEXTS)
+
+
+@pytest.mark.parametrize("n", ["0", "101", "abc", "-1"])
+def test_bad_review_batch_size(client, n):
+    assert_error(client.get(f"/v1/review?n={n}"), 400, "n must be")
+
+
+def test_review_needs_the_token_and_a_model(client, tmp_path):
+    assert_error(client.post("/v1/review", json={"id": 1, "labels": []}), 401)
+    empty = create_app({"TESTING": True, "HOME": str(tmp_path / "none"), "API_TOKEN": TOKEN}).test_client()
+    assert_error(empty.get("/v1/review"), 503)
+    assert_error(empty.get("/v1/audit"), 503)
+
+
+# -- the audit ------------------------------------------------------------------------------------------
+
+def plant_wrong_label(client) -> None:
+    """An unmistakable innovation paragraph stored as rural (a curator's slip)."""
+    body = {"examples": [{"text": INNOVATION, "labels": ["rural"]}]}
+    assert client.post("/v1/examples", json=body, headers=AUTH).status_code == 201
+
+
+def test_audit_lists_a_planted_wrong_label_with_a_suggestion_and_evidence(client):
+    plant_wrong_label(client)
+    body = client.get("/v1/audit?n=50").get_json()
+    conforms(body, "AuditList")
+    assert body["labelled"] > 100 and body["disputed"] >= len(body["items"]) > 0
+    (item,) = [i for i in body["items"] if i["text"] == INNOVATION]
+    assert item["labels"] == ["rural"] and item["suggested"][0] == "innovation" and item["source"] == "user"
+    assert "innovation" in item["evidence"] and item["evidence"]["innovation"]
+    confidences = [i["confidence"] for i in body["items"]]
+    assert all(0 <= c <= 1 for c in confidences)
+
+
+def test_audit_shows_the_heading_a_bootstrapped_label_came_from(client):
+    items = client.get("/v1/audit?n=100").get_json()["items"]
+    bootstrapped = [i for i in items if i["source"].endswith(".md")]
+    assert all(i["label_from"] for i in bootstrapped)
+
+
+def test_accepting_stores_the_suggestion_and_the_item_leaves(client, home):
+    plant_wrong_label(client)
+    (item,) = [i for i in client.get("/v1/audit?n=100").get_json()["items"] if i["text"] == INNOVATION]
+    response = client.post("/v1/audit", json={"id": item["id"], "action": "accept"}, headers=AUTH)
+    assert response.status_code == 200
+    conforms(response.get_json(), "AuditResult")
+    (stored,) = [e for e in ExampleStore(store_path(home)).current() if e.text == INNOVATION]
+    assert stored.labels == tuple(sorted(item["suggested"])) and stored.source == "audit"
+    assert item["id"] not in [i["id"] for i in client.get("/v1/audit?n=100").get_json()["items"]]
+
+
+def test_keeping_a_label_takes_it_off_the_list_without_changing_it(client, home):
+    first = client.get("/v1/audit?n=1").get_json()["items"][0]
+    before = ExampleStore(store_path(home)).count()
+    response = client.post("/v1/audit", json={"id": first["id"], "action": "keep"}, headers=AUTH)
+    assert response.status_code == 200 and response.get_json()["labels"] == first["labels"]
+    assert ExampleStore(store_path(home)).count() == before
+    assert first["id"] not in [i["id"] for i in client.get("/v1/audit?n=100").get_json()["items"]]
+
+
+@pytest.mark.parametrize("body, status, needle", [
+    ({"id": "nope", "action": "keep"}, 404, "no labelled paragraph"),
+    ({"id": "x", "action": "delete"}, 400, '"action" must be'),
+    ({"id": 3, "action": "keep"}, 400, '"id" must be'),
+    ({"action": "keep"}, 400, '"id" must be'),
+    ({"id": "x", "action": "keep", "labels": []}, 400, "unknown field"),
+])
+def test_bad_audit_decisions(client, body, status, needle):
+    assert_error(client.post("/v1/audit", json=body, headers=AUTH), status, needle)
+
+
+def test_audit_decisions_need_the_token(client):
+    assert_error(client.post("/v1/audit", json={"id": "x", "action": "keep"}), 401)
+
+
+@pytest.mark.slow  # trains a cross-validated model
+def test_audit_of_a_cross_validated_model_reads_its_held_out_probabilities(home, monkeypatch):
+    """A version trained with CV carries out-of-fold probabilities; the audit must not cross-validate again."""
+    from tests.conftest import SEEDS
+    from training.learning import audit as audit_module
+    from training.learning.run import run_training
+
+    run_training(home, SEEDS, cv=3, force=True)
+    monkeypatch.setattr(audit_module, "cross_validate", lambda *a, **k: pytest.fail("cross-validated again"))
+    client = create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN}).test_client()
+    body = client.get("/v1/audit").get_json()
+    assert body["model"]["version"] == "v2" and body["items"]
+
+
+# -- upload -----------------------------------------------------------------------------------------------
+
+def test_upload_markdown_gives_one_tag_result_with_headings(client):
+    doc = f"# 规划\n\n一、科技创新\n\n{INNOVATION}\n\n二、乡村振兴\n\n{RURAL}\n".encode()
+    response = upload(client, doc, "plan.md", explain="true")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    conforms(body, "UploadResponse")
+    conforms({"model": body["model"], "results": body["results"]}, "TagResponse")
+    assert body["source"] == "plan.md"
+    paragraphs = body["results"][0]["paragraphs"]
+    by_text = {p["text"]: p for p in paragraphs}
+    assert by_text[INNOVATION]["heading"] == "规划 / 一、科技创新"
+    assert by_text[INNOVATION]["tags"][0]["domain"] == "innovation" and by_text[INNOVATION]["explanations"]
+    assert by_text[RURAL]["tags"][0]["domain"] == "rural"
+    assert body["results"][0]["skipped"] == [{"text": "规划", "reason": "title"}]
+
+
+def test_upload_docx(client):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_heading("一、推进乡村全面振兴", level=1)
+    document.add_paragraph(RURAL)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    body = upload(client, buffer.getvalue(), "报告.docx").get_json()
+    (paragraph,) = body["results"][0]["paragraphs"]
+    assert paragraph["text"] == RURAL and paragraph["heading"] == "一、推进乡村全面振兴"
+    assert paragraph["tags"][0]["domain"] == "rural" and body["source"] == "报告.docx"
+
+
+def test_upload_html_keeps_markup_in_text_as_text(client):
+    page = f"<html><script>alert(1)</script><body><nav>首页</nav><p>{RURAL}&lt;script&gt;</p></body></html>"
+    body = upload(client, page.encode(), "page.html").get_json()
+    (paragraph,) = body["results"][0]["paragraphs"]
+    assert paragraph["text"] == RURAL + "<script>"  # entity decoded to text; the page shows it as text
+
+
+def test_upload_threshold_applies_to_every_domain(client):
+    body = upload(client, INNOVATION.encode(), "a.txt", threshold="0.001").get_json()
+    assert len(body["results"][0]["paragraphs"][0]["tags"]) == 3
+
+
+@pytest.mark.parametrize("data, name, form, status, needle", [
+    (b"MZ\x90\x00", "setup.exe", {}, 415, "unsupported format '.exe'"),
+    (b"text", "noext", {}, 415, "unsupported format"),
+    (b"", "empty.txt", {}, 400, "empty"),
+    (b"PK\x03\x04broken", "broken.docx", {}, 400, "not a readable .docx"),
+    (b"\x00\x01\x02binary", "data.txt", {}, 400, "binary"),
+    ("加快技术攻关。".encode(), "a.txt", {"threshold": "2"}, 400, "threshold must be"),
+    ("加快技术攻关。".encode(), "a.txt", {"explain": "maybe"}, 400, "explain must be"),
+    ("加快技术攻关。".encode(), "a.txt", {"lang": "zh"}, 400, "unknown form field 'lang'"),
+])
+def test_bad_uploads(client, data, name, form, status, needle):
+    assert_error(upload(client, data, name, **form), status, needle)
+
+
+def test_upload_without_a_file_or_not_multipart(client):
+    assert_error(client.post("/v1/upload", data={"explain": "true"}, content_type="multipart/form-data"),
+                 400, "field named 'file'")
+    assert_error(client.post("/v1/upload", json={"text": INNOVATION}), 415, "multipart/form-data")
+
+
+def test_upload_over_the_size_limit_is_413(home):
+    client = create_app({"TESTING": True, "HOME": str(home), "MAX_CONTENT_LENGTH": 1000}).test_client()
+    assert_error(upload(client, ("加快技术攻关。" * 200).encode(), "big.txt"), 413, "limit")
+
+
+def test_upload_without_a_model_is_503(tmp_path):
+    client = create_app({"TESTING": True, "HOME": str(tmp_path / "none")}).test_client()
+    assert_error(upload(client, INNOVATION.encode(), "a.txt"), 503)
+
+
+# -- version reports --------------------------------------------------------------------------------------
+
+def test_report_of_a_version_without_cross_validation_says_so(client):
+    body = client.get("/v1/models/v1/report").get_json()
+    conforms(body, "VersionReport")
+    assert body["report"] is None and "--cv" in body["note"]
+
+
+@pytest.mark.slow  # trains a cross-validated model
+def test_report_of_a_cross_validated_version(home):
+    from tests.conftest import SEEDS
+    from training.learning.run import run_training
+
+    run_training(home, SEEDS, cv=3, force=True)
+    body = create_app({"TESTING": True, "HOME": str(home)}).test_client().get("/v1/models/v2/report").get_json()
+    conforms(body, "VersionReport")
+    report = body["report"]
+    assert report["confusion"]["labels"] == ["innovation", "rural", "consumption", "none"]
+    assert set(report["per_domain"]) == {"innovation", "rural", "consumption"} and report["calibration"]["bins"]
+
+
+def test_report_of_an_unknown_version_is_404(client):
+    assert_error(client.get("/v1/models/v9/report"), 404, "unknown model version")
