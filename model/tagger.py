@@ -86,14 +86,16 @@ def _labels_matrix(y: Sequence[Iterable[str]], classes: list[str]) -> np.ndarray
     return matrix
 
 
-def _best_threshold(proba: np.ndarray, truth: np.ndarray, lo: float, hi: float) -> float:
-    """The threshold in [lo, hi] with the best F1 (ties: the one nearest 0.5)."""
+def _best_threshold(proba: np.ndarray, truth: np.ndarray, lo: float, hi: float,
+                    weight: np.ndarray | None = None) -> float:
+    """The threshold in [lo, hi] with the best (weighted) F1 (ties: the one nearest 0.5)."""
     best, best_f1 = 0.5, -1.0
-    positives = int(truth.sum())
+    w = np.ones(len(truth)) if weight is None else np.asarray(weight, dtype=np.float64)
+    positives = float(w[truth == 1].sum())
     for t in np.round(np.arange(lo, hi + 1e-9, 0.01), 2):
         pred = proba >= t
-        tp = int(np.count_nonzero(pred & (truth == 1)))
-        denom = int(np.count_nonzero(pred)) + positives
+        tp = float(w[pred & (truth == 1)].sum())
+        denom = float(w[pred].sum()) + positives
         f1 = 2 * tp / denom if denom else 0.0
         if f1 > best_f1 + 1e-12 or (abs(f1 - best_f1) <= 1e-12 and abs(t - 0.5) < abs(best - 0.5)):
             best, best_f1 = float(t), f1
@@ -225,8 +227,10 @@ class Tagger(BaseEstimator):
         return "softmax" if one_label else "sigmoid"
 
     def fit(self, X: Sequence[str], y: Sequence[Iterable[str]], groups: Sequence[object] | None = None,
-            classes: Sequence[str] | None = None) -> Tagger:
-        """Fit on texts `X` and label lists `y`; rows sharing a `groups` value stay in one CV fold."""
+            classes: Sequence[str] | None = None, calibration_weight: Sequence[float] | None = None) -> Tagger:
+        """Fit on texts `X` and label lists `y`; rows sharing a `groups` value stay in one CV fold.
+        `calibration_weight`: how much each row counts in the Platt fit and the threshold choice (default 1
+        each); rows of weight 0 still train the classifiers."""
         X = list(X)
         y = [list(labels) for labels in y]
         if len(X) != len(y):
@@ -237,6 +241,9 @@ class Tagger(BaseEstimator):
         if not self.classes_:
             raise ValueError("no labels in y: give at least one labelled text")
         Y = _labels_matrix(y, self.classes_)
+        cal_w = None if calibration_weight is None else np.asarray(calibration_weight, dtype=np.float64)
+        if cal_w is not None and (cal_w.shape != (len(X),) or (cal_w < 0).any() or not cal_w.any()):
+            raise ValueError(f"calibration_weight needs {len(X)} non-negative values, not all 0")
         mode = self._mode(Y)
         if mode == "softmax" and not (np.all(Y.sum(axis=1) == 1) and Y.any(axis=0).all()):
             raise ValueError("calibration='softmax' needs exactly one label per text and a text for every "
@@ -286,13 +293,13 @@ class Tagger(BaseEstimator):
             else:
                 for k in range(n_classes):
                     if 0 < Y[:, k].sum() < len(Y):
-                        platt = LogisticRegression(C=1.0).fit(oof_blend[:, [k]], Y[:, k])
+                        platt = LogisticRegression(C=1.0).fit(oof_blend[:, [k]], Y[:, k], sample_weight=cal_w)
                         self.calibration_[k] = (platt.coef_[0, 0], platt.intercept_[0])
                 proba = self._calibrate(oof_blend)
             lo, hi = self.threshold_range
             for k in range(n_classes):
                 if 0 < Y[:, k].sum() < len(Y):
-                    self.thresholds_[k] = _best_threshold(proba[:, k], Y[:, k], lo, hi)
+                    self.thresholds_[k] = _best_threshold(proba[:, k], Y[:, k], lo, hi, cal_w)
         self.featurizer_ = featurizer
         # Row-major float32 so one text's scores are a gather of a few rows (see DESIGN: weight layout).
         self.coef_ = np.ascontiguousarray(W, dtype=np.float32)

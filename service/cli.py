@@ -31,22 +31,31 @@ def main() -> None:
     """policytag: tag paragraphs of Chinese policy text with policy domains."""
 
 
+_NEGATIVES = click.option(
+    "--unmatched-negatives/--no-unmatched-negatives", "negatives", default=None,
+    help="Label paragraphs of sections whose heading matches no domain, while sibling sections do, as about "
+         "none of the domains [default: taxonomy.toml's [bootstrap] unmatched_negatives, true if unset].")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", "out", default=None, help="Write the JSON lines here instead of stdout.")
+@_NEGATIVES
 @home_option
 @seeds_option
 @user_errors
-def bootstrap(paths: tuple[Path, ...], out: str | None, home: str | None, seeds: str | None) -> None:
+def bootstrap(paths: tuple[Path, ...], out: str | None, negatives: bool | None, home: str | None,
+              seeds: str | None) -> None:
     """Label paragraphs from their headings; one JSON object per content paragraph.
 
     PATHS are documents or folders of .md/.txt documents [default: the seeds folder]. The summary on
-    stderr shows paragraphs per domain, unlabelled paragraphs, dropped boilerplate, rejoined paragraphs
-    and which domain each heading mapped to.
+    stderr shows paragraphs per domain, weak negatives, unlabelled paragraphs, dropped boilerplate,
+    rejoined paragraphs and, per heading, its domains and the keywords that matched.
     """
     folder = seeds_dir(seeds)
     taxonomy = load_taxonomy(folder, data_home(home))  # with domains added through the API/CLI
-    examples, report = bootstrap_paths(list(paths) or [folder], taxonomy)
+    use = taxonomy.unmatched_negatives if negatives is None else negatives
+    examples, report = bootstrap_paths(list(paths) or [folder], taxonomy, use)
     with output(out) as handle:
         for example in examples:
             handle.write(json.dumps(example.to_dict(), ensure_ascii=False) + "\n")
@@ -62,8 +71,10 @@ def bootstrap(paths: tuple[Path, ...], out: str | None, home: str | None, seeds:
 @click.option("--tolerance", default=DEFAULT_TOLERANCE, show_default=True, type=click.FloatRange(0, 1),
               help="How much lower a new model's macro-F1 may be than the served model's and still be promoted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new model's manifest as JSON.")
+@_NEGATIVES
 @user_errors
-def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: float, as_json: bool) -> None:
+def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: float, as_json: bool,
+          negatives: bool | None) -> None:
     """Train on the seeds and stored labels; the new version is made current if it is not worse.
 
     The new model and the served one are scored on the same held-out folds of the labelled paragraphs;
@@ -72,7 +83,8 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
     from training.learning.run import run_training
     from training.learning.train import format_metrics
 
-    manifest = run_training(data_home(home), seeds_dir(seeds), cv=cv, force=force, tolerance=tolerance, progress=say)
+    manifest = run_training(data_home(home), seeds_dir(seeds), cv=cv, force=force, tolerance=tolerance, progress=say,
+                            unmatched_negatives=negatives)
     if as_json:
         shown = {k: v for k, v in manifest.items() if k != "training_keys"}
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))

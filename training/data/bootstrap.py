@@ -1,9 +1,11 @@
 """Bootstrapping labels from headings: documents -> labelled paragraphs plus a report of why.
 
 An article starts at a `#` title or at a byline. A paragraph's domains come from the deepest heading above
-it (within its article) that matches the taxonomy, else from its article's title, else it is unlabelled.
-A `#` title with no body of its own (PDF extraction sometimes moves it after its article) is given to the
-neighbouring article that has no title.
+it (within its article) that matches the taxonomy, else from its article's title. Failing that, it is a
+weak negative ("none", `label_kind` "none") when sibling headings of its section (same parent, same level)
+do match a domain: a report whose `（三）` is about innovation and whose `（七）` is about 民生 says that
+`（七）` is about none of the domains. Otherwise it is unlabelled. A `#` title with no body of its own (PDF
+extraction sometimes moves it after its article) is given to the neighbouring article that has no title.
 """
 from __future__ import annotations
 
@@ -12,24 +14,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.text import Block, parse_blocks, read_document
-from training.data.taxonomy import Taxonomy
+from training.data.taxonomy import HeadingMatch, Taxonomy
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
 
 
 @dataclass(frozen=True)
 class Example:
-    """A labelled paragraph: `heading` is the heading path, `label_from` the heading that gave the labels."""
+    """A labelled paragraph: `heading` is the heading path, `label_from` the heading that gave the labels;
+    `label_kind` says what the labels are: "domain", "none" (a weak negative from an unmatched section whose
+    siblings match) or "unlabelled" (no evidence either way; never trained on)."""
 
     text: str
     labels: tuple[str, ...]
     source: str
     heading: str = ""
     label_from: str = ""
+    label_kind: str = "domain"
 
     def to_dict(self) -> dict[str, object]:
         return {"text": self.text, "labels": list(self.labels), "source": self.source,
-                "heading": self.heading, "label_from": self.label_from}
+                "heading": self.heading, "label_from": self.label_from, "label_kind": self.label_kind}
+
+    @property
+    def trainable(self) -> bool:
+        """Has labels to learn from: domains, or a weak negative."""
+        return self.label_kind != "unlabelled"
 
 
 @dataclass
@@ -38,15 +48,19 @@ class BootstrapReport:
 
     paragraphs: int = 0
     unlabelled: int = 0
+    negatives: int = 0  # paragraphs of unmatched sections with matching siblings, labelled "none"
     rejoined: int = 0
     per_domain: Counter[str] = field(default_factory=Counter)
     boilerplate: Counter[str] = field(default_factory=Counter)
-    headings: dict[str, list[str]] = field(default_factory=dict)  # heading -> domains (may be empty)
+    headings: dict[str, HeadingMatch] = field(default_factory=dict)  # heading -> domains and keyword hits
+    negative_sections: Counter[str] = field(default_factory=Counter)  # unmatched heading -> paragraphs
     orphan_titles: list[str] = field(default_factory=list)
 
     def merge(self, other: BootstrapReport) -> None:
         self.paragraphs += other.paragraphs
         self.unlabelled += other.unlabelled
+        self.negatives += other.negatives
+        self.negative_sections.update(other.negative_sections)
         self.rejoined += other.rejoined
         self.per_domain.update(other.per_domain)
         self.boilerplate.update(other.boilerplate)
@@ -100,32 +114,55 @@ def _articles(blocks: list[Block]) -> tuple[list[_Article], list[str]]:
     return [a for a in articles if a.items], unplaced
 
 
-def bootstrap_text(text: str, source: str, taxonomy: Taxonomy) -> tuple[list[Example], BootstrapReport]:
-    """Label the content paragraphs of one document from its headings."""
+def _siblings(article: _Article) -> dict[tuple[str, ...], set[str]]:
+    """Section path of a parent -> the headings directly below it (headings with content under them)."""
+    below: dict[tuple[str, ...], set[str]] = {}
+    for _, sections in article.items:
+        for depth in range(len(sections)):
+            below.setdefault(sections[:depth], set()).add(sections[depth])
+    return below
+
+
+def bootstrap_text(text: str, source: str, taxonomy: Taxonomy,
+                   negatives: bool = True) -> tuple[list[Example], BootstrapReport]:
+    """Label the content paragraphs of one document from its headings; `negatives`: label paragraphs of
+    unmatched sections whose sibling sections match "none" (else they stay unlabelled)."""
     blocks = parse_blocks(text)
     report = BootstrapReport()
     report.boilerplate.update(b.role for b in blocks if b.kind == "boilerplate")
     articles, report.orphan_titles = _articles(blocks)
     examples = []
+
+    def domains(heading: str) -> list[str]:
+        if heading not in report.headings:
+            report.headings[heading] = taxonomy.match_heading(heading)
+        return report.headings[heading].domains
+
     for article in articles:
+        below = _siblings(article)
         for block, sections in article.items:
             path = ([article.title] if article.title else []) + list(sections)
             labels: list[str] = []
-            label_from = ""
-            # Deepest matching heading wins; the article title (path[0]) is the last resort.
+            label_from, kind = "", "unlabelled"
             for heading in path:
-                if heading not in report.headings:
-                    report.headings[heading] = taxonomy.match(heading)
+                domains(heading)
+            # Deepest matching heading wins; the article title (path[0]) is the last resort.
             for heading in reversed(path):
-                labels = report.headings[heading]
-                if labels:
-                    label_from = heading
+                if labels := domains(heading):
+                    label_from, kind = heading, "domain"
                     break
+            if not labels and sections and negatives:
+                # An unmatched section among matching siblings: the document's own structure says "none".
+                others = below.get(sections[:-1], set()) - {sections[-1]}
+                if any(domains(h) for h in others):
+                    label_from, kind = sections[-1], "none"
+                    report.negatives += 1
+                    report.negative_sections[sections[-1]] += 1
             report.paragraphs += 1
             report.rejoined += block.joined
             report.per_domain.update(labels)
-            report.unlabelled += not labels
-            examples.append(Example(block.text, tuple(labels), source, " > ".join(path), label_from))
+            report.unlabelled += kind == "unlabelled"
+            examples.append(Example(block.text, tuple(labels), source, " > ".join(path), label_from, kind))
     return examples, report
 
 
@@ -142,14 +179,17 @@ def find_documents(paths: list[Path]) -> list[Path]:
     return found
 
 
-def bootstrap_paths(paths: list[Path], taxonomy: Taxonomy) -> tuple[list[Example], BootstrapReport]:
-    """Bootstrap every document under `paths`; sources are file names relative to their folder."""
+def bootstrap_paths(paths: list[Path], taxonomy: Taxonomy,
+                    negatives: bool = True) -> tuple[list[Example], BootstrapReport]:
+    """Bootstrap every document under `paths`; sources are file names relative to their folder.
+    `negatives`: see `bootstrap_text`."""
     examples: list[Example] = []
     report = BootstrapReport()
     for path in paths:
         base = path if path.is_dir() else path.parent
         for document in find_documents([path]):
-            found, part = bootstrap_text(read_document(document), document.relative_to(base).as_posix(), taxonomy)
+            found, part = bootstrap_text(read_document(document), document.relative_to(base).as_posix(), taxonomy,
+                                         negatives)
             examples += found
             report.merge(part)
     return examples, report
@@ -160,13 +200,17 @@ def format_report(report: BootstrapReport, taxonomy: Taxonomy) -> str:
     lines = [f"{report.paragraphs} content paragraphs ({report.rejoined} rejoined across page breaks)"]
     for domain in taxonomy.ids:
         lines.append(f"  {domain:<14} {report.per_domain.get(domain, 0)}")
+    lines.append(f"  {'none':<14} {report.negatives}  (unmatched sections whose sibling sections match)")
     lines.append(f"  {'(unlabelled)':<14} {report.unlabelled}")
     dropped = sum(report.boilerplate.values())
     roles = ", ".join(f"{role} {n}" for role, n in sorted(report.boilerplate.items()))
     lines.append(f"{dropped} boilerplate lines dropped" + (f" ({roles})" if roles else ""))
-    lines.append("headings -> domains:")
-    for heading, domains in report.headings.items():
-        lines.append(f"  {heading} -> {', '.join(domains) if domains else '(no match)'}")
+    lines.append("headings -> domains (keywords that matched):")
+    for heading, found in report.headings.items():
+        negative = report.negative_sections.get(heading)
+        shown = found.describe() + (f"; its {negative} paragraph(s) labelled none (sibling sections match)"
+                                    if negative else "")
+        lines.append(f"  {heading} -> {shown}")
     for title in report.orphan_titles:
         lines.append(f"warning: title {title!r} has no body and no untitled article next to it; ignored")
     return "\n".join(lines)

@@ -44,7 +44,9 @@ class TrainingData:
     def counts(self) -> dict[str, Any]:
         per_domain: Counter[str] = Counter(label for e in self.examples for label in e.labels)
         return {"paragraphs": len(self.examples), "per_domain": dict(sorted(per_domain.items())),
-                "negatives": sum(not e.labels for e in self.examples), "sources": dict(self.sources)}
+                "negatives": sum(not e.labels for e in self.examples),
+                "unmatched_section_negatives": sum(e.label_kind == "none" for e in self.examples),
+                "sources": dict(self.sources)}
 
     def keys(self) -> list[str]:
         """Short hashes of the paragraphs, saved with a model so a later gate knows what it was trained on."""
@@ -74,15 +76,18 @@ def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> l
     return [Example(str(item["text"]).strip(), tuple(dict.fromkeys(item["labels"])), where) for item in items]
 
 
-def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | None = None) -> TrainingData:
-    """Seed documents (bootstrapped), seed label files, then the store; later sources win per paragraph."""
+def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | None = None,
+                       unmatched_negatives: bool | None = None) -> TrainingData:
+    """Seed documents (bootstrapped), seed label files, then the store; later sources win per paragraph.
+    `unmatched_negatives`: bootstrap weak negatives from unmatched sections (None: the taxonomy's setting)."""
     documents = [p for p in sorted(seeds.rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown", ".txt")
                  and not p.name.lower().startswith("readme")]
-    boot, report = bootstrap_paths(documents, taxonomy) if documents else ([], BootstrapReport())
+    negatives = taxonomy.unmatched_negatives if unmatched_negatives is None else unmatched_negatives
+    boot, report = bootstrap_paths(documents, taxonomy, negatives) if documents else ([], BootstrapReport())
     by_key: dict[str, Example] = {}
     sources: Counter[str] = Counter()
     for example in boot:
-        if example.labels:  # unlabelled bootstrap paragraphs are unknown, not negatives
+        if example.trainable:  # unlabelled bootstrap paragraphs are unknown, not negatives
             by_key[normalize_key(example.text)] = example
     for path in sorted(p for p in seeds.rglob("*") if p.suffix.lower() in LABELLED_SUFFIXES):
         for example in _validated(read_examples(path), path.name, taxonomy):
@@ -110,7 +115,8 @@ def augment(examples: Sequence[Example], taxonomy: Taxonomy) -> tuple[list[str],
             items += [(w, example.labels, group) for w in windows if len(w) >= MIN_WINDOW_CHARS]
     for domain in taxonomy.domains:
         # The curator's keywords are prior knowledge; give them as short examples of their domain.
-        items += [(k, (domain.id,), f"k:{domain.id}:{i}") for i, k in enumerate((domain.name_zh, *domain.keywords))]
+        items += [(k, (domain.id,), f"k:{domain.id}:{i}") for i, k in enumerate((domain.name_zh, *domain.keywords,
+                                                                             *domain.weak_keywords))]
     present = Counter(label for _, labels, _ in items for label in labels)
     if present:
         target = max(present.values())
