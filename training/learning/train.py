@@ -30,6 +30,15 @@ from training.data.taxonomy import Taxonomy
 
 LABELLED_SUFFIXES = (".jsonl", ".csv")
 MIN_WINDOW_CHARS = 8
+# Sentence windows of a paragraph inherit its labels. For a paragraph about none of the domains they are
+# right; for one about a domain, many of its sentences carry no evidence of it (a quotation, a 群众 or 干部
+# sentence of the seed's 千万工程 article), and labelling them `rural` taught the model that political or
+# narrative prose in general is rural. So only negatives give windows (see the README's ablation).
+WINDOWS = "negatives"
+# Tagger settings of the policy model (the engine defaults suit single-label data such as news titles):
+# calibration and thresholds count each paragraph once and expect this share of paragraphs about none of
+# the domains, as in a work report (see the README's ablation).
+POLICY_PARAMS: dict[str, Any] = {"calibration_unit": "group", "none_share": 0.6}
 Progress = Callable[[str], None]
 
 
@@ -103,16 +112,20 @@ def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | No
     return TrainingData(list(by_key.values()), report, sources)
 
 
-def augment(examples: Sequence[Example], taxonomy: Taxonomy) -> tuple[list[str], list[tuple[str, ...]], list[str]]:
-    """Training items (texts, label tuples, CV groups): paragraphs, sentence windows, keywords, balancing."""
+def augment(examples: Sequence[Example], taxonomy: Taxonomy, windows: str = WINDOWS
+            ) -> tuple[list[str], list[tuple[str, ...]], list[str]]:
+    """Training items (texts, label tuples, CV groups): paragraphs, sentence windows, keywords, balancing.
+    `windows`: which paragraphs also give their sentences and sentence pairs: "all", "negatives" or "none"."""
+    if windows not in ("all", "negatives", "none"):
+        raise ValueError(f"windows={windows!r}; use 'all', 'negatives' or 'none'")
     items: list[tuple[str, tuple[str, ...], str]] = []
     for number, example in enumerate(examples):
         group = f"p{number}"
         items.append((example.text, example.labels, group))
         sentences = split_sentences(example.text)
-        if len(sentences) > 1:
-            windows = sentences + ["".join(sentences[i:i + 2]) for i in range(len(sentences) - 1)]
-            items += [(w, example.labels, group) for w in windows if len(w) >= MIN_WINDOW_CHARS]
+        if len(sentences) > 1 and (windows == "all" or (windows == "negatives" and not example.labels)):
+            spans = sentences + ["".join(sentences[i:i + 2]) for i in range(len(sentences) - 1)]
+            items += [(w, example.labels, group) for w in spans if len(w) >= MIN_WINDOW_CHARS]
     for domain in taxonomy.domains:
         # The curator's keywords are prior knowledge; give them as short examples of their domain.
         items += [(k, (domain.id,), f"k:{domain.id}:{i}") for i, k in enumerate((domain.name_zh, *domain.keywords,
@@ -131,13 +144,13 @@ def augment(examples: Sequence[Example], taxonomy: Taxonomy) -> tuple[list[str],
 
 def fit_tagger(examples: Sequence[Example], taxonomy: Taxonomy, **params: Any) -> Tagger:
     """Fit a Tagger for the taxonomy's domains that have at least one labelled paragraph."""
-    texts, labels, groups = augment(examples, taxonomy)
+    texts, labels, groups = augment(examples, taxonomy, WINDOWS)
     seen = {label for e in examples for label in e.labels}
     classes = [d for d in taxonomy.ids if d in seen]
     if not classes:
         raise ValueError("no labelled paragraphs: add seed documents with matching headings or labelled examples")
     keep = [i for i, lab in enumerate(labels) if set(lab) <= set(classes)]
-    return Tagger(**params).fit([texts[i] for i in keep], [labels[i] for i in keep],
+    return Tagger(**{**POLICY_PARAMS, **params}).fit([texts[i] for i in keep], [labels[i] for i in keep],
                                 groups=[groups[i] for i in keep], classes=classes)
 
 
