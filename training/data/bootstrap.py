@@ -2,14 +2,15 @@
 
 An article starts at a `#` title or at a byline. A paragraph's domains come from the deepest heading above
 it (within its article) that matches the taxonomy, else from its article's title. Failing that, it is a
-weak negative ("none", `label_kind` "none") when sibling headings of its section (same parent, same level)
-do match a domain: a report whose `（三）` is about innovation and whose `（七）` is about 民生 says that
+weak negative ("none", `label_kind` "none") when sibling sections of its section (same parent, same level)
+match a domain, by their own heading or one below it: a report whose `（三）` is about innovation and whose `（七）` is about 民生 says that
 `（七）` is about none of the domains. Otherwise it is unlabelled. A `#` title with no body of its own (PDF
 extraction sometimes moves it after its article) is given to the neighbouring article that has no title.
 """
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,13 +115,29 @@ def _articles(blocks: list[Block]) -> tuple[list[_Article], list[str]]:
     return [a for a in articles if a.items], unplaced
 
 
-def _siblings(article: _Article) -> dict[tuple[str, ...], set[str]]:
-    """Section path of a parent -> the headings directly below it (headings with content under them)."""
-    below: dict[tuple[str, ...], set[str]] = {}
+def _subtrees(article: _Article, state: Callable[[str], int]) -> dict[tuple[str, ...], int]:
+    """Section path -> the strongest heading state in that section or below it (0 clean, 1 ambiguous,
+    2 matches a domain)."""
+    found: dict[tuple[str, ...], int] = {}
     for _, sections in article.items:
         for depth in range(len(sections)):
-            below.setdefault(sections[:depth], set()).add(sections[depth])
-    return below
+            node = sections[:depth + 1]
+            found[node] = max(found.get(node, 0), *(state(h) for h in sections[depth:]))
+    return found
+
+
+def _unmatched_beside_matched(sections: tuple[str, ...], subtrees: dict[tuple[str, ...], int]) -> str:
+    """The heading of the largest section around this paragraph that has no match or ambiguous heading in
+    it and has a sibling section (same parent) that matches; '' if there is none."""
+    found = ""
+    for depth in range(len(sections), 0, -1):
+        node = sections[:depth]
+        if subtrees[node]:
+            break
+        if any(state == 2 for other, state in subtrees.items()
+               if len(other) == depth and other[:-1] == node[:-1] and other != node):
+            found = node[-1]
+    return found
 
 
 def bootstrap_text(text: str, source: str, taxonomy: Taxonomy,
@@ -139,25 +156,26 @@ def bootstrap_text(text: str, source: str, taxonomy: Taxonomy,
         return report.headings[heading].domains
 
     for article in articles:
-        below = _siblings(article)
+        for _, sections in article.items:  # the report lists headings in document order
+            for heading in ([article.title] if article.title else []) + list(sections):
+                domains(heading)
+        subtrees = _subtrees(article, lambda h: 2 if domains(h) else int(report.headings[h].ambiguous))
         for block, sections in article.items:
             path = ([article.title] if article.title else []) + list(sections)
             labels: list[str] = []
             label_from, kind = "", "unlabelled"
-            for heading in path:
-                domains(heading)
             # Deepest matching heading wins; the article title (path[0]) is the last resort.
             for heading in reversed(path):
                 if labels := domains(heading):
                     label_from, kind = heading, "domain"
                     break
             if not labels and sections and negatives:
-                # An unmatched section among matching siblings: the document's own structure says "none".
-                others = below.get(sections[:-1], set()) - {sections[-1]}
-                if any(domains(h) for h in others):
-                    label_from, kind = sections[-1], "none"
+                # An unmatched section beside sections that match (themselves or below them): the
+                # document's own structure says this one is about none of the domains.
+                if heading := _unmatched_beside_matched(sections, subtrees):
+                    label_from, kind = heading, "none"
                     report.negatives += 1
-                    report.negative_sections[sections[-1]] += 1
+                    report.negative_sections[heading] += 1
             report.paragraphs += 1
             report.rejoined += block.joined
             report.per_domain.update(labels)

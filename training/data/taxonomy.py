@@ -5,7 +5,10 @@ counts where it lines up with jieba's word boundaries (or starts/ends a compound
 characters, as 消费 in 消费市场; 农民 in 农民工 does not count; longer keywords are specific enough as they
 are), and never inside one of its domain's `exclude` phrases
 (文化创新 is not innovation). `weak_keywords` (e.g. a bare 创新) label a heading only when no other
-domain matches it strongly, so a heading gets several domains only if each match is strong.
+domain matches it strongly, so a heading gets several domains only if each match is strong. A heading's
+first clause names its topic (`（二）健全城乡兜底保障和养老服务，照顾好城区和农村的困难老人`): keywords found only
+after its first comma or semicolon are context; they label nothing, but make the heading `ambiguous`, so
+the bootstrap does not take its section as a negative either (`（三）坚持扩大有效需求，消费市场回暖向好`).
 
 Domains come from `<seeds>/taxonomy.toml` (edited by people) plus `<home>/domains.json` (domains added
 through the CLI or HTTP API, so users without write access to the seeds can grow the taxonomy).
@@ -24,7 +27,8 @@ from model.tokenize import words
 TAXONOMY_FILE = "taxonomy.toml"
 USER_DOMAINS_FILE = "domains.json"
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-STRONG, WEAK = 1.0, 0.5
+STRONG, WEAK, CONTEXT = 1.0, 0.5, 0.25  # keyword weights; CONTEXT: any keyword after the first clause
+_CLAUSE_END = re.compile(r"[,;]")  # after `normalize`: ，； are , ;
 # One-character endings that keep a compound in its keyword's domain (创新型, 科技化); other one-character
 # endings make another word (农民工 is employment, 消费者 consumer protection), so they do not match.
 _KEEP_SUFFIX = frozenset("型性化")
@@ -69,6 +73,11 @@ class HeadingMatch:
     domains: list[str]
     hits: list[Hit] = field(default_factory=list)
 
+    @property
+    def ambiguous(self) -> bool:
+        """No domain, but keywords outside the first clause: neither a positive nor a negative."""
+        return not self.domains and any(not h.excluded for h in self.hits)
+
     def describe(self) -> str:
         """'rural (乡村, 农民); innovation: 创新 inside 文化创新 ignored' for the bootstrap report."""
         parts = []
@@ -77,8 +86,10 @@ class HeadingMatch:
             parts.append(f"{domain} ({', '.join(dict.fromkeys(found))})")
         shown = ", ".join(parts) or "(no match)"
         voided = [f"{h.domain}: {h.keyword} inside {h.excluded} ignored" for h in self.hits if h.excluded]
-        dropped = sorted({h.domain for h in self.hits if not h.excluded} - set(self.domains))
-        notes = voided + [f"{d}: weak match dropped" for d in dropped]
+        context = [f"{h.domain}: {h.keyword} after the first clause ignored" for h in self.hits
+                   if not h.excluded and h.weight <= CONTEXT and h.domain not in self.domains]
+        dropped = sorted({h.domain for h in self.hits if not h.excluded and h.weight > CONTEXT} - set(self.domains))
+        notes = voided + context + [f"{d}: weak match dropped" for d in dropped]
         return shown + (f"   [{'; '.join(dict.fromkeys(notes))}]" if notes else "")
 
 
@@ -174,6 +185,8 @@ class Taxonomy:
         weak keywords counts when no domain matches strongly."""
         text = normalize(heading)
         bounds, spans = _boundaries(text)
+        clause = _CLAUSE_END.search(text)
+        first_clause_end = clause.start() if clause else len(text)
         hits: list[Hit] = []
         for domain in self.domains:
             voids = [(m.start(), m.end(), e) for e in domain.exclude
@@ -182,13 +195,14 @@ class Taxonomy:
                 for m in re.finditer(re.escape(normalize(keyword)), text):
                     inside = next((e for s, t, e in voids if s <= m.start() and m.end() <= t), "")
                     inside = inside or _compound(text, m.start(), m.end(), bounds, spans)
-                    hits.append(Hit(domain.id, keyword, weight, inside))
+                    hits.append(Hit(domain.id, keyword, weight if m.start() < first_clause_end else CONTEXT, inside))
         best: dict[str, float] = {}
         for hit in hits:
             if not hit.excluded:
                 best[hit.domain] = max(best.get(hit.domain, 0.0), hit.weight)
         top = max(best.values(), default=0.0)
-        domains = [d.id for d in self.domains if d.id in best and (best[d.id] >= STRONG or best[d.id] == top)]
+        domains = [d.id for d in self.domains
+                   if d.id in best and (best[d.id] >= STRONG or best[d.id] == top > CONTEXT)]
         return HeadingMatch(domains, hits)
 
 
