@@ -91,7 +91,8 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
         return
     counts, promotion = manifest["training"], manifest["promotion"]
     click.echo(f"model {manifest['version']} trained in {manifest['train_seconds']} s on {counts['paragraphs']} "
-               f"paragraphs ({counts['items']} training items)")
+               f"paragraphs ({counts['items']} training items; {counts['negatives']} about none of the domains, "
+               f"{counts.get('unmatched_section_negatives', 0)} of them from unmatched sections)")
     click.echo("thresholds: " + ", ".join(f"{d} {t:.2f}" for d, t in manifest["thresholds"].items()))
     click.echo(format_metrics(manifest["metrics"]))
     if manifest.get("champion_metrics"):
