@@ -3,9 +3,10 @@
 An article starts at a `#` title or at a byline. A paragraph's domains come from the deepest heading above
 it (within its article) that matches the taxonomy, else from its article's title. Failing that, it is a
 weak negative ("none", `label_kind` "none") when sibling sections of its section (same parent, same level)
-match a domain, by their own heading or one below it: a report whose `（三）` is about innovation and whose `（七）` is about 民生 says that
-`（七）` is about none of the domains. Otherwise it is unlabelled. A `#` title with no body of its own (PDF
-extraction sometimes moves it after its article) is given to the neighbouring article that has no title.
+match a domain, by their own heading or one below it: a report whose `（三）` is about innovation and whose
+`（七）` is about 民生 says that `（七）` is about none of the domains. Otherwise it is unlabelled. A `#` title
+with no body of its own (PDF extraction sometimes moves it after its article) is given to the neighbouring
+article that has no title.
 """
 from __future__ import annotations
 

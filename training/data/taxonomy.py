@@ -101,9 +101,9 @@ def make_domain(raw: object, where: str) -> Domain:
     domain_id = raw.get("id")
     if not isinstance(domain_id, str) or not _ID.match(domain_id):
         problems.append(f"'id' must be lower-case letters, digits or _ starting with a letter, got {domain_id!r}")
-    for field in ("name_zh", "name_en"):
-        if not isinstance(raw.get(field), str) or not raw[field].strip():
-            problems.append(f"{field!r} must be a non-empty string")
+    for name in ("name_zh", "name_en"):
+        if not isinstance(raw.get(name), str) or not raw[name].strip():
+            problems.append(f"{name!r} must be a non-empty string")
     lists = {}
     for name in ("keywords", "weak_keywords", "exclude"):
         value = raw.get(name, [])
