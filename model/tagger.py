@@ -56,6 +56,10 @@ def _chunks(texts: Sequence[str]) -> Iterator[tuple[int, Sequence[str]]]:
         yield start, texts[start:]
 
 
+# Inverse regularisation of the per-class Platt scaling. Platt's method is unregularised; C=1 shrank the
+# slope and left the policy model under-confident (fixture ECE 0.058 -> 0.015 with this; see README).
+PLATT_C = 100.0
+
 # Fit the per-class SVMs in worker processes from this much work on (stored entries x classes); below it,
 # starting workers costs more than it saves (the policy model's fits are ~1M).
 _PARALLEL_WORK = 5_000_000
@@ -88,14 +92,16 @@ def _labels_matrix(y: Sequence[Iterable[str]], classes: list[str]) -> np.ndarray
     return matrix
 
 
-def _best_threshold(proba: np.ndarray, truth: np.ndarray, lo: float, hi: float) -> float:
-    """The threshold in [lo, hi] with the best F1 (ties: the one nearest 0.5)."""
+def _best_threshold(proba: np.ndarray, truth: np.ndarray, lo: float, hi: float,
+                    weight: np.ndarray | None = None) -> float:
+    """The threshold in [lo, hi] with the best (weighted) F1 (ties: the one nearest 0.5)."""
     best, best_f1 = 0.5, -1.0
-    positives = int(truth.sum())
+    w = np.ones(len(truth)) if weight is None else np.asarray(weight, dtype=np.float64)
+    positives = float(w[truth == 1].sum())
     for t in np.round(np.arange(lo, hi + 1e-9, 0.01), 2):
         pred = proba >= t
-        tp = int(np.count_nonzero(pred & (truth == 1)))
-        denom = int(np.count_nonzero(pred)) + positives
+        tp = float(w[pred & (truth == 1)].sum())
+        denom = float(w[pred].sum()) + positives
         f1 = 2 * tp / denom if denom else 0.0
         if f1 > best_f1 + 1e-12 or (abs(f1 - best_f1) <= 1e-12 and abs(t - 0.5) < abs(best - 0.5)):
             best, best_f1 = float(t), f1
@@ -120,6 +126,11 @@ class Tagger(BaseEstimator):
     one label per text) or "auto" (softmax when every training text has exactly one label).
     n_jobs: worker processes fitting the per-class SVMs on large data (None: one per CPU core, at most 4;
     the model does not depend on it).
+    calibration_unit, none_share (per-class Platt scaling and thresholds only): "group" makes every group of
+    rows count once (augmented rows of one paragraph share a group), and none_share weighs the texts with
+    no label to that share of the whole, the share expected in real input (None: as given). Augmented,
+    class-balanced rows otherwise overstate how often each class occurs, which raises the scores of text
+    with no evidence for any class.
     """
 
     def __init__(self, char_ngrams: tuple[int, int] = (1, 3), word_ngrams: tuple[int, int] = (1, 2),
@@ -127,7 +138,7 @@ class Tagger(BaseEstimator):
                  class_weight: str | None = "balanced", cv: int = 5,
                  threshold_range: tuple[float, float] = (0.25, 0.75), random_state: int = 0,
                  nb_weight: float = 0.3, nb_alpha: float = 0.1, calibration: str = "auto",
-                 n_jobs: int | None = None):
+                 n_jobs: int | None = None, calibration_unit: str = "row", none_share: float | None = None):
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
         self.min_df = min_df
@@ -141,6 +152,8 @@ class Tagger(BaseEstimator):
         self.nb_alpha = nb_alpha
         self.calibration = calibration
         self.n_jobs = n_jobs
+        self.calibration_unit = calibration_unit
+        self.none_share = none_share
 
     # -- fitting -------------------------------------------------------------------------------------
     def _processes(self) -> int:
@@ -226,6 +239,25 @@ class Tagger(BaseEstimator):
         one_label = Y.shape[1] > 1 and bool(np.all(Y.sum(axis=1) == 1)) and bool(Y.any(axis=0).all())
         return "softmax" if one_label else "sigmoid"
 
+    def _calibration_weights(self, Y: np.ndarray, groups: np.ndarray | None) -> np.ndarray | None:
+        """How much each row counts in the Platt fit and the threshold choice (None: 1 each)."""
+        if self.calibration_unit not in ("row", "group"):
+            raise ValueError(f"calibration_unit={self.calibration_unit!r}; use 'row' or 'group'")
+        if self.none_share is not None and not 0 < self.none_share < 1:
+            raise ValueError(f"none_share={self.none_share!r}; give a share strictly between 0 and 1, or None")
+        if self.calibration_unit == "row" and self.none_share is None:
+            return None
+        w = np.ones(len(Y))
+        if self.calibration_unit == "group" and groups is not None:
+            # Every group (a paragraph with its windows and repeats) counts once, as a paragraph does in use.
+            _, inverse, sizes = np.unique(groups.astype(str), return_inverse=True, return_counts=True)
+            w = 1.0 / sizes[inverse]
+        none = ~Y.any(axis=1)
+        if self.none_share is not None and none.any() and (~none).any():
+            # Texts about none of the classes weighted to their expected share of real input.
+            w[none] *= self.none_share / (1 - self.none_share) * w[~none].sum() / w[none].sum()
+        return w * len(w) / w.sum()
+
     def fit(self, X: Sequence[str], y: Sequence[Iterable[str]], groups: Sequence[object] | None = None,
             classes: Sequence[str] | None = None) -> Tagger:
         """Fit on texts `X` and label lists `y`; rows sharing a `groups` value stay in one CV fold."""
@@ -239,6 +271,7 @@ class Tagger(BaseEstimator):
         if not self.classes_:
             raise ValueError("no labels in y: give at least one labelled text")
         Y = _labels_matrix(y, self.classes_)
+        cal_w = self._calibration_weights(Y, None if groups is None else np.asarray(groups))
         mode = self._mode(Y)
         if mode == "softmax" and not (np.all(Y.sum(axis=1) == 1) and Y.any(axis=0).all()):
             raise ValueError("calibration='softmax' needs exactly one label per text and a text for every "
@@ -289,13 +322,13 @@ class Tagger(BaseEstimator):
             else:
                 for k in range(n_classes):
                     if 0 < Y[:, k].sum() < len(Y):
-                        platt = LogisticRegression(C=1.0).fit(oof_blend[:, [k]], Y[:, k])
+                        platt = LogisticRegression(C=PLATT_C).fit(oof_blend[:, [k]], Y[:, k], sample_weight=cal_w)
                         self.calibration_[k] = (platt.coef_[0, 0], platt.intercept_[0])
                 proba = self._calibrate(oof_blend)
             lo, hi = self.threshold_range
             for k in range(n_classes):
                 if 0 < Y[:, k].sum() < len(Y):
-                    self.thresholds_[k] = _best_threshold(proba[:, k], Y[:, k], lo, hi)
+                    self.thresholds_[k] = _best_threshold(proba[:, k], Y[:, k], lo, hi, cal_w)
         self.featurizer_ = featurizer
         # Row-major float32 so one text's scores are a gather of a few rows; a layout that does not suit
         # the sparse product would be copied on every call.
@@ -387,6 +420,9 @@ class Tagger(BaseEstimator):
             raise ArtifactError(f"this model was saved by another policytag version (model format "
                                 f"{state.get('format_', 1)}, this version reads {FORMAT}); "
                                 "retrain with `policytag train`")
+        # Hyper-parameters added since format 2 that change fitting only; older models had their defaults.
+        state.setdefault("calibration_unit", "row")
+        state.setdefault("none_share", None)
         super().__setstate__(state)
 
     def _names(self) -> list[str]:

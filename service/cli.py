@@ -31,21 +31,29 @@ def main() -> None:
     """policytag: tag paragraphs of Chinese policy text with policy domains."""
 
 
+_NEGATIVES = click.option(
+    "--unmatched-negatives/--no-unmatched-negatives", "negatives", default=None,
+    help="Label paragraphs of sections whose heading matches no domain, while sibling sections do, as about "
+         "none of the domains [default: taxonomy.toml's [bootstrap] unmatched_negatives, true if unset].")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", "out", default=None, help="Write the JSON lines here instead of stdout.")
+@_NEGATIVES
 @home_option
 @seeds_option
 @user_errors
-def bootstrap(paths: tuple[Path, ...], out: str | None, home: str | None, seeds: str | None) -> None:
+def bootstrap(paths: tuple[Path, ...], out: str | None, negatives: bool | None, home: str | None,
+              seeds: str | None) -> None:
     """Label paragraphs from their headings; one JSON object per content paragraph.
 
     PATHS are documents or folders of .md/.txt documents [default: the seeds folder]. The summary on
-    stderr shows paragraphs per domain, unlabelled paragraphs, dropped boilerplate, rejoined paragraphs
-    and which domain each heading mapped to.
+    stderr shows paragraphs per domain, weak negatives, unlabelled paragraphs, dropped boilerplate,
+    rejoined paragraphs and, per heading, its domains and the keywords that matched.
     """
     # The taxonomy includes domains added through the API/CLI.
-    found, _, summary = workspace(home, seeds).bootstrap(list(paths))
+    found, _, summary = workspace(home, seeds).bootstrap(list(paths), unmatched_negatives=negatives)
     with output(out) as handle:
         for example in found:
             handle.write(json.dumps(example.to_dict(), ensure_ascii=False) + "\n")
@@ -61,22 +69,25 @@ def bootstrap(paths: tuple[Path, ...], out: str | None, home: str | None, seeds:
 @click.option("--tolerance", default=DEFAULT_TOLERANCE, show_default=True, type=click.FloatRange(0, 1),
               help="How much lower a new model's macro-F1 may be than the served model's and still be promoted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new model's manifest as JSON.")
+@_NEGATIVES
 @user_errors
-def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: float, as_json: bool) -> None:
+def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: float, as_json: bool,
+          negatives: bool | None) -> None:
     """Train on the seeds and stored labels; the new version is made current if it is not worse.
 
     The new model and the served one are scored on the same held-out folds of the labelled paragraphs;
     the new one is promoted only if its macro-F1 is within --tolerance of the served one's (or --force).
     """
     ws = workspace(home, seeds)
-    manifest = ws.train(cv=cv, force=force, tolerance=tolerance, progress=say)
+    manifest = ws.train(cv=cv, force=force, tolerance=tolerance, progress=say, unmatched_negatives=negatives)
     if as_json:
         shown = {k: v for k, v in manifest.items() if k not in ("training_keys", "held_out")}
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
     counts, promotion = manifest["training"], manifest["promotion"]
     click.echo(f"model {manifest['version']} trained in {manifest['train_seconds']} s on {counts['paragraphs']} "
-               f"paragraphs ({counts['items']} training items)")
+               f"paragraphs ({counts['items']} training items; {counts['negatives']} about none of the domains, "
+               f"{counts.get('unmatched_section_negatives', 0)} of them from unmatched sections)")
     click.echo("thresholds: " + ", ".join(f"{d} {t:.2f}" for d, t in manifest["thresholds"].items()))
     click.echo(ws.metrics_text(manifest["metrics"]))
     if manifest.get("champion_metrics"):

@@ -66,7 +66,10 @@ def test_threshold_and_explain(client):
     body = client.post("/v1/tag", json={"text": OOD, "threshold": 0.001, "explain": True}).get_json()
     conforms(body, "TagResponse")
     paragraph = body["results"][0]["paragraphs"][0]
-    assert len(paragraph["tags"]) == 3
+    # A tiny threshold tags every domain scored at least that much (calibrated scores of clearly
+    # out-of-domain text can be lower still).
+    assert paragraph["tags"] and {t["domain"] for t in paragraph["tags"]} == {
+        d for d, s in paragraph["scores"].items() if s >= 0.001}
     assert set(paragraph["explanations"]) == {t["domain"] for t in paragraph["tags"]}
 
 

@@ -115,7 +115,7 @@ def test_eval_command_text_json_and_html(runner, home, tmp_path):
     html = tmp_path / "report.html"
     result = runner.invoke(main, ["eval", str(fixture), "--home", str(home), "--html", str(html)])
     assert result.exit_code == 0, result.output
-    assert "in-domain top-1" in result.stdout and "none" in result.stdout
+    assert "in-domain first tag right" in result.stdout and "none" in result.stdout
     assert html.read_text(encoding="utf-8").count("data:image/png;base64,") == 2
     report = json.loads(runner.invoke(main, ["eval", str(fixture), "--json", "--home", str(home)]).stdout)
     assert report["model"] == "v1" and set(report["per_domain"]) == {"innovation", "rural", "consumption"}

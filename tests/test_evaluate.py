@@ -141,6 +141,12 @@ def test_per_domain_and_average_scores() -> None:
     assert report["macro"]["f1"] == pytest.approx((4 / 7 + 0.8) / 2, abs=1e-4)
     assert report["in_domain_top1"] == pytest.approx(4 / 5)  # t1's top (rural) is wrong
     assert report["out_of_domain_untagged"] == pytest.approx(1 / 2)  # t5 got a tag
+    # First tag right needs a tag: t6's top is innovation but below its threshold, so it counts as wrong.
+    assert report["in_domain_first_tag"] == pytest.approx(3 / 5)
+    assert report["exact_tag_set"] == pytest.approx(4 / 7, abs=1e-4)  # t0, t2, t3 (both), t4 (none)
+    text = format_report(report)
+    assert "exact tag set: 57.1%" in text and "in-domain first tag right: 60.0%" in text
+    assert "untagged counts as wrong" in text  # the line that says what each figure counts
     assert (report["n_texts"], report["n_labelled"], report["n_unlabelled"]) == (7, 5, 2)
 
 

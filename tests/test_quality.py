@@ -1,9 +1,15 @@
-"""Quality floor of the shipped default model on our own evaluation fixture (fails if it regresses).
+"""Quality floor of the shipped default model on our own evaluation fixtures (fails if it regresses).
 
 The fixture (tests/fixtures/policy_eval.jsonl) is 79 paragraphs written for this purpose in the style of
 government work reports, 中央一号文件, provincial plans and theory pages; 27 are about none of the domains,
 including hard ones (education under 科教兴国, defence that mentions 科技, infrastructure investment).
 It is never used for training.
+
+hard_eval.jsonl (issue 8) is harder: work-report, plan and theory-page paragraphs, about half about none of
+the domains across 40+ topics a work report covers, in-domain ones written in other topics' vocabulary.
+nonpolicy_prose.jsonl is ordinary prose (fiction, history, encyclopedia, sports, recipes ...) that must stay
+untagged. Neither is used for training or for choosing settings (those were chosen by cross-validation on
+the seeds and a development set of our own; these files are the final check).
 """
 from __future__ import annotations
 
@@ -16,13 +22,19 @@ from training.learning.evaluate import evaluate, read_eval_file
 from training.ops.registry import Registry
 
 FIXTURE = ROOT / "tests" / "fixtures" / "policy_eval.jsonl"
+HARD = ROOT / "tests" / "fixtures" / "hard_eval.jsonl"
+PROSE = ROOT / "tests" / "fixtures" / "nonpolicy_prose.jsonl"
+
+
+def _report(trained_home: Path, path: Path) -> dict:
+    tagger, _ = Registry(trained_home).load()
+    rows = read_eval_file(path, tagger.classes_)
+    return evaluate(tagger, [t for t, _ in rows], [labels for _, labels in rows])
 
 
 @pytest.fixture(scope="module")
 def report(trained_home: Path) -> dict:
-    tagger, _ = Registry(trained_home).load()
-    rows = read_eval_file(FIXTURE, tagger.classes_)
-    return evaluate(tagger, [t for t, _ in rows], [labels for _, labels in rows])
+    return _report(trained_home, FIXTURE)
 
 
 def test_fixture_is_a_real_test_set():
@@ -42,3 +54,20 @@ def test_in_domain_top1_and_out_of_domain_untagged_floor(report):
 def test_every_domain_is_recognised(report):
     for domain, scores in report["per_domain"].items():
         assert scores["f1"] >= 0.80, (domain, scores)
+
+
+def test_hard_fixture_meets_the_issue_8_targets(trained_home: Path):
+    report = _report(trained_home, HARD)
+    figures = {k: report[k] for k in ("out_of_domain_untagged", "in_domain_first_tag", "exact_tag_set")}
+    figures["ece"] = report["calibration"]["ece"]
+    assert report["n_texts"] >= 240 and report["n_unlabelled"] >= report["n_texts"] // 3
+    assert figures["out_of_domain_untagged"] >= 0.90, figures
+    assert figures["in_domain_first_tag"] >= 0.95, figures
+    assert figures["exact_tag_set"] >= 0.88, figures
+    assert figures["ece"] <= 0.03, figures
+
+
+def test_ordinary_prose_is_left_untagged(trained_home: Path):
+    report = _report(trained_home, PROSE)
+    assert report["n_texts"] >= 100 and report["n_labelled"] == 0
+    assert report["out_of_domain_untagged"] >= 0.95, [m["text"][:40] for m in report["worst"]]

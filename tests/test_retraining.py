@@ -149,7 +149,7 @@ def test_cli_import_formats_and_rejected_file(runner, home, tmp_path):
 
 @pytest.mark.slow
 def test_gate_keeps_a_worse_candidate_and_force_promotes(home):
-    worse = run_training(home, SEEDS, cv=3, params={"C": 1e-4})
+    worse = run_training(home, SEEDS, cv=3, params={"min_df": 40})
     registry = Registry(home)
     assert worse["promotion"]["promoted"] is False and "worse than the served model" in worse["promotion"]["reason"]
     assert registry.current() == "v1" and registry.versions() == ["v1", "v2"]
@@ -157,7 +157,7 @@ def test_gate_keeps_a_worse_candidate_and_force_promotes(home):
     assert set(worse["champion_metrics"]["per_domain"]) == {"innovation", "rural", "consumption"}
     same = run_training(home, SEEDS, cv=3)
     assert same["promotion"]["promoted"] is True and registry.current() == "v3"
-    forced = run_training(home, SEEDS, cv=3, params={"C": 1e-4}, force=True)
+    forced = run_training(home, SEEDS, cv=3, params={"min_df": 40}, force=True)
     assert forced["promotion"]["promoted"] is True and registry.current() == "v4"
 
 

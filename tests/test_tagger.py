@@ -121,3 +121,23 @@ def test_threshold_is_the_best_f1_cut_within_the_range():
     assert _best_threshold(np.array([0.05, 0.95]), np.array([0, 1]), 0.25, 0.75) == 0.5
     # The range bounds the choice: F1 would prefer a cut at 0.11, outside it; inside, all cuts tie -> 0.5.
     assert _best_threshold(np.array([0.1, 0.12, 0.9]), np.array([0, 1, 1]), 0.25, 0.75) == 0.5
+
+
+def test_expected_share_of_negatives_lowers_scores_of_text_without_evidence():
+    # Each paragraph repeated with windows would otherwise count several times; here the share of texts
+    # about none of the classes is what changes the calibration.
+    texts = TECH + FARM + SHOP + NONE
+    labels = [["innovation"]] * 6 + [["rural"]] * 6 + [["consumption"]] * 6 + [[]] * 4
+    groups = list(range(len(texts)))
+    plain = Tagger(cv=3).fit(texts, labels, groups=groups)
+    weighted = Tagger(cv=3, calibration_unit="group", none_share=0.8).fit(texts, labels, groups=groups)
+    unrelated = ["他笑着点了点头，转身走进了雨里。"]
+    assert weighted.predict_proba(unrelated).max() < plain.predict_proba(unrelated).max()
+    assert weighted.get_params()["none_share"] == 0.8
+
+
+@pytest.mark.parametrize("params, message", [({"none_share": 1.0}, "strictly between 0 and 1"),
+                                             ({"calibration_unit": "paragraph"}, "use 'row' or 'group'")])
+def test_calibration_settings_are_checked(params, message):
+    with pytest.raises(ValueError, match=message):
+        Tagger(cv=3, **params).fit(TECH + NONE, [["innovation"]] * 6 + [[]] * 4)

@@ -100,14 +100,17 @@ class Workspace:
 
         return import_file(self.store(), path, known_domains=self.taxonomy().ids, author=author)
 
-    def bootstrap(self, paths: Sequence[Path] = ()) -> tuple[list[Example], BootstrapReport, str]:
+    def bootstrap(self, paths: Sequence[Path] = (), unmatched_negatives: bool | None = None
+                  ) -> tuple[list[Example], BootstrapReport, str]:
         """Label paragraphs of `paths` (default: the seeds folder) from their headings: (examples, report,
-        the report formatted for a terminal)."""
+        the report formatted for a terminal). `unmatched_negatives`: label paragraphs of unmatched sections
+        beside matching ones "none" (None: the taxonomy's `[bootstrap]` setting)."""
         from training.data.bootstrap import bootstrap_paths, format_report
 
         taxonomy = self.taxonomy()
+        negatives = taxonomy.unmatched_negatives if unmatched_negatives is None else unmatched_negatives
         try:
-            examples, report = bootstrap_paths(list(paths) or [self.seeds], taxonomy)
+            examples, report = bootstrap_paths(list(paths) or [self.seeds], taxonomy, negatives)
         except OSError as exc:  # a document the user named cannot be read
             raise UserFileError(f"cannot read {exc.filename!r}: {exc.strerror or exc}") from None
         return examples, report, format_report(report, taxonomy)
@@ -202,13 +205,13 @@ class Workspace:
     # -- learning ------------------------------------------------------------------------------------
     def train(self, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
               progress: Progress | None = None, lock: bool = True,
-              params: dict[str, Any] | None = None) -> Manifest:
+              params: dict[str, Any] | None = None, unmatched_negatives: bool | None = None) -> Manifest:
         """Train on the seeds and the store, save a new version, promote it if it passes the gate (see
         `training.learning.run.run_training`); returns the new manifest."""
         from training.learning.run import run_training
 
         return run_training(self.home, self.seeds, cv=cv, force=force, tolerance=tolerance, progress=progress,
-                            lock=lock, params=params)
+                            lock=lock, params=params, unmatched_negatives=unmatched_negatives)
 
     def evaluate(self, path: Path, threshold: float | None = None, worst: int = 10) -> dict[str, Any]:
         """The current model's report on a labelled JSONL/CSV file (EvalFileError lists bad lines)."""

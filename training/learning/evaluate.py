@@ -166,8 +166,11 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
     labelled = truth.any(axis=1)
     top_right = truth[np.arange(n), top]
     in_domain = _r(top_right[labelled].mean()) if labelled.any() else None
-    untagged = pred.sum(axis=1) == 0
+    first_right = top_right & top_passes  # the first (best) tag given is a true domain
+    in_domain_first = _r(first_right[labelled].mean()) if labelled.any() else None
+    untagged = np.asarray(~pred.any(axis=1))
     out_domain = _r(untagged[~labelled].mean()) if (~labelled).any() else None
+    exact = _r((pred == truth).all(axis=1).mean())
 
     # Worst mistakes: a miss costs 1 - p (confidently missed), a wrong tag costs p (confidently wrong).
     errors = np.where(truth & ~pred, 1.0 - proba, 0.0) + np.where(~truth & pred, proba, 0.0)
@@ -193,8 +196,8 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
         "n_texts": n, "n_labelled": int(labelled.sum()), "n_unlabelled": int((~labelled).sum()),
         "threshold": threshold, "thresholds": {c: _r(cut[k]) for k, c in enumerate(classes)},
         "per_domain": per_domain, "micro": micro, "macro": macro, "confusion": confusion,
-        "calibration": calibration, "in_domain_top1": in_domain, "out_of_domain_untagged": out_domain,
-        "worst": mistakes,
+        "calibration": calibration, "in_domain_top1": in_domain, "in_domain_first_tag": in_domain_first,
+        "out_of_domain_untagged": out_domain, "exact_tag_set": exact, "worst": mistakes,
     }
 
 
@@ -241,6 +244,21 @@ def _mistake_lines(i: int, m: dict[str, Any]) -> list[str]:
     return lines
 
 
+# What each headline figure counts; printed under them so nobody has to guess.
+FIGURES = ("exact tag set: texts whose tags are exactly their true domains (none for a text about none); "
+           "first tag right: texts with domains whose best tag is one of them (untagged counts as wrong); "
+           "top-scoring domain right: the same without the thresholds; "
+           "out-of-domain left untagged: texts about none of the domains that got no tag; "
+           "micro/macro F1: over (text, domain) tags.")
+
+
+def _headline(report: dict[str, Any]) -> str:
+    return (f"exact tag set: {_share(report.get('exact_tag_set'))}   "
+            f"in-domain first tag right: {_share(report.get('in_domain_first_tag'))}   "
+            f"top-scoring domain right: {_share(report['in_domain_top1'])}   "
+            f"out-of-domain left untagged: {_share(report['out_of_domain_untagged'])}")
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The report as aligned plain-text tables for a terminal."""
     out = [f"{report['n_texts']} texts ({report['n_labelled']} with domains, {report['n_unlabelled']} about none); "
@@ -252,8 +270,7 @@ def format_report(report: dict[str, Any]) -> str:
     out += ["Averages", *_table(["average", "precision", "recall", "f1"],
                                 [["micro", _f(mi["precision"]), _f(mi["recall"]), _f(mi["f1"])],
                                  ["macro", _f(ma["precision"]), _f(ma["recall"]), _f(ma["f1"])]]),
-            f"in-domain top-1 correct: {_share(report['in_domain_top1'])}   "
-            f"out-of-domain left untagged: {_share(report['out_of_domain_untagged'])}", ""]
+            _headline(report), f"({FIGURES})", ""]
     conf = report["confusion"]
     out += ["Primary domain confusion (rows: true, columns: predicted)",
             *_table(["true \\ pred", *conf["labels"]],
@@ -402,8 +419,11 @@ def write_html(report: dict[str, Any], path: Path) -> None:
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head><body>
 <h1>policytag evaluation</h1>
 <p>{report['n_texts']} texts ({report['n_labelled']} with domains, {report['n_unlabelled']} about none);
-{html.escape(mode)}. In-domain top-1 correct: <b>{_share(report['in_domain_top1'])}</b>;
+{html.escape(mode)}. Exact tag set: <b>{_share(report.get('exact_tag_set'))}</b>;
+in-domain first tag right: <b>{_share(report.get('in_domain_first_tag'))}</b>;
+top-scoring domain right: <b>{_share(report['in_domain_top1'])}</b>;
 out-of-domain left untagged: <b>{_share(report['out_of_domain_untagged'])}</b>.</p>
+<p class="muted">{html.escape(FIGURES)}</p>
 <h2>Per domain</h2>{per_domain}
 <h2>Averages</h2>{averages}
 <p class="muted">Macro average over domains present in the evaluation file.</p>

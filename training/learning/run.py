@@ -21,12 +21,13 @@ LOCK_FILE = "train.lock"
 
 def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
                  progress: Progress | None = None, lock: bool = True,
-                 params: dict[str, Any] | None = None) -> Manifest:
+                 params: dict[str, Any] | None = None, unmatched_negatives: bool | None = None) -> Manifest:
     """Train on the seeds and the store, save a new version, and promote it if it passes the gate.
 
     Returns the new version's manifest with a "promotion" entry saying whether it was promoted and why.
     Only one run at a time (TrainingBusy); `lock=False` when the caller already holds the lock.
-    `params` are Tagger hyper-parameters (e.g. {"C": 0.5}).
+    `params` are Tagger hyper-parameters (e.g. {"C": 0.5}); `unmatched_negatives` overrides the taxonomy's
+    bootstrap setting (weak negatives from unmatched sections).
     """
     fd = None
     if lock:
@@ -35,19 +36,19 @@ def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tole
         except Busy:
             raise TrainingBusy("another training run is in progress; wait for it to finish") from None
     try:
-        return _run(home, seeds, cv, force, tolerance, progress, params or {})
+        return _run(home, seeds, cv, force, tolerance, progress, params or {}, unmatched_negatives)
     finally:
         if fd is not None:
             os.close(fd)
 
 
 def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progress: Progress | None,
-         params: dict[str, Any]) -> Manifest:
+         params: dict[str, Any], unmatched_negatives: bool | None = None) -> Manifest:
     taxonomy = load_taxonomy(seeds, home)
     store = ExampleStore(store_path(home)) if store_path(home).exists() else None
     if progress:
         progress(f"reading seeds from {seeds}" + (f" and {store.count()} stored examples" if store else ""))
-    data = load_training_data(seeds, taxonomy, store)
+    data = load_training_data(seeds, taxonomy, store, unmatched_negatives)
     registry = Registry(home)
     registry.clean_staging()
     champion = recipe = None
