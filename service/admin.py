@@ -9,8 +9,8 @@ from flask import Blueprint, Response, current_app, jsonify
 from model.artifact import ArtifactError
 from service.auth import read_access, requester, write_access
 from service.errors import ApiError
-from service.requests import json_body
-from training.learning.gate import DEFAULT_TOLERANCE
+from service.requests import has_body, json_body, parsed
+from service.schemas import DomainRequest, ExamplesRequest, TrainRequest
 from training.ops.jobs import TrainingBusy, get_job, start_job
 from training.paths import seeds_dir, store_path
 from training.ops.registry import Registry, RegistryError
@@ -18,6 +18,8 @@ from training.data.store import ExampleStore, ValidationError
 from training.data.taxonomy import TaxonomyError, add_user_domain, load_taxonomy, load_user_domains
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
+DOMAIN_EXAMPLE = '{"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}'
+EXAMPLES_EXAMPLE = '{"examples": [{"text": "...", "labels": ["rural"]}]} (labels [] marks a paragraph about none)'
 
 
 def _home() -> Path:
@@ -41,7 +43,7 @@ def list_domains() -> Response:
 @write_access
 def add_domain() -> tuple[Response, int]:
     try:
-        domain = add_user_domain(_seeds(), _home(), json_body())
+        domain = add_user_domain(_seeds(), _home(), parsed(DomainRequest, json_body(DOMAIN_EXAMPLE)).model_dump())
     except TaxonomyError as exc:
         raise ApiError(400, str(exc)) from None
     return jsonify({**domain.to_dict(), "source": "api"}), 201
@@ -50,12 +52,10 @@ def add_domain() -> tuple[Response, int]:
 @bp.post("/examples")
 @write_access
 def add_examples() -> tuple[Response, int]:
-    body = json_body()
-    items = body.get("examples")
-    if set(body) - {"examples"} or not isinstance(items, list) or not items:
-        raise ApiError(400, 'send {"examples": [{"text": "...", "labels": ["rural"]}, ...]} '
-                            "(labels [] marks a paragraph about none of the domains)")
     taxonomy = load_taxonomy(_seeds(), _home())
+    request_ = parsed(ExamplesRequest, json_body(EXAMPLES_EXAMPLE), {"domains": set(taxonomy.ids)},
+                      prefix="nothing was stored: ")
+    items = [item.model_dump() for item in request_.examples]
     try:
         result = ExampleStore(store_path(_home())).add(items, source="user", author=requester(),
                                                        known_domains=taxonomy.ids)
@@ -67,18 +67,10 @@ def add_examples() -> tuple[Response, int]:
 @bp.post("/train")
 @write_access
 def train() -> tuple[Response, int]:
-    from service.requests import has_body
-
-    body = json_body() if has_body() else {}
-    force, tolerance = body.get("force", False), body.get("tolerance", DEFAULT_TOLERANCE)
-    if set(body) - {"force", "tolerance"}:
-        raise ApiError(400, f"unknown field {sorted(set(body) - {'force', 'tolerance'})[0]!r}; accepted: force, tolerance")
-    if not isinstance(force, bool):
-        raise ApiError(400, f'"force" must be true or false, got {force!r}')
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance <= 1:
-        raise ApiError(400, f'"tolerance" must be a number in [0, 1], got {tolerance!r}')
+    options = parsed(TrainRequest, json_body('{"force": false, "tolerance": 0.02}') if has_body() else {})
     try:
-        job_id = start_job(_home(), _seeds(), force=force, tolerance=float(tolerance), requested_by=requester())
+        job_id = start_job(_home(), _seeds(), force=options.force, tolerance=options.tolerance,
+                           requested_by=requester())
     except TrainingBusy as exc:
         raise ApiError(409, str(exc)) from None
     return jsonify({"job": job_id, "status_url": f"/v1/jobs/{job_id}"}), 202

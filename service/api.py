@@ -76,4 +76,4 @@ def health() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(spec())
+    return jsonify(spec(int(current_app.config["MAX_TEXTS"]), int(current_app.config["MAX_TEXT_CHARS"])))

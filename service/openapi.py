@@ -1,7 +1,16 @@
-"""The OpenAPI 3.1 description of the HTTP API (kept true by tests that validate real responses)."""
+"""The OpenAPI 3.1 description of the HTTP API.
+
+Request bodies come from the pydantic models in `service.schemas`, the same ones that validate requests, so
+the description and the checks cannot drift; response schemas are kept true by tests that validate real
+responses and by a schemathesis run against a live server (tests/test_fuzz.py).
+"""
 from __future__ import annotations
 
 from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from service.schemas import DomainRequest, ExamplesRequest, TrainRequest, tag_request_model
 
 _NUM = {"type": "number", "minimum": 0, "maximum": 1}
 
@@ -20,22 +29,9 @@ SCHEMAS: dict[str, Any] = {
     },
     "Domains": {"type": "object", "required": ["domains"],
                 "properties": {"domains": {"type": "array", "items": {"$ref": "#/components/schemas/Domain"}}}},
-    "ExamplesRequest": {
-        "type": "object", "required": ["examples"], "additionalProperties": False,
-        "properties": {"examples": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "required": ["text", "labels"],
-            "properties": {"text": {"type": "string", "minLength": 1},
-                           "labels": {"type": "array", "items": {"type": "string"},
-                                      "description": "[] marks a paragraph about none of the domains"}}}}},
-    },
     "ExamplesResult": {
         "type": "object", "required": ["added", "updated", "total"],
         "properties": {"added": {"type": "integer"}, "updated": {"type": "integer"}, "total": {"type": "integer"}},
-    },
-    "TrainRequest": {
-        "type": "object", "additionalProperties": False,
-        "properties": {"force": {"type": "boolean", "default": False},
-                       "tolerance": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.02}},
     },
     "TrainAccepted": {"type": "object", "required": ["job", "status_url"],
                       "properties": {"job": {"type": "string"}, "status_url": {"type": "string"}}},
@@ -69,17 +65,6 @@ SCHEMAS: dict[str, Any] = {
             "type": "object", "required": ["term", "kind", "weight"],
             "properties": {"term": {"type": "string"}, "kind": {"enum": ["word", "char"]},
                            "weight": {"type": "number"}}}},
-    },
-    "TagRequest": {
-        "type": "object", "additionalProperties": False,
-        "properties": {
-            "text": {"type": "string", "minLength": 1, "description": "one text (may hold several paragraphs)"},
-            "texts": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
-            "threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
-                          "description": "one threshold for every domain instead of the model's own"},
-            "explain": {"type": "boolean", "default": False},
-        },
-        "oneOf": [{"required": ["text"]}, {"required": ["texts"]}],
     },
     "TagResponse": {
         "type": "object", "required": ["model", "results"],
@@ -140,8 +125,15 @@ _AUTH = {"401": _error("no 'Authorization: Bearer <token>' header"), "403": _err
 _SECURED = [{"bearer": []}]
 
 
-def spec() -> dict[str, Any]:
-    """The OpenAPI document served at GET /v1/openapi.json."""
+def request_schemas(max_texts: int, max_text_chars: int) -> dict[str, Any]:
+    """JSON schemas of every request body, generated from the validating models (with these limits)."""
+    models = [tag_request_model(max_texts, max_text_chars), ExamplesRequest, TrainRequest, DomainRequest]
+    _, found = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
+    return found["$defs"]
+
+
+def spec(max_texts: int = 1000, max_text_chars: int = 100_000) -> dict[str, Any]:
+    """The OpenAPI document served at GET /v1/openapi.json, stating the server's limits."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "policytag", "version": "1",
@@ -168,7 +160,7 @@ def spec() -> dict[str, Any]:
                 "get": {"summary": "Every domain: from the taxonomy file and added through the API",
                         "responses": {"200": {"description": "domains", **_json("Domains")}}},
                 "post": {"summary": "Add a domain (kept in the data directory)", "security": _SECURED,
-                         "requestBody": {"required": True, **_json("Domain")},
+                         "requestBody": {"required": True, **_json("DomainRequest")},
                          "responses": {"201": {"description": "added", **_json("Domain")},
                                        "400": _error("invalid or existing domain"), **_AUTH}}},
             "/v1/examples": {"post": {
@@ -200,6 +192,6 @@ def spec() -> dict[str, Any]:
                 "responses": {"200": {"description": "OpenAPI 3.1 document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": SCHEMAS,
+        "components": {"schemas": {**SCHEMAS, **request_schemas(max_texts, max_text_chars)},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from model.text import is_blank
 from training.ops.locks import locked
 
 __all__ = [
@@ -135,7 +136,18 @@ def _is_seed(source: str) -> bool:
 
 
 def _type_name(value: object) -> str:
-    return type(value).__name__
+    """The JSON name of a value's type (items come from JSON or CSV: say `null`, not `NoneType`)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return "object"
 
 
 @dataclass(frozen=True)
@@ -185,7 +197,7 @@ def validate_items(
             item_problems.append(f"{where}: missing 'text'")
         elif not isinstance(text, str):
             item_problems.append(f"{where}: 'text' must be a string, got {_type_name(text)}")
-        elif not text.strip() or not (key := normalize_key(text)):
+        elif is_blank(text) or not (key := normalize_key(text)):
             item_problems.append(f"{where}: 'text' is empty")
         elif not _encodable(text):
             item_problems.append(f"{where}: 'text' has unpaired surrogate characters; send valid UTF-8 text")

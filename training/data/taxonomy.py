@@ -11,11 +11,11 @@ import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from model.text import normalize
+from model.text import BLANK_CHARS, is_blank, normalize
 
 TAXONOMY_FILE = "taxonomy.toml"
 USER_DOMAINS_FILE = "domains.json"
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")  # used with fullmatch: "abc\n" is not an id
 
 
 class TaxonomyError(ValueError):
@@ -41,17 +41,18 @@ def make_domain(raw: object, where: str) -> Domain:
         raise TaxonomyError(f"{where}: a domain must be an object with id, name_zh, name_en, keywords")
     problems = []
     domain_id = raw.get("id")
-    if not isinstance(domain_id, str) or not _ID.match(domain_id):
+    if not isinstance(domain_id, str) or not _ID.fullmatch(domain_id):
         problems.append(f"'id' must be lower-case letters, digits or _ starting with a letter, got {domain_id!r}")
     for field in ("name_zh", "name_en"):
-        if not isinstance(raw.get(field), str) or not raw[field].strip():
+        if not isinstance(raw.get(field), str) or is_blank(raw[field]):
             problems.append(f"{field!r} must be a non-empty string")
     keywords = raw.get("keywords", [])
-    if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
+    if not isinstance(keywords, list) or not all(isinstance(k, str) and not is_blank(k) for k in keywords):
         problems.append("'keywords' must be a list of non-empty strings")
     if problems:
         raise TaxonomyError(f"{where}: " + "; ".join(problems))
-    return Domain(domain_id, raw["name_zh"].strip(), raw["name_en"].strip(), tuple(k.strip() for k in keywords))
+    return Domain(domain_id, raw["name_zh"].strip(BLANK_CHARS), raw["name_en"].strip(BLANK_CHARS),
+                  tuple(k.strip(BLANK_CHARS) for k in keywords))
 
 
 class Taxonomy:
