@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from service.errors import register_error_handlers
+from service.headers import register_security_headers
 from service.holder import ModelHolder
 from training.paths import data_home
 from training.ops.registry import Registry
@@ -91,4 +92,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(admin)
     register_error_handlers(app)
+    register_security_headers(app)
     return app
