@@ -57,7 +57,8 @@ def add_examples() -> tuple[Response, int]:
                       prefix="nothing was stored: ")
     items = [item.model_dump() for item in request_.examples]
     try:
-        result = ExampleStore(store_path(_home())).add(items, source="user", author=requester(),
+        store = ExampleStore(store_path(_home()), timeout=current_app.config["STORE_TIMEOUT_SECONDS"])
+        result = store.add(items, source="user", author=requester(),
                                                        known_domains=taxonomy.ids)
     except ValidationError as exc:
         raise ApiError(400, f"nothing was stored: {exc}", problems=exc.problems) from None

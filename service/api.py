@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from model.tagging import Tagged, tag_document
 from service.auth import read_access
-from service.errors import ApiError
+from service.errors import ApiError, public_message
 from service.holder import ModelHolder, NoModel
 from service.openapi import spec
 from service.requests import json_body, tag_request
@@ -68,10 +68,16 @@ def model_info() -> Response:
 
 
 @bp.get("/health")
-def health() -> Response:
+def health() -> tuple[Response, int]:
+    """200 when the model CURRENT names is served; 503 (so a load balancer can act) when degraded or not ready."""
     holder = _holder()
     holder.refresh()
-    return jsonify({"status": "ok", "ready": holder.version is not None, "model": {"version": holder.version}})
+    ready, degraded = holder.version is not None, holder.degraded
+    body: dict[str, Any] = {"status": "ok" if ready and not degraded else ("degraded" if ready else "unavailable"),
+                            "ready": ready, "degraded": degraded, "model": {"version": holder.version}}
+    if holder.reason:
+        body["reason"] = public_message(holder.reason)
+    return jsonify(body), 200 if body["status"] == "ok" else 503
 
 
 @bp.get("/openapi.json")

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_TEXT_CHARS": 100_000,  # characters per text
     "MAX_TEXTS": 1000,  # texts per request
     "RELOAD_CHECK_SECONDS": 1.0,  # how often a worker looks for a newly promoted model
+    "STORE_TIMEOUT_SECONDS": 5.0,  # how long a label write waits for another writer before 503 + Retry-After
     "SEEDS": None,  # seeds folder; None: $POLICYTAG_SEEDS or ./seeds
     "API_TOKEN": None,  # bearer token for write endpoints; None: writes are refused
     "READS_NEED_TOKEN": False,  # also require the token for tagging and reads  # how often a worker looks for a newly promoted model
@@ -49,12 +50,12 @@ def _validated(config: dict[str, Any]) -> dict[str, Any]:
             assert out[key] > 0
         except (ValueError, AssertionError):
             raise ConfigError(f"POLICYTAG_{key} must be a positive whole number, got {config[key]!r}") from None
-    try:
-        out["RELOAD_CHECK_SECONDS"] = float(config["RELOAD_CHECK_SECONDS"])
-        assert out["RELOAD_CHECK_SECONDS"] >= 0
-    except (ValueError, AssertionError):
-        raise ConfigError(f"POLICYTAG_RELOAD_CHECK_SECONDS must be a number of seconds >= 0, "
-                          f"got {config['RELOAD_CHECK_SECONDS']!r}") from None
+    for key in ("RELOAD_CHECK_SECONDS", "STORE_TIMEOUT_SECONDS"):
+        try:
+            out[key] = float(config[key])
+            assert 0 <= out[key] < float("inf")
+        except (ValueError, AssertionError):
+            raise ConfigError(f"POLICYTAG_{key} must be a number of seconds >= 0, got {config[key]!r}") from None
     reads = config["READS_NEED_TOKEN"]
     if not isinstance(reads, bool):
         if str(reads).strip().lower() not in _TRUE | _FALSE:

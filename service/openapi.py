@@ -105,10 +105,14 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Health": {
-        "type": "object", "required": ["status", "ready", "model"],
-        "properties": {"status": {"const": "ok"}, "ready": {"type": "boolean"},
+        "type": "object", "required": ["status", "ready", "degraded", "model"],
+        "properties": {"status": {"enum": ["ok", "degraded", "unavailable"]}, "ready": {"type": "boolean"},
+                       "degraded": {"type": "boolean",
+                                    "description": "the version CURRENT names does not load; another is served"},
                        "model": {"type": "object", "required": ["version"],
-                                 "properties": {"version": {"type": ["string", "null"]}}}},
+                                 "properties": {"version": {"type": ["string", "null"],
+                                                            "description": "the version this worker serves"}}},
+                       "reason": {"type": "string", "description": "why the service is degraded or not ready"}},
     },
 }
 
@@ -122,6 +126,10 @@ def _error(description: str) -> dict[str, Any]:
 
 
 _AUTH = {"401": _error("no 'Authorization: Bearer <token>' header"), "403": _error("wrong token")}
+_BODY = {"413": _error("body over the size limit"), "415": _error("body not sent as Content-Type: application/json")}
+_STORAGE = {"503": _error("the store is busy (see Retry-After), the data directory is read-only or its files "
+                          "need attention"),
+            "507": _error("no space left on the data directory")}
 _SECURED = [{"bearer": []}]
 
 
@@ -145,8 +153,7 @@ def spec(max_texts: int = 1000, max_text_chars: int = 100_000) -> dict[str, Any]
                 "responses": {
                     "200": {"description": "tags per text and per paragraph", **_json("TagResponse")},
                     "400": _error("missing, empty, non-string or over-long text; bad threshold; malformed JSON"),
-                    "413": _error("body over the size limit"),
-                    "415": _error("body is not JSON"),
+                    **_BODY,
                     "503": _error("no trained model yet"),
                 }}},
             "/v1/model": {"get": {
@@ -154,26 +161,30 @@ def spec(max_texts: int = 1000, max_text_chars: int = 100_000) -> dict[str, Any]
                 "responses": {"200": {"description": "model information", **_json("ModelInfo")},
                               "503": _error("no trained model yet")}}},
             "/v1/health": {"get": {
-                "summary": "Liveness and the loaded model version",
-                "responses": {"200": {"description": "the service is up", **_json("Health")}}}},
+                "summary": "Liveness, the served model version, and whether it is the one CURRENT names",
+                "responses": {"200": {"description": "serving the current model", **_json("Health")},
+                              "503": {"description": "degraded (serving a fallback version) or no model",
+                                      **_json("Health")}}}},
             "/v1/domains": {
                 "get": {"summary": "Every domain: from the taxonomy file and added through the API",
                         "responses": {"200": {"description": "domains", **_json("Domains")}}},
                 "post": {"summary": "Add a domain (kept in the data directory)", "security": _SECURED,
                          "requestBody": {"required": True, **_json("DomainRequest")},
                          "responses": {"201": {"description": "added", **_json("Domain")},
-                                       "400": _error("invalid or existing domain"), **_AUTH}}},
+                                       "400": _error("invalid or existing domain"), **_BODY, **_AUTH,
+                                       **_STORAGE}}},
             "/v1/examples": {"post": {
                 "summary": "Add labelled paragraphs; a batch with any invalid item is rejected whole",
                 "security": _SECURED, "requestBody": {"required": True, **_json("ExamplesRequest")},
                 "responses": {"201": {"description": "stored", **_json("ExamplesResult")},
-                              "400": _error("invalid items, each listed in problems"), **_AUTH}}},
+                              "400": _error("invalid items, each listed in problems"), **_BODY, **_AUTH,
+                              **_STORAGE}}},
             "/v1/train": {"post": {
                 "summary": "Start training in the background; the new model is promoted if not worse",
                 "security": _SECURED, "requestBody": {"required": False, **_json("TrainRequest")},
                 "responses": {"202": {"description": "job started", **_json("TrainAccepted")},
-                              "400": _error("bad options"), "409": _error("a training run is in progress"),
-                              **_AUTH}}},
+                              "400": _error("bad options, each listed in problems"),
+                              "409": _error("a training run is in progress"), **_BODY, **_AUTH, **_STORAGE}}},
             "/v1/jobs/{job_id}": {"get": {
                 "summary": "A training job's state, new version, metrics and promotion decision",
                 "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -186,7 +197,8 @@ def spec(max_texts: int = 1000, max_text_chars: int = 100_000) -> dict[str, Any]
                 "security": _SECURED,
                 "parameters": [{"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "promoted", **_json("Promoted")},
-                              "404": _error("no such version"), **_AUTH}}},
+                              "404": _error("no such version"), "409": _error("that version's files do not load"),
+                              **_AUTH, **_STORAGE}}},
             "/v1/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1 document",

@@ -182,7 +182,11 @@ def test_no_model_is_503_and_health_says_not_ready(tmp_path):
     assert_error(client.post("/v1/tag", json={"text": "a"}), 503, "policytag train")
     assert_error(client.get("/v1/model"), 503)
     health = client.get("/v1/health")
-    assert health.status_code == 200 and health.get_json() == {"status": "ok", "ready": False, "model": {"version": None}}
+    assert health.status_code == 503  # a load balancer sends no traffic to a worker that cannot tag
+    body = health.get_json()
+    conforms(body, "Health")
+    assert body["ready"] is False and body["status"] == "unavailable" and body["model"] == {"version": None}
+    assert "policytag train" in body["reason"]
 
 
 def test_unexpected_error_is_json_500_without_a_trace(app, monkeypatch):
@@ -210,7 +214,7 @@ def test_model_info(client):
 def test_health(client):
     body = client.get("/v1/health").get_json()
     conforms(body, "Health")
-    assert body == {"status": "ok", "ready": True, "model": {"version": "v1"}}
+    assert body == {"status": "ok", "ready": True, "degraded": False, "model": {"version": "v1"}}
 
 
 def test_openapi_is_valid_and_describes_exactly_the_app_routes(app, client):
