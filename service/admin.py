@@ -10,12 +10,12 @@ from model.artifact import ArtifactError
 from service.auth import read_access, requester, write_access
 from service.errors import ApiError
 from service.requests import has_body, json_body, parsed
-from service.schemas import DomainRequest, ExamplesRequest, TrainRequest
+from service.schemas import DomainRequest, TrainRequest, examples_request_model
 from training.ops.jobs import TrainingBusy, get_job, start_job
 from training.paths import seeds_dir, store_path
 from training.ops.registry import Registry, RegistryError
 from training.data.store import ExampleStore, ValidationError
-from training.data.taxonomy import TaxonomyError, add_user_domain, load_taxonomy, load_user_domains
+from training.data.taxonomy import DomainExists, TaxonomyError, add_user_domain, load_taxonomy, load_user_domains
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
 DOMAIN_EXAMPLE = '{"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}'
@@ -44,6 +44,8 @@ def list_domains() -> Response:
 def add_domain() -> tuple[Response, int]:
     try:
         domain = add_user_domain(_seeds(), _home(), parsed(DomainRequest, json_body(DOMAIN_EXAMPLE)).model_dump())
+    except DomainExists as exc:
+        raise ApiError(409, str(exc)) from None
     except TaxonomyError as exc:
         raise ApiError(400, str(exc)) from None
     return jsonify({**domain.to_dict(), "source": "api"}), 201
@@ -53,7 +55,7 @@ def add_domain() -> tuple[Response, int]:
 @write_access
 def add_examples() -> tuple[Response, int]:
     taxonomy = load_taxonomy(_seeds(), _home())
-    request_ = parsed(ExamplesRequest, json_body(EXAMPLES_EXAMPLE), {"domains": set(taxonomy.ids)},
+    request_ = parsed(examples_request_model(tuple(taxonomy.ids)), json_body(EXAMPLES_EXAMPLE),
                       prefix="nothing was stored: ")
     items = [item.model_dump() for item in request_.examples]
     try:

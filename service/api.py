@@ -1,6 +1,7 @@
 """The /v1 HTTP API: tagging, model information, health and the OpenAPI description."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -11,6 +12,8 @@ from service.errors import ApiError, public_message
 from service.holder import ModelHolder, NoModel
 from service.openapi import spec
 from service.requests import json_body, tag_request
+from training.data.taxonomy import TaxonomyError, load_taxonomy
+from training.paths import SeedsNotFound, seeds_dir
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
@@ -80,6 +83,14 @@ def health() -> tuple[Response, int]:
     return jsonify(body), 200 if body["status"] == "ok" else 503
 
 
+def _known_domains() -> tuple[str, ...]:
+    try:
+        return tuple(load_taxonomy(seeds_dir(current_app.config.get("SEEDS")), Path(current_app.config["HOME"])).ids)
+    except (TaxonomyError, SeedsNotFound, OSError):
+        return ()  # the description still serves; labels are checked when posted
+
+
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(spec(int(current_app.config["MAX_TEXTS"]), int(current_app.config["MAX_TEXT_CHARS"])))
+    config = current_app.config
+    return jsonify(spec(int(config["MAX_TEXTS"]), int(config["MAX_TEXT_CHARS"]), _known_domains()))

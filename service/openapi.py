@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from service.schemas import DomainRequest, ExamplesRequest, TrainRequest, tag_request_model
+from service.schemas import DomainRequest, TrainRequest, examples_request_model, tag_request_model
 
 _NUM = {"type": "number", "minimum": 0, "maximum": 1}
 
@@ -133,15 +133,17 @@ _STORAGE = {"503": _error("the store is busy (see Retry-After), the data directo
 _SECURED = [{"bearer": []}]
 
 
-def request_schemas(max_texts: int, max_text_chars: int) -> dict[str, Any]:
-    """JSON schemas of every request body, generated from the validating models (with these limits)."""
-    models = [tag_request_model(max_texts, max_text_chars), ExamplesRequest, TrainRequest, DomainRequest]
+def request_schemas(max_texts: int, max_text_chars: int, domains: tuple[str, ...] = ()) -> dict[str, Any]:
+    """JSON schemas of every request body, generated from the validating models (with these limits and
+    these known domains)."""
+    models = [tag_request_model(max_texts, max_text_chars), examples_request_model(domains), TrainRequest,
+              DomainRequest]
     _, found = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
     return found["$defs"]
 
 
-def spec(max_texts: int = 1000, max_text_chars: int = 100_000) -> dict[str, Any]:
-    """The OpenAPI document served at GET /v1/openapi.json, stating the server's limits."""
+def spec(max_texts: int = 1000, max_text_chars: int = 100_000, domains: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The OpenAPI document served at GET /v1/openapi.json, stating the server's limits and known domains."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "policytag", "version": "1",
@@ -171,7 +173,8 @@ def spec(max_texts: int = 1000, max_text_chars: int = 100_000) -> dict[str, Any]
                 "post": {"summary": "Add a domain (kept in the data directory)", "security": _SECURED,
                          "requestBody": {"required": True, **_json("DomainRequest")},
                          "responses": {"201": {"description": "added", **_json("Domain")},
-                                       "400": _error("invalid or existing domain"), **_BODY, **_AUTH,
+                                       "400": _error("invalid domain, each problem listed"),
+                                       "409": _error("a domain with that id exists"), **_BODY, **_AUTH,
                                        **_STORAGE}}},
             "/v1/examples": {"post": {
                 "summary": "Add labelled paragraphs; a batch with any invalid item is rejected whole",
@@ -204,6 +207,6 @@ def spec(max_texts: int = 1000, max_text_chars: int = 100_000) -> dict[str, Any]
                 "responses": {"200": {"description": "OpenAPI 3.1 document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": {**SCHEMAS, **request_schemas(max_texts, max_text_chars)},
+        "components": {"schemas": {**SCHEMAS, **request_schemas(max_texts, max_text_chars, domains)},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

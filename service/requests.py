@@ -54,10 +54,10 @@ def json_body(example: str = TAG_EXAMPLE) -> dict[str, Any]:
     return body
 
 
-def parsed(model: type[BaseModel], body: object, context: dict[str, Any] | None = None, prefix: str = "") -> Any:
+def parsed(model: type[BaseModel], body: object, prefix: str = "") -> Any:
     """`body` validated by `model` (see `service.schemas.validate`); 400 listing every problem otherwise."""
     try:
-        return validate(model, body, context)
+        return validate(model, body)
     except RequestInvalid as exc:
         raise ApiError(400, prefix + str(exc), problems=exc.problems) from None
 

@@ -7,10 +7,11 @@ the published schema states the same limits the server enforces. Validation is s
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
@@ -74,24 +75,25 @@ def tag_request_model(max_texts: int, max_text_chars: int) -> type[BaseModel]:
     return TagRequest
 
 
-def _known_domain(label: str, info: ValidationInfo) -> str:
-    # The known domains change at run time (POST /v1/domains), so they come with the request, not the schema.
-    known = (info.context or {}).get("domains")
-    if known is not None and label not in known:
-        raise PydanticCustomError("unknown_domain", "unknown domain {label!r}; known: {known}",
-                                  {"label": label, "known": ", ".join(sorted(known))})
-    return label
+@lru_cache(maxsize=32)
+def examples_request_model(domains: tuple[str, ...] = ()) -> type[BaseModel]:
+    """The POST /v1/examples body model; labels must be one of `domains` (any string when empty).
 
+    The known domains change at run time (POST /v1/domains), so the model, and the published schema's enum,
+    are built from the taxonomy of the moment.
+    """
+    label: Any = Literal[domains] if domains else str  # type: ignore[valid-type]
 
-class ExampleItem(_Strict):
-    text: Annotated[str, StringConstraints(max_length=EXAMPLE_MAX_CHARS, pattern=NOT_BLANK_PATTERN),
-                    AfterValidator(_valid_unicode)]
-    labels: list[Annotated[str, AfterValidator(_known_domain)]] = Field(
-        description="domain ids; [] marks a paragraph about none of the domains")
+    class ExampleItem(_Strict):
+        text: Annotated[str, StringConstraints(max_length=EXAMPLE_MAX_CHARS, pattern=NOT_BLANK_PATTERN),
+                        AfterValidator(_valid_unicode)]
+        labels: list[label] = Field(  # type: ignore[valid-type]
+            description="domain ids; [] marks a paragraph about none of the domains")
 
+    class ExamplesRequest(_Strict):
+        examples: list[ExampleItem] = Field(min_length=1)
 
-class ExamplesRequest(_Strict):
-    examples: list[ExampleItem] = Field(min_length=1)
+    return ExamplesRequest
 
 
 class TrainRequest(_Strict):
@@ -162,7 +164,10 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"{where}: missing (required)"
     if kind == "string_unicode":  # a lone surrogate escape such as "\ud800" (pydantic refuses it itself)
         return f"{where}: has unpaired surrogate characters (\\ud800-\\udfff); send valid Unicode text"
-    if kind in ("one_of", "surrogate", "unknown_domain"):
+    if kind == "literal_error" and isinstance(value, str):  # a label that is not a known domain
+        known = ", ".join(sorted(re.findall(r"'([^']*)'", str(ctx.get("expected", "")))))
+        return f"{where}: unknown domain {value!r}; known: {known}"
+    if kind in ("one_of", "surrogate"):
         return f"{where}: {error['msg']}" if where else error["msg"]
     if field in _EXPECTED and not isinstance(loc[-1], int):
         return f"{where}: must be {_EXPECTED[field]}, got {_shown(value)}"
@@ -202,12 +207,9 @@ class RequestInvalid(ValueError):
         self.problems = problems
 
 
-def validate(model: type[BaseModel], body: object, context: dict[str, Any] | None = None) -> Any:
-    """`body` as an instance of `model`; RequestInvalid listing every problem otherwise.
-
-    `context` may carry `domains` (the known domain ids) for labels.
-    """
+def validate(model: type[BaseModel], body: object) -> Any:
+    """`body` as an instance of `model`; RequestInvalid listing every problem otherwise."""
     try:
-        return model.model_validate(body, context=context)
+        return model.model_validate(body)
     except PydanticValidationError as exc:
         raise RequestInvalid([_message(e, model) for e in exc.errors(include_url=False)]) from None

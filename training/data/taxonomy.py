@@ -22,6 +22,10 @@ class TaxonomyError(ValueError):
     """The taxonomy file or a domain definition is invalid."""
 
 
+class DomainExists(TaxonomyError):
+    """A domain with that id is already defined."""
+
+
 @dataclass(frozen=True)
 class Domain:
     """One policy domain: a stable id, display names and heading keywords."""
@@ -124,7 +128,7 @@ def add_user_domain(seeds: Path, home: Path, raw: object) -> Domain:
     with locked(home / ".domains.lock"):
         taxonomy = load_taxonomy(seeds, home)
         if domain.id in taxonomy:
-            raise TaxonomyError(f"domain {domain.id!r} already exists; known: {', '.join(taxonomy.ids)}")
+            raise DomainExists(f"domain {domain.id!r} already exists; known: {', '.join(taxonomy.ids)}")
         current = [d.to_dict() for d in load_user_domains(home)] + [domain.to_dict()]
         home.mkdir(parents=True, exist_ok=True)
         write_atomic(home / USER_DOMAINS_FILE, json.dumps(current, ensure_ascii=False, indent=2).encode("utf-8"))
