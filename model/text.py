@@ -11,8 +11,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.errors import PolicytagError
 
-class DecodeError(ValueError):
+
+class DecodeError(PolicytagError, ValueError):
     """A file is not text in an encoding policytag reads."""
 
 

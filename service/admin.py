@@ -1,40 +1,26 @@
 """The /v1 write side: labelled examples, domains, training jobs, model versions and promotion."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from flask import Blueprint, Response, jsonify
 
-from flask import Blueprint, Response, current_app, jsonify
-
-from model.artifact import ArtifactError
+from model.errors import ArtifactError
 from service.auth import read_access, requester, write_access
-from service.errors import ApiError
+from service.context import get_workspace
+from service.errors import ApiError, public_message
 from service.requests import has_body, json_body, parsed
 from service.schemas import DomainRequest, TrainRequest, examples_request_model
-from training.ops.jobs import TrainingBusy, get_job, start_job
-from training.paths import seeds_dir, store_path
-from training.ops.registry import Registry, RegistryError
-from training.data.store import ExampleStore, ValidationError
-from training.data.taxonomy import DomainExists, TaxonomyError, add_user_domain, load_taxonomy, load_user_domains
+from training.errors import DomainExists, RegistryError, TaxonomyError, TrainingBusy, ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
 DOMAIN_EXAMPLE = '{"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}'
 EXAMPLES_EXAMPLE = '{"examples": [{"text": "...", "labels": ["rural"]}]} (labels [] marks a paragraph about none)'
 
 
-def _home() -> Path:
-    return Path(current_app.config["HOME"])
-
-
-def _seeds() -> Path:
-    return seeds_dir(current_app.config.get("SEEDS"))
-
-
 @bp.get("/domains")
 @read_access
 def list_domains() -> Response:
-    taxonomy = load_taxonomy(_seeds(), _home())
-    added = {d.id for d in load_user_domains(_home())}
+    ws = get_workspace()
+    taxonomy, added = ws.taxonomy(), ws.user_domain_ids()
     return jsonify({"domains": [{**d.to_dict(), "source": "api" if d.id in added else "taxonomy"}
                                 for d in taxonomy.domains]})
 
@@ -43,7 +29,7 @@ def list_domains() -> Response:
 @write_access
 def add_domain() -> tuple[Response, int]:
     try:
-        domain = add_user_domain(_seeds(), _home(), parsed(DomainRequest, json_body(DOMAIN_EXAMPLE)).model_dump())
+        domain = get_workspace().add_domain(parsed(DomainRequest, json_body(DOMAIN_EXAMPLE)).model_dump())
     except DomainExists as exc:
         raise ApiError(409, str(exc)) from None
     except TaxonomyError as exc:
@@ -54,14 +40,12 @@ def add_domain() -> tuple[Response, int]:
 @bp.post("/examples")
 @write_access
 def add_examples() -> tuple[Response, int]:
-    taxonomy = load_taxonomy(_seeds(), _home())
-    request_ = parsed(examples_request_model(tuple(taxonomy.ids)), json_body(EXAMPLES_EXAMPLE),
-                      prefix="nothing was stored: ")
-    items = [item.model_dump() for item in request_.examples]
+    ws = get_workspace()
+    known = tuple(ws.taxonomy().ids)
+    request_ = parsed(examples_request_model(known), json_body(EXAMPLES_EXAMPLE), prefix="nothing was stored: ")
     try:
-        store = ExampleStore(store_path(_home()), timeout=current_app.config["STORE_TIMEOUT_SECONDS"])
-        result = store.add(items, source="user", author=requester(),
-                                                       known_domains=taxonomy.ids)
+        result = ws.add_examples([item.model_dump() for item in request_.examples], source="user",
+                                 author=requester())
     except ValidationError as exc:
         raise ApiError(400, f"nothing was stored: {exc}", problems=exc.problems) from None
     return jsonify({"added": result.added, "updated": result.updated, "total": result.total}), 201
@@ -72,8 +56,8 @@ def add_examples() -> tuple[Response, int]:
 def train() -> tuple[Response, int]:
     options = parsed(TrainRequest, json_body('{"force": false, "tolerance": 0.02}') if has_body() else {})
     try:
-        job_id = start_job(_home(), _seeds(), force=options.force, tolerance=options.tolerance,
-                           requested_by=requester())
+        job_id = get_workspace().jobs.start(force=options.force, tolerance=options.tolerance,
+                                            requested_by=requester())
     except TrainingBusy as exc:
         raise ApiError(409, str(exc)) from None
     return jsonify({"job": job_id, "status_url": f"/v1/jobs/{job_id}"}), 202
@@ -82,35 +66,25 @@ def train() -> tuple[Response, int]:
 @bp.get("/jobs/<job_id>")
 @read_access
 def job(job_id: str) -> Response:
-    found = get_job(_home(), job_id)
+    found = get_workspace().jobs.get(job_id)
     if found is None:
         raise ApiError(404, f"no training job {job_id!r}; POST /v1/train starts one")
     return jsonify(found)
 
 
-def _summary(registry: Registry, version: str, current: str | None) -> dict[str, Any]:
-    manifest = registry.manifest(version)
-    return {"version": version, "current": version == current, "created": manifest.get("created"),
-            "macro_f1": manifest.get("metrics", {}).get("macro_f1"),
-            "domains": [d["id"] for d in manifest.get("domains", [])],
-            "paragraphs": manifest.get("training", {}).get("paragraphs"),
-            "promotion": manifest.get("promotion")}
-
-
 @bp.get("/models")
 @read_access
 def models() -> Response:
-    registry = Registry(_home())
-    current = registry.current()
-    return jsonify({"current": current, "versions": [_summary(registry, v, current) for v in registry.versions()]})
+    ws = get_workspace()
+    versions = [{**v, "problem": public_message(v["problem"])} if "problem" in v else v for v in ws.versions()]
+    return jsonify({"current": ws.registry.current(), "versions": versions})
 
 
 @bp.post("/models/<version>/promote")
 @write_access
 def promote(version: str) -> Response:
-    registry = Registry(_home())
     try:
-        registry.promote(version)
+        get_workspace().promote(version)
     except RegistryError as exc:
         raise ApiError(404, str(exc)) from None
     except ArtifactError as exc:

@@ -1,19 +1,20 @@
 """The /v1 HTTP API: tagging, model information, health and the OpenAPI description."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from model.manifest import Manifest
+from model.tagger import Tagger
 from model.tagging import Tagged, tag_document
 from service.auth import read_access
+from service.context import get_workspace
 from service.errors import ApiError, public_message
 from service.holder import ModelHolder, NoModel
 from service.openapi import spec
 from service.requests import json_body, tag_request
-from training.data.taxonomy import TaxonomyError, load_taxonomy
-from training.paths import SeedsNotFound, seeds_dir
+from training.errors import SeedsNotFound, TaxonomyError
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
@@ -22,7 +23,7 @@ def _holder() -> ModelHolder:
     return current_app.extensions["policytag.model"]
 
 
-def _model() -> tuple[Any, dict[str, Any]]:
+def _model() -> tuple[Tagger, Manifest]:
     try:
         return _holder().get()
     except NoModel as exc:
@@ -85,7 +86,7 @@ def health() -> tuple[Response, int]:
 
 def _known_domains() -> tuple[str, ...]:
     try:
-        return tuple(load_taxonomy(seeds_dir(current_app.config.get("SEEDS")), Path(current_app.config["HOME"])).ids)
+        return tuple(get_workspace().taxonomy().ids)
     except (TaxonomyError, SeedsNotFound, OSError):
         return ()  # the description still serves; labels are checked when posted
 

@@ -13,11 +13,16 @@ from pathlib import Path
 from flask import Flask, Response, current_app, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
-from model.artifact import ArtifactError
-from training.data.store import StoreBusyError, StoreError, StoreFullError, StoreReadOnlyError
-from training.data.taxonomy import TaxonomyError
-from training.ops.registry import RegistryError
-from training.paths import SeedsNotFound
+from model.errors import ArtifactError, PolicytagError
+from training.errors import (
+    RegistryError,
+    SeedsNotFound,
+    StoreBusyError,
+    StoreError,
+    StoreFullError,
+    StoreReadOnlyError,
+    TaxonomyError,
+)
 
 log = logging.getLogger("policytag")
 
@@ -32,7 +37,7 @@ NO_SPACE = "no space left on the data directory; free some space and retry"
 _ABSOLUTE = re.compile(r"(?<![\w./-])/(?!v1/)(?:[^\s'\"(),;:/]+/)+([^\s'\"(),;:/]+)")
 
 
-class ApiError(Exception):
+class ApiError(PolicytagError):
     """An error to send to the client as JSON with `status`."""
 
     def __init__(self, status: int, message: str, problems: list[str] | None = None,

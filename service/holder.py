@@ -11,18 +11,22 @@ import logging
 import os
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-from model.artifact import ArtifactError
+from model.errors import ArtifactError, PolicytagError
+from model.manifest import Manifest
 from model.tagger import Tagger
-from training.ops.registry import Registry, RegistryError
+from training.errors import RegistryError
+
+if TYPE_CHECKING:
+    from training.workspace import Registry
 
 log = logging.getLogger("policytag")
 
 _FILES = ("model.joblib", "manifest.json")
 
 
-class NoModel(Exception):
+class NoModel(PolicytagError):
     """No usable model is available."""
 
 
@@ -41,7 +45,7 @@ class ModelHolder:
         self.registry = registry
         self.check_every = check_every
         self._lock = threading.Lock()
-        self._loaded: tuple[Tagger, dict[str, Any]] | None = None
+        self._loaded: tuple[Tagger, Manifest] | None = None
         self._stamp: object = None
         self._checked = 0.0
         self._reason = ""  # why CURRENT is not what we serve ("" when it is)
@@ -103,7 +107,7 @@ class ModelHolder:
         newer = [v for v in versions if int(v[1:]) > number]
         return older[::-1] + newer[::-1]
 
-    def get(self) -> tuple[Tagger, dict[str, Any]]:
+    def get(self) -> tuple[Tagger, Manifest]:
         """(tagger, manifest) to serve; NoModel when there is none."""
         self.refresh()
         if self._loaded is None:

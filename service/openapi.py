@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from service.schemas import DomainRequest, TrainRequest, examples_request_model, tag_request_model
@@ -45,12 +46,14 @@ SCHEMAS: dict[str, Any] = {
     "Models": {
         "type": "object", "required": ["current", "versions"],
         "properties": {"current": {"type": ["string", "null"]}, "versions": {"type": "array", "items": {
-            "type": "object", "required": ["version", "current", "created", "macro_f1", "domains"],
+            "type": "object", "required": ["version", "current", "created", "macro_f1", "domains", "damaged"],
             "properties": {"version": {"type": "string"}, "current": {"type": "boolean"},
-                           "created": {"type": "string"}, "macro_f1": {"type": ["number", "null"]},
+                           "created": {"type": ["string", "null"]}, "macro_f1": {"type": ["number", "null"]},
                            "domains": {"type": "array", "items": {"type": "string"}},
                            "paragraphs": {"type": ["integer", "null"]},
-                           "promotion": {"type": ["object", "null"]}}}}},
+                           "promotion": {"type": ["object", "null"]},
+                           "damaged": {"type": "boolean", "description": "its files fail a check; not servable"},
+                           "problem": {"type": "string", "description": "what is wrong with a damaged version"}}}}},
     },
     "Promoted": {"type": "object", "required": ["current"], "properties": {"current": {"type": "string"}}},
     "Tag": {
@@ -130,14 +133,14 @@ _BODY = {"413": _error("body over the size limit"), "415": _error("body not sent
 _STORAGE = {"503": _error("the store is busy (see Retry-After), the data directory is read-only or its files "
                           "need attention"),
             "507": _error("no space left on the data directory")}
-_SECURED = [{"bearer": []}]
+_SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def request_schemas(max_texts: int, max_text_chars: int, domains: tuple[str, ...] = ()) -> dict[str, Any]:
     """JSON schemas of every request body, generated from the validating models (with these limits and
     these known domains)."""
-    models = [tag_request_model(max_texts, max_text_chars), examples_request_model(domains), TrainRequest,
-              DomainRequest]
+    models: list[type[BaseModel]] = [tag_request_model(max_texts, max_text_chars), examples_request_model(domains),
+                                     TrainRequest, DomainRequest]
     _, found = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
     return found["$defs"]
 

@@ -12,6 +12,8 @@ from typing import Any
 from flask import current_app, request
 from pydantic import BaseModel
 
+from model.errors import ThresholdError
+from model.rules import check_threshold
 from service.errors import ApiError
 from service.schemas import RequestInvalid, json_type, tag_request_model, validate
 
@@ -67,4 +69,8 @@ def tag_request(body: dict[str, Any]) -> tuple[list[str], float | None, bool]:
     config = current_app.config
     request_ = parsed(tag_request_model(int(config["MAX_TEXTS"]), int(config["MAX_TEXT_CHARS"])), body)
     texts = [request_.text] if request_.text is not None else list(request_.texts)
-    return texts, request_.threshold, request_.explain
+    try:
+        threshold = check_threshold(request_.threshold)  # the range every tagger shares (model.rules)
+    except ThresholdError as exc:
+        raise ApiError(400, f"threshold: {exc}") from None
+    return texts, threshold, request_.explain

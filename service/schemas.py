@@ -16,10 +16,12 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 from model.text import NOT_BLANK_PATTERN
+from training.workspace import DEFAULT_TOLERANCE
 
 DOMAIN_ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-EXAMPLE_MAX_CHARS = 20_000  # the store's limit per labelled text (training.data.store.MAX_TEXT_CHARS)
-DEFAULT_TOLERANCE = 0.02  # the gate's default (training.learning.gate.DEFAULT_TOLERANCE)
+# The store's limit per labelled text (training.data.store.MAX_TEXT_CHARS; a test keeps them equal). Not imported:
+# the store module is kept out of `policytag --help`'s imports.
+EXAMPLE_MAX_CHARS = 20_000
 
 
 def _valid_unicode(value: str) -> str:
@@ -58,8 +60,8 @@ def tag_request_model(max_texts: int, max_text_chars: int) -> type[BaseModel]:
     class TagRequest(_Strict):
         model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["text"]}, {"required": ["texts"]}]})
 
-        text: Text = _optional(description="one text (may hold several paragraphs); send this or texts")  # type: ignore[valid-type]
-        texts: list[Text] = _optional(min_length=1, max_length=max_texts,  # type: ignore[valid-type]
+        text: Text = _optional(description="one text (may hold several paragraphs); send this or texts")
+        texts: list[Text] = _optional(min_length=1, max_length=max_texts,
                                       description="several texts, tagged in order; send this or text")
         threshold: float = _optional(gt=0, le=1, allow_inf_nan=False,
                                      description="one threshold for every domain instead of the model's own")
@@ -82,12 +84,12 @@ def examples_request_model(domains: tuple[str, ...] = ()) -> type[BaseModel]:
     The known domains change at run time (POST /v1/domains), so the model, and the published schema's enum,
     are built from the taxonomy of the moment.
     """
-    label: Any = Literal[domains] if domains else str  # type: ignore[valid-type]
+    label: Any = Literal[domains] if domains else str
 
     class ExampleItem(_Strict):
         text: Annotated[str, StringConstraints(max_length=EXAMPLE_MAX_CHARS, pattern=NOT_BLANK_PATTERN),
                         AfterValidator(_valid_unicode)]
-        labels: list[label] = Field(  # type: ignore[valid-type]
+        labels: list[label] = Field(
             description="domain ids; [] marks a paragraph about none of the domains")
 
     class ExamplesRequest(_Strict):
@@ -174,12 +176,13 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "string_pattern_mismatch":
         return f"{where}: is empty; send some text"
     if kind == "string_too_long":
-        return (f"{where}: has {len(value)} characters, over the limit of {ctx['max_length']}; "
+        return (f"{where}: has {len(str(value))} characters, over the limit of {ctx['max_length']}; "
                 "split it into several texts")
     if kind == "too_short":
         return f"{where}: must be a non-empty list"
     if kind == "too_long":
-        return f"{where}: has {ctx.get('actual_length')} items, over the limit of {ctx['max_length']}; send several requests"
+        return (f"{where}: has {ctx.get('actual_length')} items, over the limit of {ctx['max_length']}; "
+                "send several requests")
     expected = {"string_type": "a string", "list_type": "a list", "bool_type": "true or false",
                 "float_type": "a number", "model_type": "an object", "dict_type": "an object"}.get(kind)
     if expected:
@@ -212,4 +215,4 @@ def validate(model: type[BaseModel], body: object) -> Any:
     try:
         return model.model_validate(body)
     except PydanticValidationError as exc:
-        raise RequestInvalid([_message(e, model) for e in exc.errors(include_url=False)]) from None
+        raise RequestInvalid([_message(dict(e), model) for e in exc.errors(include_url=False)]) from None

@@ -183,3 +183,31 @@ def test_file_writes_map_to_the_same_statuses(home, monkeypatch, code, status, n
     for response in (client.post("/v1/domains", json=domain, headers=AUTH),
                      client.post("/v1/models/v1/promote", headers=AUTH)):
         assert response.status_code == status and needle in response.get_json()["error"], response.get_json()
+
+
+# -- listing versions -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("damage", ["manifest", "model", "manifest-not-an-object"])
+def test_one_damaged_old_version_never_hides_the_others(two_versions, runner, damage):
+    from service.cli import main
+
+    home = two_versions
+    add_version(home, "v2", "v3")
+    point_at(home, "v3")
+    if damage == "manifest":
+        (home / "models" / "v1" / "manifest.json").write_text("{not json", encoding="utf-8")
+    elif damage == "model":
+        flip_a_byte(home / "models" / "v1" / "model.joblib")
+    else:
+        (home / "models" / "v1" / "manifest.json").write_text("[]", encoding="utf-8")
+    response = make_app(home).test_client().get("/v1/models")
+    assert response.status_code == 200
+    listed = {v["version"]: v for v in response.get_json()["versions"]}
+    assert list(listed) == ["v1", "v2", "v3"]
+    assert listed["v1"]["damaged"] is True and "models/v1" in listed["v1"]["problem"]
+    assert str(home) not in listed["v1"]["problem"]  # an open read: no absolute paths
+    assert listed["v2"]["damaged"] is False and listed["v3"]["current"] is True
+    result = runner.invoke(main, ["models", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["v1", "DAMAGED:"] and lines[1].split()[0] == "v2" and lines[2].startswith("* v3")

@@ -59,9 +59,9 @@ def test_forms_and_text_plain_are_refused_on_write_routes_too(writer):
 
 
 def test_train_without_a_body_needs_no_content_type(writer, monkeypatch):
-    import service.admin
+    from training.workspace import Jobs
 
-    monkeypatch.setattr(service.admin, "start_job", lambda *a, **k: "0123456789ab")
+    monkeypatch.setattr(Jobs, "start", lambda *a, **k: "0123456789ab")  # no real training run
     assert writer.post("/v1/train", headers=auth()).status_code == 202
 
 
@@ -100,3 +100,10 @@ def test_spec_and_code_agree_on_empty_and_null(client):
     assert "pattern" in schemas["DomainRequest"]["properties"]["name_zh"]  # blank names are invalid in both
     assert "pattern" in tag["text"]
 
+
+
+def test_published_example_limit_is_the_stores():
+    from service.schemas import EXAMPLE_MAX_CHARS
+    from training.data.store import MAX_TEXT_CHARS
+
+    assert EXAMPLE_MAX_CHARS == MAX_TEXT_CHARS

@@ -12,18 +12,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from model.text import BLANK_CHARS, is_blank, normalize
+from training.errors import DomainExists, TaxonomyError
 
 TAXONOMY_FILE = "taxonomy.toml"
 USER_DOMAINS_FILE = "domains.json"
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")  # used with fullmatch: "abc\n" is not an id
-
-
-class TaxonomyError(ValueError):
-    """The taxonomy file or a domain definition is invalid."""
-
-
-class DomainExists(TaxonomyError):
-    """A domain with that id is already defined."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +48,7 @@ def make_domain(raw: object, where: str) -> Domain:
         problems.append("'keywords' must be a list of non-empty strings")
     if problems:
         raise TaxonomyError(f"{where}: " + "; ".join(problems))
+    assert isinstance(domain_id, str)  # checked above
     return Domain(domain_id, raw["name_zh"].strip(BLANK_CHARS), raw["name_en"].strip(BLANK_CHARS),
                   tuple(k.strip(BLANK_CHARS) for k in keywords))
 
@@ -121,7 +115,7 @@ def load_user_domains(home: Path) -> list[Domain]:
 
 def add_user_domain(seeds: Path, home: Path, raw: object) -> Domain:
     """Validate and append a domain to `<home>/domains.json` (atomic, safe against concurrent writers)."""
-    from model.artifact import write_atomic
+    from model.atomic import write_atomic
     from training.ops.locks import locked
 
     domain = make_domain(raw, "new domain")

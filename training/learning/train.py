@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
+from model.manifest import Manifest
 from model.tagger import Tagger
 from model.text import split_sentences
 from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths
@@ -115,8 +116,8 @@ def augment(examples: Sequence[Example], taxonomy: Taxonomy) -> tuple[list[str],
     if present:
         target = max(present.values())
         extra = []
-        for domain, count in present.items():
-            pool = [item for item in items if item[1] == (domain,)]
+        for label, count in present.items():
+            pool = [item for item in items if item[1] == (label,)]
             repeats = target // count - 1 if pool else 0
             extra += pool * repeats
         items += extra
@@ -208,7 +209,7 @@ def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: in
 @dataclass
 class TrainResult:
     tagger: Tagger
-    manifest: dict[str, Any]
+    manifest: Manifest
 
 
 def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progress | None = None,
@@ -222,8 +223,8 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     if progress:
         progress("fitting the final model on all paragraphs")
     tagger = fit_tagger(data.examples, taxonomy, **params)
-    manifest = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    manifest: Manifest = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "domains": [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en}
                     for d in taxonomy.domains if d.id in tagger.classes_],
         "thresholds": {c: float(t) for c, t in zip(tagger.classes_, tagger.thresholds_)},
@@ -236,7 +237,8 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     if champion_metrics is not None:
         manifest["champion_metrics"] = champion_metrics
     if held_out is not None:
-        manifest["cv_report"] = held_out_report(data.examples, *held_out, tagger)
+        held_classes, held_proba = held_out
+        manifest["cv_report"] = held_out_report(data.examples, held_classes, held_proba, tagger)
     return TrainResult(tagger, manifest)
 
 

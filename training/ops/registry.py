@@ -10,17 +10,25 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from model.artifact import ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact, write_atomic
+from model.artifact import MODEL_FILE, ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact
+from model.atomic import write_atomic
+from model.manifest import MANIFEST_FILE, Manifest
 from model.tagger import Tagger
+from training.errors import RegistryError
 
 _VERSION = re.compile(r"^v(\d+)$")
+# Verification results by (directory, stat of its files): listing versions need not hash every file each time.
+_CHECKED: dict[tuple[object, ...], Manifest | ArtifactError] = {}
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 CURRENT_FILE = "CURRENT"
-
-
-class RegistryError(Exception):
-    """A version does not exist or no model has been trained yet."""
 
 
 class Registry:
@@ -51,7 +59,7 @@ class Registry:
             return None
         return st.st_ino, st.st_mtime_ns
 
-    def manifest(self, version: str) -> dict[str, Any]:
+    def manifest(self, version: str) -> Manifest:
         return read_manifest(self._dir(version))
 
     def _dir(self, version: str) -> Path:
@@ -61,7 +69,7 @@ class Registry:
             raise RegistryError(f"unknown model version {version!r}; known: {known}")
         return path
 
-    def add(self, tagger: Tagger, manifest: dict[str, Any]) -> dict[str, Any]:
+    def add(self, tagger: Tagger, manifest: Manifest) -> Manifest:
         """Save a new version (not made current); returns its manifest including `version`."""
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
@@ -87,7 +95,24 @@ class Registry:
         verify_artifact(self._dir(version))
         write_atomic(self.root / CURRENT_FILE, f"{version}\n".encode())
 
-    def load(self, version: str | None = None) -> tuple[Tagger, dict[str, Any]]:
+    def check(self, version: str) -> Manifest:
+        """`version`'s manifest after the checks loading makes (manifest, scikit-learn version, SHA-256), without
+        unpickling; ArtifactError when it fails. Results are remembered until the files change."""
+        directory = self._dir(version)
+        key = (str(directory), *(_stat(directory / name) for name in (MODEL_FILE, MANIFEST_FILE)))
+        if key not in _CHECKED:
+            if len(_CHECKED) > 256:
+                _CHECKED.clear()
+            try:
+                _CHECKED[key] = verify_artifact(directory)
+            except ArtifactError as exc:
+                _CHECKED[key] = exc
+        found = _CHECKED[key]
+        if isinstance(found, ArtifactError):
+            raise found
+        return found
+
+    def load(self, version: str | None = None) -> tuple[Tagger, Manifest]:
         """Load `version` (default: current); RegistryError when there is none."""
         version = version or self.current()
         if version is None:
