@@ -66,7 +66,11 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "description": "per tagged domain: the terms that pushed its score most",
         "additionalProperties": {"type": "array", "items": {
             "type": "object", "required": ["term", "kind", "weight"],
-            "properties": {"term": {"type": "string"}, "kind": {"enum": ["word", "char"]},
+            "properties": {"term": {"type": "string"},
+                           "kind": {"enum": ["word", "char"],
+                                    "description": "word: a jieba word or word pair (shown with a space); char: a "
+                                                   "character n-gram of 1-3 characters. The same characters can "
+                                                   "appear as both, each with its own weight"},
                            "weight": {"type": "number"}}}},
     },
     "TagResponse": {

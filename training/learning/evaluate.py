@@ -230,13 +230,28 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# How each figure is counted, said once for the terminal and the HTML page (the confusion matrix counts
+# differently from top-1: a reader seeing mistakes in its in-domain rows next to "100%" must know why).
+TOP1_MEANS = ("of the {n} paragraphs with domains: the highest-scoring domain is one of their labels, "
+              "threshold not applied")
+UNTAGGED_MEANS = "of the {n} paragraphs about none: no domain passed its threshold"
+CONFUSION_MEANS = ("rows: a paragraph's first label or none; columns: its highest-scoring domain if that passes "
+                   "its threshold, else none")
+KIND_SHOWN = {"word": "word", "char": "chars"}  # a jieba word (or word pair) vs a character n-gram
+
+
+def term_label(term: dict[str, Any]) -> str:
+    """`科技[word]` or `科技[chars]`: the same characters can count as a word and as a character n-gram."""
+    return f"{term['term']}[{KIND_SHOWN.get(term.get('kind', ''), term.get('kind', ''))}]"
+
+
 def _mistake_lines(i: int, m: dict[str, Any]) -> list[str]:
     tags = ", ".join(f"{p['domain']} {p['score']:.2f}" for p in m["predicted"]) or "(none)"
     lines = [f"{i}. error {m['error']:.2f}  true: {', '.join(m['true']) or '(none)'}  tagged: {tags}",
              f"   {_one_line(m['text'])}"]
     for kind in ("wrong", "missed"):
         for d in m[kind]:
-            terms = ", ".join(f"{t['term']} {t['weight']:+.3f}" for t in d["terms"]) or "(no positive terms)"
+            terms = ", ".join(f"{term_label(t)} {t['weight']:+.3f}" for t in d["terms"]) or "(no positive terms)"
             lines.append(f"   {kind} {d['domain']} ({d['score']:.2f}): {terms}")
     return lines
 
@@ -252,10 +267,12 @@ def format_report(report: dict[str, Any]) -> str:
     out += ["Averages", *_table(["average", "precision", "recall", "f1"],
                                 [["micro", _f(mi["precision"]), _f(mi["recall"]), _f(mi["f1"])],
                                  ["macro", _f(ma["precision"]), _f(ma["recall"]), _f(ma["f1"])]]),
-            f"in-domain top-1 correct: {_share(report['in_domain_top1'])}   "
-            f"out-of-domain left untagged: {_share(report['out_of_domain_untagged'])}", ""]
+            f"in-domain top-1 correct: {_share(report['in_domain_top1'])}  "
+            f"({TOP1_MEANS.format(n=report['n_labelled'])})",
+            f"out-of-domain left untagged: {_share(report['out_of_domain_untagged'])}  "
+            f"({UNTAGGED_MEANS.format(n=report['n_unlabelled'])})", ""]
     conf = report["confusion"]
-    out += ["Primary domain confusion (rows: true, columns: predicted)",
+    out += [f"Primary domain confusion ({CONFUSION_MEANS})",
             *_table(["true \\ pred", *conf["labels"]],
                     [[name, *map(str, row)] for name, row in zip(conf["labels"], conf["matrix"])]), ""]
     cal = report["calibration"]
@@ -264,7 +281,8 @@ def format_report(report: dict[str, Any]) -> str:
                     [[f"{b['lower']:.2f}-{b['upper']:.2f}", str(b["count"]), _f(b["mean_predicted"]),
                       _f(b["observed"])] for b in cal["bins"]]),
             "Brier score: " + ", ".join(f"{c} {v:.3f}" for c, v in cal["brier"].items()), ""]
-    out.append(f"Worst mistakes ({len(report['worst'])})")
+    out.append(f"Worst mistakes ({len(report['worst'])}; terms marked [word] are jieba words or word pairs, "
+               "[chars] character n-grams)")
     for i, m in enumerate(report["worst"], start=1):
         out += _mistake_lines(i, m)
     if not report["worst"]:
@@ -367,7 +385,8 @@ def _html_mistake(i: int, m: dict[str, Any]) -> str:
              f'<div class="text">{e(m["text"])}</div><ul>']
     for kind in ("wrong", "missed"):
         for d in m[kind]:
-            terms = ", ".join(f"{e(t['term'])} <span class=\"muted\">{t['weight']:+.3f}</span>" for t in d["terms"])
+            terms = ", ".join(f"{e(term_label(t))} <span class=\"muted\">{t['weight']:+.3f}</span>"
+                              for t in d["terms"])
             parts.append(f"<li>{kind} <b>{e(d['domain'])}</b> ({d['score']:.2f}): "
                          f"{terms or '<span class=muted>(no positive terms)</span>'}</li>")
     parts.append("</ul></div>")
@@ -402,13 +421,15 @@ def write_html(report: dict[str, Any], path: Path) -> None:
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head><body>
 <h1>policytag evaluation</h1>
 <p>{report['n_texts']} texts ({report['n_labelled']} with domains, {report['n_unlabelled']} about none);
-{html.escape(mode)}. In-domain top-1 correct: <b>{_share(report['in_domain_top1'])}</b>;
-out-of-domain left untagged: <b>{_share(report['out_of_domain_untagged'])}</b>.</p>
+{html.escape(mode)}. In-domain top-1 correct: <b>{_share(report['in_domain_top1'])}</b>
+<span class="muted">({html.escape(TOP1_MEANS.format(n=report['n_labelled']))})</span>;
+out-of-domain left untagged: <b>{_share(report['out_of_domain_untagged'])}</b>
+<span class="muted">({html.escape(UNTAGGED_MEANS.format(n=report['n_unlabelled']))})</span>.</p>
 <h2>Per domain</h2>{per_domain}
 <h2>Averages</h2>{averages}
 <p class="muted">Macro average over domains present in the evaluation file.</p>
 <h2>Primary domain confusion</h2>
-<p class="muted">Rows: first true label (or none); columns: top-scoring domain if it passes its threshold (or none).</p>
+<p class="muted">{html.escape(CONFUSION_MEANS[0].upper() + CONFUSION_MEANS[1:])}.</p>
 <div class="figs">{confusion}<img alt="confusion matrix heatmap" src="data:image/png;base64,{heatmap}"></div>
 <h2>Calibration</h2>
 <p>Expected calibration error over all text &times; domain pairs: <b>{cal['ece']:.4f}</b></p>
