@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
+from model.errors import PolicytagError
 from model.text import NOT_BLANK_PATTERN
 from training.workspace import DEFAULT_TOLERANCE
 
@@ -202,7 +203,7 @@ def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
     return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
 
 
-class RequestInvalid(ValueError):
+class RequestInvalid(PolicytagError, ValueError):
     """A request body broke its schema; `problems` has one message per problem."""
 
     def __init__(self, problems: list[str]) -> None:
