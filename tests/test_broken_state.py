@@ -211,3 +211,22 @@ def test_one_damaged_old_version_never_hides_the_others(two_versions, runner, da
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split()[:2] == ["v1", "DAMAGED:"] and lines[1].split()[0] == "v2" and lines[2].startswith("* v3")
+
+
+def test_store_in_a_directory_that_cannot_be_written_is_a_store_error(tmp_path, monkeypatch):
+    import training.data.store as store_module
+    from training.errors import StoreFullError, StoreReadOnlyError
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(store_module, "locked", refuse)  # the init lock is the first file the store creates
+    with pytest.raises(StoreReadOnlyError, match="read-only"):
+        ExampleStore(tmp_path / "new.sqlite3")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module, "locked", full)
+    with pytest.raises(StoreFullError, match="no space left"):
+        ExampleStore(tmp_path / "other.sqlite3")

@@ -239,6 +239,8 @@ class ExampleStore:
             raise _from_os_error(exc, self._path) from exc
         try:
             self._initialise()
+        except OSError as exc:  # the init lock file next to the database could not be created
+            raise _from_os_error(exc, self._path) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{self._path}: not a usable SQLite database ({exc}); "
