@@ -181,7 +181,8 @@ def test_file_writes_map_to_the_same_statuses(home, monkeypatch, code, status, n
     client = make_app(home).test_client()
     domain = {"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}
     for response in (client.post("/v1/domains", json=domain, headers=AUTH),
-                     client.post("/v1/models/v1/promote", headers=AUTH)):
+                     client.post("/v1/models/v1/promote", headers=AUTH),
+                     client.post("/v1/train", headers=AUTH)):
         assert response.status_code == status and needle in response.get_json()["error"], response.get_json()
 
 
