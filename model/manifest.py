@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from model.errors import ArtifactError
 
@@ -59,6 +59,8 @@ class VersionSummary(TypedDict):
     domains: list[str]
     paragraphs: int | None
     promotion: Promotion | None
+    damaged: bool  # its files fail a check: it cannot be served or promoted
+    problem: NotRequired[str]  # what is wrong with a damaged version
 
 
 def read_manifest(directory: Path) -> Manifest:
@@ -70,6 +72,8 @@ def read_manifest(directory: Path) -> Manifest:
         raise ArtifactError(f"{path} is missing; retrain with `policytag train`") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"{path} is damaged ({exc}); retrain with `policytag train`") from None
+    if not isinstance(manifest, dict):
+        raise ArtifactError(f"{path} is damaged (not a JSON object); retrain with `policytag train`")
     return manifest
 
 
@@ -79,4 +83,10 @@ def summarize(version: str, manifest: Manifest, current: str | None) -> VersionS
             "macro_f1": manifest.get("metrics", {}).get("macro_f1"),
             "domains": [d["id"] for d in manifest.get("domains", [])],
             "paragraphs": manifest.get("training", {}).get("paragraphs"),
-            "promotion": manifest.get("promotion")}
+            "promotion": manifest.get("promotion"), "damaged": False}
+
+
+def damaged_summary(version: str, current: str | None, problem: str) -> VersionSummary:
+    """The listing entry of a version whose files fail a check: listed (so the others stay visible), marked."""
+    return {"version": version, "current": version == current, "created": None, "macro_f1": None, "domains": [],
+            "paragraphs": None, "promotion": None, "damaged": True, "problem": problem}

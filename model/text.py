@@ -23,6 +23,20 @@ class DecodeError(PolicytagError, ValueError):
 # (e.g. "…全" before a page break) continues in the next paragraph.
 SENTENCE_END = "。！？；…”’」』.!?;\""
 
+# "Blank" text is made only of these: every character Python's str.isspace() accepts plus U+FEFF (a stray BOM).
+# That is the union of the whitespace of Python, of JSON Schema patterns (ECMA-262 \s) and of pydantic (Rust
+# regex \s), so the API's published schema, its validation and the store agree on what is empty.
+BLANK_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+               + "\u2028\u2029\u202f\u205f\u3000\ufeff")
+# A regular expression (same meaning in Python, ECMA-262 and Rust) that matches text with a non-blank character.
+NOT_BLANK_PATTERN = "[^" + "".join(f"\\u{ord(c):04x}" for c in BLANK_CHARS) + "]"
+
+
+def is_blank(text: str) -> bool:
+    """True when `text` has no character outside BLANK_CHARS (empty, spaces, line breaks, ideographic spaces)."""
+    return not text.strip(BLANK_CHARS)
+
+
 _MD_HEADING = re.compile(r"^(#{1,6})\s*(.+?)\s*#*\s*$")
 # Enumerated sub-headings with the heading depth they open (deeper than any markdown heading).
 _ENUMERATED = (

@@ -6,12 +6,14 @@ from flask import Blueprint, Response, jsonify
 from model.errors import ArtifactError
 from service.auth import read_access, requester, write_access
 from service.context import get_workspace
-from service.errors import ApiError
-from service.requests import json_body
-from training.errors import RegistryError, TaxonomyError, TrainingBusy, ValidationError
-from training.workspace import DEFAULT_TOLERANCE
+from service.errors import ApiError, public_message
+from service.requests import has_body, json_body, parsed
+from service.schemas import DomainRequest, TrainRequest, examples_request_model
+from training.errors import DomainExists, RegistryError, TaxonomyError, TrainingBusy, ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
+DOMAIN_EXAMPLE = '{"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}'
+EXAMPLES_EXAMPLE = '{"examples": [{"text": "...", "labels": ["rural"]}]} (labels [] marks a paragraph about none)'
 
 
 @bp.get("/domains")
@@ -27,7 +29,9 @@ def list_domains() -> Response:
 @write_access
 def add_domain() -> tuple[Response, int]:
     try:
-        domain = get_workspace().add_domain(json_body())
+        domain = get_workspace().add_domain(parsed(DomainRequest, json_body(DOMAIN_EXAMPLE)).model_dump())
+    except DomainExists as exc:
+        raise ApiError(409, str(exc)) from None
     except TaxonomyError as exc:
         raise ApiError(400, str(exc)) from None
     return jsonify({**domain.to_dict(), "source": "api"}), 201
@@ -36,13 +40,12 @@ def add_domain() -> tuple[Response, int]:
 @bp.post("/examples")
 @write_access
 def add_examples() -> tuple[Response, int]:
-    body = json_body()
-    items = body.get("examples")
-    if set(body) - {"examples"} or not isinstance(items, list) or not items:
-        raise ApiError(400, 'send {"examples": [{"text": "...", "labels": ["rural"]}, ...]} '
-                            "(labels [] marks a paragraph about none of the domains)")
+    ws = get_workspace()
+    known = tuple(ws.taxonomy().ids)
+    request_ = parsed(examples_request_model(known), json_body(EXAMPLES_EXAMPLE), prefix="nothing was stored: ")
     try:
-        result = get_workspace().add_examples(items, source="user", author=requester())
+        result = ws.add_examples([item.model_dump() for item in request_.examples], source="user",
+                                 author=requester())
     except ValidationError as exc:
         raise ApiError(400, f"nothing was stored: {exc}", problems=exc.problems) from None
     return jsonify({"added": result.added, "updated": result.updated, "total": result.total}), 201
@@ -51,19 +54,10 @@ def add_examples() -> tuple[Response, int]:
 @bp.post("/train")
 @write_access
 def train() -> tuple[Response, int]:
-    from service.requests import has_body
-
-    body = json_body() if has_body() else {}
-    force, tolerance = body.get("force", False), body.get("tolerance", DEFAULT_TOLERANCE)
-    if set(body) - {"force", "tolerance"}:
-        unknown = sorted(set(body) - {"force", "tolerance"})[0]
-        raise ApiError(400, f"unknown field {unknown!r}; accepted: force, tolerance")
-    if not isinstance(force, bool):
-        raise ApiError(400, f'"force" must be true or false, got {force!r}')
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance <= 1:
-        raise ApiError(400, f'"tolerance" must be a number in [0, 1], got {tolerance!r}')
+    options = parsed(TrainRequest, json_body('{"force": false, "tolerance": 0.02}') if has_body() else {})
     try:
-        job_id = get_workspace().jobs.start(force=force, tolerance=float(tolerance), requested_by=requester())
+        job_id = get_workspace().jobs.start(force=options.force, tolerance=options.tolerance,
+                                            requested_by=requester())
     except TrainingBusy as exc:
         raise ApiError(409, str(exc)) from None
     return jsonify({"job": job_id, "status_url": f"/v1/jobs/{job_id}"}), 202
@@ -82,7 +76,8 @@ def job(job_id: str) -> Response:
 @read_access
 def models() -> Response:
     ws = get_workspace()
-    return jsonify({"current": ws.registry.current(), "versions": ws.versions()})
+    versions = [{**v, "problem": public_message(v["problem"])} if "problem" in v else v for v in ws.versions()]
+    return jsonify({"current": ws.registry.current(), "versions": versions})
 
 
 @bp.post("/models/<version>/promote")

@@ -10,10 +10,12 @@ from model.tagger import Tagger
 from model.tagging import Tagged, tag_document
 from model.text import Block
 from service.auth import read_access
-from service.errors import ApiError
+from service.context import get_workspace
+from service.errors import ApiError, public_message
 from service.holder import ModelHolder, NoModel
 from service.openapi import spec
 from service.requests import json_body, tag_request
+from training.errors import SeedsNotFound, TaxonomyError
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
@@ -76,12 +78,26 @@ def model_info() -> Response:
 
 
 @bp.get("/health")
-def health() -> Response:
+def health() -> tuple[Response, int]:
+    """200 when the model CURRENT names is served; 503 (so a load balancer can act) when degraded or not ready."""
     holder = _holder()
     holder.refresh()
-    return jsonify({"status": "ok", "ready": holder.version is not None, "model": {"version": holder.version}})
+    ready, degraded = holder.version is not None, holder.degraded
+    body: dict[str, Any] = {"status": "ok" if ready and not degraded else ("degraded" if ready else "unavailable"),
+                            "ready": ready, "degraded": degraded, "model": {"version": holder.version}}
+    if holder.reason:
+        body["reason"] = public_message(holder.reason)
+    return jsonify(body), 200 if body["status"] == "ok" else 503
+
+
+def _known_domains() -> tuple[str, ...]:
+    try:
+        return tuple(get_workspace().taxonomy().ids)
+    except (TaxonomyError, SeedsNotFound, OSError):
+        return ()  # the description still serves; labels are checked when posted
 
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(spec())
+    config = current_app.config
+    return jsonify(spec(int(config["MAX_TEXTS"]), int(config["MAX_TEXT_CHARS"]), _known_domains()))

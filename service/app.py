@@ -11,6 +11,7 @@ from flask import Flask
 from model.errors import PolicytagError
 from service.context import EXTENSION
 from service.errors import register_error_handlers
+from service.headers import register_security_headers
 from service.holder import ModelHolder
 from training.workspace import Workspace
 
@@ -20,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_TEXT_CHARS": 100_000,  # characters per text
     "MAX_TEXTS": 1000,  # texts per request
     "RELOAD_CHECK_SECONDS": 1.0,  # how often a worker looks for a newly promoted model
+    "STORE_TIMEOUT_SECONDS": 5.0,  # how long a label write waits for another writer before 503 + Retry-After
     "SEEDS": None,  # seeds folder; None: $POLICYTAG_SEEDS or ./seeds
     "API_TOKEN": None,  # bearer token for write endpoints; None: writes are refused
     "READS_NEED_TOKEN": False,  # also require the token for tagging and reads
@@ -49,12 +51,12 @@ def _validated(config: dict[str, Any]) -> dict[str, Any]:
             assert out[key] > 0
         except (ValueError, AssertionError):
             raise ConfigError(f"POLICYTAG_{key} must be a positive whole number, got {config[key]!r}") from None
-    try:
-        out["RELOAD_CHECK_SECONDS"] = float(config["RELOAD_CHECK_SECONDS"])
-        assert out["RELOAD_CHECK_SECONDS"] >= 0
-    except (ValueError, AssertionError):
-        raise ConfigError(f"POLICYTAG_RELOAD_CHECK_SECONDS must be a number of seconds >= 0, "
-                          f"got {config['RELOAD_CHECK_SECONDS']!r}") from None
+    for key in ("RELOAD_CHECK_SECONDS", "STORE_TIMEOUT_SECONDS"):
+        try:
+            out[key] = float(config[key])
+            assert 0 <= out[key] < float("inf")
+        except (ValueError, AssertionError):
+            raise ConfigError(f"POLICYTAG_{key} must be a number of seconds >= 0, got {config[key]!r}") from None
     reads = config["READS_NEED_TOKEN"]
     if not isinstance(reads, bool):
         if str(reads).strip().lower() not in _TRUE | _FALSE:
@@ -82,7 +84,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("policytag").setLevel(logging.INFO)
 
-    workspace = Workspace(app.config["HOME"], app.config["SEEDS"])
+    workspace = Workspace(app.config["HOME"], app.config["SEEDS"], store_timeout=app.config["STORE_TIMEOUT_SECONDS"])
     app.config["HOME"] = str(workspace.home)
     app.extensions[EXTENSION] = workspace
     app.extensions["policytag.model"] = ModelHolder(workspace.registry, float(app.config["RELOAD_CHECK_SECONDS"]))
@@ -96,6 +98,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(page)
     _register_curation(app)
     register_error_handlers(app)
+    register_security_headers(app)
     return app
 
 

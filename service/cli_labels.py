@@ -102,6 +102,9 @@ def models(home: str | None) -> None:
     if not versions:
         say("no models yet; run `policytag train`")
     for v in versions:
+        if v["damaged"]:  # listed, so the versions one could roll back to stay visible
+            click.echo(f"{'*' if v['current'] else ' '} {v['version']:<6} DAMAGED: {v.get('problem', '')}")
+            continue
         f1, promotion = v["macro_f1"], v["promotion"] or {}
         state = "current" if v["current"] else ("candidate" if promotion.get("promoted") is False else "")
         click.echo(f"{'*' if v['current'] else ' '} {v['version']:<6} {v['created'] or ''}  "

@@ -1,9 +1,18 @@
-"""The OpenAPI 3.1 description of the HTTP API (kept true by tests that validate real responses)."""
+"""The OpenAPI 3.1 description of the HTTP API.
+
+Request bodies come from the pydantic models in `service.schemas`, the same ones that validate requests, so
+the description and the checks cannot drift; response schemas are kept true by tests that validate real
+responses and by a schemathesis run against a live server (tests/test_fuzz.py).
+"""
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
 from service import openapi_curation as curation
+from service.schemas import DomainRequest, TrainRequest, examples_request_model, tag_request_model
 
 _NUM = {"type": "number", "minimum": 0, "maximum": 1}
 
@@ -26,22 +35,9 @@ SCHEMAS: dict[str, Any] = {
     },
     "Domains": {"type": "object", "required": ["domains"],
                 "properties": {"domains": {"type": "array", "items": {"$ref": "#/components/schemas/Domain"}}}},
-    "ExamplesRequest": {
-        "type": "object", "required": ["examples"], "additionalProperties": False,
-        "properties": {"examples": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "required": ["text", "labels"],
-            "properties": {"text": {"type": "string", "minLength": 1},
-                           "labels": {"type": "array", "items": {"type": "string"},
-                                      "description": "[] marks a paragraph about none of the domains"}}}}},
-    },
     "ExamplesResult": {
         "type": "object", "required": ["added", "updated", "total"],
         "properties": {"added": {"type": "integer"}, "updated": {"type": "integer"}, "total": {"type": "integer"}},
-    },
-    "TrainRequest": {
-        "type": "object", "additionalProperties": False,
-        "properties": {"force": {"type": "boolean", "default": False},
-                       "tolerance": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.02}},
     },
     "TrainAccepted": {"type": "object", "required": ["job", "status_url"],
                       "properties": {"job": {"type": "string"}, "status_url": {"type": "string"}}},
@@ -55,12 +51,14 @@ SCHEMAS: dict[str, Any] = {
     "Models": {
         "type": "object", "required": ["current", "versions"],
         "properties": {"current": {"type": ["string", "null"]}, "versions": {"type": "array", "items": {
-            "type": "object", "required": ["version", "current", "created", "macro_f1", "domains"],
+            "type": "object", "required": ["version", "current", "created", "macro_f1", "domains", "damaged"],
             "properties": {"version": {"type": "string"}, "current": {"type": "boolean"},
-                           "created": {"type": "string"}, "macro_f1": {"type": ["number", "null"]},
+                           "created": {"type": ["string", "null"]}, "macro_f1": {"type": ["number", "null"]},
                            "domains": {"type": "array", "items": {"type": "string"}},
                            "paragraphs": {"type": ["integer", "null"]},
-                           "promotion": {"type": ["object", "null"]}}}}},
+                           "promotion": {"type": ["object", "null"]},
+                           "damaged": {"type": "boolean", "description": "its files fail a check; not servable"},
+                           "problem": {"type": "string", "description": "what is wrong with a damaged version"}}}}},
     },
     "Promoted": {"type": "object", "required": ["current"], "properties": {"current": {"type": "string"}}},
     "Tag": {
@@ -73,19 +71,12 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "description": "per tagged domain: the terms that pushed its score most",
         "additionalProperties": {"type": "array", "items": {
             "type": "object", "required": ["term", "kind", "weight"],
-            "properties": {"term": {"type": "string"}, "kind": {"enum": ["word", "char"]},
+            "properties": {"term": {"type": "string"},
+                           "kind": {"enum": ["word", "char"],
+                                    "description": "word: a jieba word or word pair (shown with a space); char: a "
+                                                   "character n-gram of 1-3 characters. The same characters can "
+                                                   "appear as both, each with its own weight"},
                            "weight": {"type": "number"}}}},
-    },
-    "TagRequest": {
-        "type": "object", "additionalProperties": False,
-        "properties": {
-            "text": {"type": "string", "minLength": 1, "description": "one text (may hold several paragraphs)"},
-            "texts": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
-            "threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1,
-                          "description": "one threshold for every domain instead of the model's own"},
-            "explain": {"type": "boolean", "default": False},
-        },
-        "oneOf": [{"required": ["text"]}, {"required": ["texts"]}],
     },
     "TagResponse": {
         "type": "object", "required": ["model", "results"],
@@ -126,10 +117,14 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Health": {
-        "type": "object", "required": ["status", "ready", "model"],
-        "properties": {"status": {"const": "ok"}, "ready": {"type": "boolean"},
+        "type": "object", "required": ["status", "ready", "degraded", "model"],
+        "properties": {"status": {"enum": ["ok", "degraded", "unavailable"]}, "ready": {"type": "boolean"},
+                       "degraded": {"type": "boolean",
+                                    "description": "the version CURRENT names does not load; another is served"},
                        "model": {"type": "object", "required": ["version"],
-                                 "properties": {"version": {"type": ["string", "null"]}}}},
+                                 "properties": {"version": {"type": ["string", "null"],
+                                                            "description": "the version this worker serves"}}},
+                       "reason": {"type": "string", "description": "why the service is degraded or not ready"}},
     },
 }
 
@@ -143,17 +138,30 @@ def _error(description: str) -> dict[str, Any]:
 
 
 _AUTH = {"401": _error("no 'Authorization: Bearer <token>' header"), "403": _error("wrong token")}
+_BODY = {"413": _error("body over the size limit"), "415": _error("body not sent as Content-Type: application/json")}
+_STORAGE = {"503": _error("the store is busy (see Retry-After), the data directory is read-only or its files "
+                          "need attention"),
+            "507": _error("no space left on the data directory")}
 _SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
-def spec() -> dict[str, Any]:
-    """The OpenAPI document served at GET /v1/openapi.json."""
-    document = _core()
+def request_schemas(max_texts: int, max_text_chars: int, domains: tuple[str, ...] = ()) -> dict[str, Any]:
+    """JSON schemas of every request body, generated from the validating models (with these limits and
+    these known domains)."""
+    models: list[type[BaseModel]] = [tag_request_model(max_texts, max_text_chars), examples_request_model(domains),
+                                     TrainRequest, DomainRequest]
+    _, found = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
+    return found["$defs"]
+
+
+def spec(max_texts: int = 1000, max_text_chars: int = 100_000, domains: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The OpenAPI document served at GET /v1/openapi.json, stating the server's limits and known domains."""
+    document = _core(max_texts, max_text_chars, domains)
     document["paths"].update(curation.PATHS)  # the curator's routes (pool, review, audit, upload, report)
     return document
 
 
-def _core() -> dict[str, Any]:
+def _core(max_texts: int, max_text_chars: int, domains: tuple[str, ...]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "policytag", "version": "1",
@@ -165,8 +173,7 @@ def _core() -> dict[str, Any]:
                 "responses": {
                     "200": {"description": "tags per text and per paragraph", **_json("TagResponse")},
                     "400": _error("missing, empty, non-string or over-long text; bad threshold; malformed JSON"),
-                    "413": _error("body over the size limit"),
-                    "415": _error("body is not JSON"),
+                    **_BODY,
                     "503": _error("no trained model yet"),
                 }}},
             "/v1/model": {"get": {
@@ -174,26 +181,31 @@ def _core() -> dict[str, Any]:
                 "responses": {"200": {"description": "model information", **_json("ModelInfo")},
                               "503": _error("no trained model yet")}}},
             "/v1/health": {"get": {
-                "summary": "Liveness and the loaded model version",
-                "responses": {"200": {"description": "the service is up", **_json("Health")}}}},
+                "summary": "Liveness, the served model version, and whether it is the one CURRENT names",
+                "responses": {"200": {"description": "serving the current model", **_json("Health")},
+                              "503": {"description": "degraded (serving a fallback version) or no model",
+                                      **_json("Health")}}}},
             "/v1/domains": {
                 "get": {"summary": "Every domain: from the taxonomy file and added through the API",
                         "responses": {"200": {"description": "domains", **_json("Domains")}}},
                 "post": {"summary": "Add a domain (kept in the data directory)", "security": _SECURED,
-                         "requestBody": {"required": True, **_json("Domain")},
+                         "requestBody": {"required": True, **_json("DomainRequest")},
                          "responses": {"201": {"description": "added", **_json("Domain")},
-                                       "400": _error("invalid or existing domain"), **_AUTH}}},
+                                       "400": _error("invalid domain, each problem listed"),
+                                       "409": _error("a domain with that id exists"), **_BODY, **_AUTH,
+                                       **_STORAGE}}},
             "/v1/examples": {"post": {
                 "summary": "Add labelled paragraphs; a batch with any invalid item is rejected whole",
                 "security": _SECURED, "requestBody": {"required": True, **_json("ExamplesRequest")},
                 "responses": {"201": {"description": "stored", **_json("ExamplesResult")},
-                              "400": _error("invalid items, each listed in problems"), **_AUTH}}},
+                              "400": _error("invalid items, each listed in problems"), **_BODY, **_AUTH,
+                              **_STORAGE}}},
             "/v1/train": {"post": {
                 "summary": "Start training in the background; the new model is promoted if not worse",
                 "security": _SECURED, "requestBody": {"required": False, **_json("TrainRequest")},
                 "responses": {"202": {"description": "job started", **_json("TrainAccepted")},
-                              "400": _error("bad options"), "409": _error("a training run is in progress"),
-                              **_AUTH}}},
+                              "400": _error("bad options, each listed in problems"),
+                              "409": _error("a training run is in progress"), **_BODY, **_AUTH, **_STORAGE}}},
             "/v1/jobs/{job_id}": {"get": {
                 "summary": "A training job's state, new version, metrics and promotion decision",
                 "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -206,12 +218,14 @@ def _core() -> dict[str, Any]:
                 "security": _SECURED,
                 "parameters": [{"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "promoted", **_json("Promoted")},
-                              "404": _error("no such version"), **_AUTH}}},
+                              "404": _error("no such version"), "409": _error("that version's files do not load"),
+                              **_AUTH, **_STORAGE}}},
             "/v1/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1 document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": {**SCHEMAS, **curation.SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **curation.SCHEMAS,
+                                   **request_schemas(max_texts, max_text_chars, domains)},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -75,33 +75,61 @@ def test_threshold_and_explain(client):
 
 @pytest.mark.parametrize("payload, needle", [
     ({}, "exactly one of"),
-    ({"text": ""}, '"text" is empty'),
-    ({"text": "   "}, '"text" is empty'),
-    ({"text": 42}, '"text" must be a string, got int'),
-    ({"text": None}, "got NoneType"),
-    ({"texts": []}, "non-empty list"),
-    ({"texts": "abc"}, "non-empty list"),
-    ({"texts": ["ok", 3]}, '"texts"[1] must be a string'),
+    ({"text": ""}, "text: is empty"),
+    ({"text": "   "}, "text: is empty"),
+    ({"text": "\u3000\n"}, "text: is empty"),
+    ({"text": 42}, "text: must be a string, got number"),
+    ({"text": None}, "text: must be a string, got null"),
+    ({"texts": []}, "texts: must be a non-empty list"),
+    ({"texts": "abc"}, "texts: must be a list, got string"),
+    ({"texts": ["ok", 3]}, "texts[1]: must be a string, got number"),
+    ({"texts": ["ok", "ok", "ok", None]}, "texts[3]: must be a string, got null"),
     ({"text": "a", "texts": ["b"]}, "exactly one of"),
-    ({"text": "a", "threshold": 0}, '"threshold" must be a number in (0, 1]'),
+    ({"text": "a", "threshold": 0}, "threshold: must be a number in (0, 1]"),
     ({"text": "a", "threshold": 1.5}, "(0, 1]"),
     ({"text": "a", "threshold": "0.5"}, "(0, 1]"),
     ({"text": "a", "threshold": True}, "(0, 1]"),
-    ({"text": "a", "explain": "yes"}, '"explain" must be true or false'),
+    ({"text": "a", "threshold": None}, "threshold: must be a number in (0, 1]"),
+    ({"text": "a", "explain": "yes"}, 'explain: must be true or false, got "yes"'),
     ({"txt": "a"}, "unknown field 'txt'"),
 ])
 def test_bad_tag_requests_get_400_naming_the_problem(client, payload, needle):
     assert_error(client.post("/v1/tag", json=payload), 400, needle)
 
 
+def test_every_problem_is_listed_in_json_terms(client):
+    response = client.post("/v1/tag", json={"texts": ["ok", None, 3], "threshold": None, "explain": 1, "x": 0})
+    assert_error(response, 400)
+    assert response.get_json()["problems"] == [
+        "texts[1]: must be a string, got null", "texts[2]: must be a string, got number",
+        "threshold: must be a number in (0, 1] (leave it out to use the model's per-domain thresholds), got null",
+        "explain: must be true or false, got 1", "unknown field 'x'; accepted: explain, text, texts, threshold"]
+
+
+def test_json_with_a_utf8_bom_is_read(client):
+    body = b"\xef\xbb\xbf" + '{"text": "加快关键核心技术攻关。"}'.encode()
+    response = client.post("/v1/tag", data=body, content_type="application/json")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["results"][0]["tags"][0]["domain"] == "innovation"
+
+
+def test_nan_is_not_a_number_here(client):
+    body = '{"text": "a", "threshold": NaN}'
+    assert_error(client.post("/v1/tag", data=body, content_type="application/json"), 400, "NaN")
+
+
 def test_over_long_text_is_400(home):
     client = create_app({"TESTING": True, "HOME": str(home), "MAX_TEXT_CHARS": 50}).test_client()
     assert_error(client.post("/v1/tag", json={"text": "长" * 51}), 400, "51 characters", "limit of 50")
+    schema = client.get("/v1/openapi.json").get_json()["components"]["schemas"]["TagRequest"]
+    assert schema["properties"]["text"]["maxLength"] == 50  # the description states the server's limit
 
 
 def test_too_many_texts_is_400(home):
     client = create_app({"TESTING": True, "HOME": str(home), "MAX_TEXTS": 2}).test_client()
     assert_error(client.post("/v1/tag", json={"texts": ["a", "b", "c"]}), 400, "3 items", "limit of 2")
+    schema = client.get("/v1/openapi.json").get_json()["components"]["schemas"]["TagRequest"]
+    assert schema["properties"]["texts"]["maxItems"] == 2
 
 
 def test_body_over_the_limit_is_413(home):
@@ -114,17 +142,26 @@ def test_default_body_limit_is_2_mb(client):
     assert_error(client.post("/v1/tag", data=b"x" * (2 * 1024 * 1024 + 1), content_type="application/json"), 413)
 
 
-def test_non_json_body_is_415(client):
-    assert_error(client.post("/v1/tag", data="text=hello", content_type="application/x-www-form-urlencoded"),
-                 415, "not JSON", "application/json")
-    assert_error(client.post("/v1/tag", data="hello", content_type="text/plain"), 415)
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+                                          "", "application/xml"])
+def test_only_application_json_bodies_are_read(client, content_type):
+    # text/plain and forms cross sites without a CORS preflight: valid JSON sent that way is still refused.
+    body = '{"text": "加快关键核心技术攻关。"}'
+    response = client.post("/v1/tag", data=body, headers={"Content-Type": content_type} if content_type else {})
+    assert_error(response, 415, "Content-Type: application/json")
+
+
+def test_json_content_type_with_charset_is_read(client):
+    response = client.post("/v1/tag", data='{"text": "加快关键核心技术攻关。"}',
+                           content_type="application/json; charset=utf-8")
+    assert response.status_code == 200
 
 
 def test_malformed_json_is_400(client):
     assert_error(client.post("/v1/tag", data='{"text": ', content_type="application/json"), 400, "invalid JSON")
     assert_error(client.post("/v1/tag", data="", content_type="application/json"), 400, "empty request body")
     assert_error(client.post("/v1/tag", data=b'{"text": "\xff"}', content_type="application/json"), 400, "UTF-8")
-    assert_error(client.post("/v1/tag", json=["a"]), 400, "must be an object, got list")
+    assert_error(client.post("/v1/tag", json=["a"]), 400, "must be an object, got array")
 
 
 def test_pathological_json_is_400_not_500(client):
@@ -148,7 +185,11 @@ def test_no_model_is_503_and_health_says_not_ready(tmp_path):
     assert_error(client.post("/v1/tag", json={"text": "a"}), 503, "policytag train")
     assert_error(client.get("/v1/model"), 503)
     health = client.get("/v1/health")
-    assert health.status_code == 200 and health.get_json() == {"status": "ok", "ready": False, "model": {"version": None}}
+    assert health.status_code == 503  # a load balancer sends no traffic to a worker that cannot tag
+    body = health.get_json()
+    conforms(body, "Health")
+    assert body["ready"] is False and body["status"] == "unavailable" and body["model"] == {"version": None}
+    assert "policytag train" in body["reason"]
 
 
 def test_unexpected_error_is_json_500_without_a_trace(app, monkeypatch):
@@ -176,7 +217,7 @@ def test_model_info(client):
 def test_health(client):
     body = client.get("/v1/health").get_json()
     conforms(body, "Health")
-    assert body == {"status": "ok", "ready": True, "model": {"version": "v1"}}
+    assert body == {"status": "ok", "ready": True, "degraded": False, "model": {"version": "v1"}}
 
 
 def test_openapi_is_valid_and_describes_exactly_the_app_routes(app, client):

@@ -73,7 +73,7 @@ def test_pool_accepts_a_document_upload_with_heading_paths(client):
     ({"json": {"texts": "abc"}}, 400, "non-empty list"),
     ({"json": {"texts": ["ok", 3, "  "]}}, 400, "item 1"),
     ({"json": {"texts": ["ok"], "labels": []}}, 400, "unknown field 'labels'"),
-    ({"data": "not json", "content_type": "text/plain"}, 415, "not JSON"),
+    ({"data": "not json", "content_type": "text/plain"}, 415, "application/json"),
 ])
 def test_bad_pool_requests(client, kwargs, status, needle):
     assert_error(client.post("/v1/pool", headers=AUTH, **kwargs), status, needle)

@@ -222,7 +222,21 @@ def test_format_report_shows_domains_matrix_and_mistakes() -> None:
     assert re.search(r"^true \\ pred\s+innovation\s+rural\s+none$", text, re.M)
     assert re.search(r"^innovation\s+1\s+1\s+1$", text, re.M)
     assert re.search(r"^none\s+1\s+0\s+1$", text, re.M)
-    assert "ECE" in text and "missed innovation (0.30): <b>词 +0.250" in text
+    assert "ECE" in text and "missed innovation (0.30): <b>词[word] +0.250" in text
+    # Each headline figure says what it counts, so it cannot be read against the confusion matrix wrongly.
+    headline = next(line for line in text.splitlines() if line.startswith("exact tag set:"))
+    assert "top-scoring domain right" in headline and "out-of-domain left untagged" in headline
+    meaning = text.splitlines()[text.splitlines().index(headline) + 1]
+    assert "top-scoring domain right: the same without the thresholds" in meaning
+    assert "out-of-domain left untagged: texts about none of the domains that got no tag" in meaning
+    assert "columns: its highest-scoring domain if that passes its threshold, else none" in text
+
+
+def test_a_term_counted_as_word_and_as_characters_is_told_apart() -> None:
+    from training.learning.evaluate import term_label
+
+    word, chars = {"term": "科技", "kind": "word"}, {"term": "科技", "kind": "char"}
+    assert term_label(word) == "科技[word]" and term_label(chars) == "科技[chars]"
 
 
 def test_write_html_is_self_contained_with_two_png_images(tmp_path: Path) -> None:
@@ -282,7 +296,7 @@ def test_real_tagger_report_is_sensible_and_json_ready(tagger: Tagger, tmp_path:
     forced = evaluate(tagger, texts, labels, threshold=1e-9, worst=3)  # one range, (0, 1]
     assert forced["out_of_domain_untagged"] == 0.0
     assert forced["worst"] and all(d["terms"] for m in forced["worst"] for d in m["wrong"][:1])
-    assert f"Worst mistakes ({len(forced['worst'])})" in format_report(forced)
+    assert f"Worst mistakes ({len(forced['worst'])};" in format_report(forced)
     write_html(forced, tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert all(m["text"] in page for m in forced["worst"])

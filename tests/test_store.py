@@ -133,10 +133,10 @@ def test_bad_batch_writes_nothing_and_lists_every_problem(store: ExampleStore) -
     problems = info.value.problems
     assert problems[0] == "item 1: unknown domain 'finance'; known: consumption, innovation, rural"
     assert problems[1].startswith("item 2: 'text' is empty")
-    assert problems[2] == "item 3: 'labels' must be a list of domain ids, got str"
+    assert problems[2] == "item 3: 'labels' must be a list of domain ids, got string"
     assert problems[3].startswith("item 4: expected an object")
-    assert any(p.startswith("item 5: 'text' must be a string, got int") for p in problems)
-    assert any(p.startswith("item 5: labels[0] must be a domain id string, got int") for p in problems)
+    assert any(p.startswith("item 5: 'text' must be a string, got number") for p in problems)
+    assert any(p.startswith("item 5: labels[0] must be a domain id string, got number") for p in problems)
     assert any(p.startswith("item 6: missing 'labels'") for p in problems)
     assert any(p.startswith("item 7: 'text' is 20,001 characters") for p in problems)
     assert str(info.value) == "; ".join(problems)

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from model.errors import ArtifactError, PolicytagError
 
-__all__ = ["ArtifactError", "AuditActionError", "AuditItemNotFound", "EvalFileError", "NotInPool", "PolicytagError",
-           "RegistryError", "SeedsNotFound", "StoreBusyError", "StoreError", "TaxonomyError", "TrainingBusy",
-           "ValidationError", "join_problems"]
+__all__ = ["ArtifactError", "AuditActionError", "AuditItemNotFound", "DomainExists", "EvalFileError", "NotInPool",
+           "PolicytagError", "RegistryError", "SeedsNotFound", "StoreBusyError", "StoreError", "StoreFullError",
+           "StoreReadOnlyError", "TaxonomyError", "TrainingBusy", "ValidationError", "join_problems"]
 
 # Keep exception messages readable when a whole file is bad; .problems has all.
 _MAX_PROBLEMS_IN_MESSAGE = 50
@@ -51,6 +51,14 @@ class StoreBusyError(StoreError):
     """The database stayed locked by another writer for longer than the busy timeout."""
 
 
+class StoreReadOnlyError(StoreError):
+    """The store cannot be written: the data directory or the database file is read-only."""
+
+
+class StoreFullError(StoreError):
+    """No space is left on the device that holds the store."""
+
+
 class TaxonomyError(PolicytagError, ValueError):
     """The taxonomy file or a domain definition is invalid."""
 
@@ -61,6 +69,10 @@ class AuditItemNotFound(PolicytagError, LookupError):
 
 class AuditActionError(PolicytagError, ValueError):
     """An audit decision other than accept/keep."""
+
+
+class DomainExists(TaxonomyError):
+    """A domain with that id is already defined."""
 
 
 class TrainingBusy(PolicytagError):

@@ -56,9 +56,11 @@ class Workspace:
     """Paths (`home`, `seeds`) and everything training/ hands out: taxonomy, store, registry, jobs, training."""
 
     def __init__(self, home: str | os.PathLike[str] | None = None,
-                 seeds: str | os.PathLike[str] | None = None) -> None:
+                 seeds: str | os.PathLike[str] | None = None, store_timeout: float | None = None) -> None:
+        """`store_timeout`: seconds a store write waits for another writer (None: the store's default, 30)."""
         self.home = data_home(home)
         self._seeds_arg = seeds
+        self._store_timeout = store_timeout
 
     @cached_property
     def seeds(self) -> Path:
@@ -88,7 +90,9 @@ class Workspace:
         """The labelled-example store in the data directory."""
         from training.data.store import ExampleStore
 
-        return ExampleStore(store_path(self.home))
+        if self._store_timeout is None:
+            return ExampleStore(store_path(self.home))
+        return ExampleStore(store_path(self.home), timeout=self._store_timeout)
 
     def add_examples(self, items: Sequence[Mapping[str, object]], source: str, author: str | None) -> AddResult:
         """Add labelled items as one batch checked against the taxonomy; ValidationError if any is bad."""
@@ -192,11 +196,19 @@ class Workspace:
         return self.registry.load(version)
 
     def versions(self) -> list[VersionSummary]:
-        """Every model version, oldest first, with its scores and whether it is current."""
-        from model.manifest import summarize
+        """Every model version, oldest first, with its scores and whether it is current; a version whose files
+        fail a check is listed with `damaged` and the `problem` (it never hides the others)."""
+        from model.errors import ArtifactError
+        from model.manifest import damaged_summary, summarize
 
         current = self.registry.current()
-        return [summarize(v, self.registry.manifest(v), current) for v in self.registry.versions()]
+        listed = []
+        for version in self.registry.versions():
+            try:
+                listed.append(summarize(version, self.registry.check(version), current))
+            except ArtifactError as exc:
+                listed.append(damaged_summary(version, current, str(exc)))
+        return listed
 
     def promote(self, version: str) -> None:
         """Make `version` current; RegistryError if unknown, ArtifactError if its files would not load."""

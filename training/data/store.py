@@ -7,9 +7,11 @@ several processes (gunicorn workers, a CLI import) may use the same file.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import shutil
 import sqlite3
 import unicodedata
 from collections import Counter
@@ -19,7 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from training.errors import NotInPool, StoreBusyError, StoreError, ValidationError
+from model.text import is_blank
+from training.errors import NotInPool, StoreBusyError, StoreError, StoreFullError, StoreReadOnlyError, ValidationError
 from training.ops.locks import locked
 
 __all__ = [
@@ -31,13 +34,15 @@ __all__ = [
     "PoolItem",
     "StoreBusyError",
     "StoreError",
+    "StoreFullError",
+    "StoreReadOnlyError",
     "StoredExample",
     "ValidationError",
     "normalize_key",
 ]
 
 MAX_TEXT_CHARS = 20_000
-_BUSY_TIMEOUT_S = 30.0
+_BUSY_TIMEOUT_S = 30.0  # the CLI waits this long for another writer; the HTTP API passes a shorter timeout
 
 # Ordered migrations; migration i (0-based) brings the file to version i + 1.
 # Never edit a released entry: append a new one instead.
@@ -142,7 +147,18 @@ def normalize_key(text: str) -> str:
 
 
 def _type_name(value: object) -> str:
-    return type(value).__name__
+    """The JSON name of a value's type (items come from JSON or CSV: say `null`, not `NoneType`)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return "object"
 
 
 @dataclass(frozen=True)
@@ -192,7 +208,7 @@ def validate_items(
             item_problems.append(f"{where}: missing 'text'")
         elif not isinstance(text, str):
             item_problems.append(f"{where}: 'text' must be a string, got {_type_name(text)}")
-        elif not text.strip() or not (key := normalize_key(text)):
+        elif is_blank(text) or not (key := normalize_key(text)):
             item_problems.append(f"{where}: 'text' is empty")
         elif not _encodable(text):
             item_problems.append(f"{where}: 'text' has unpaired surrogate characters; send valid UTF-8 text")
@@ -241,16 +257,25 @@ def validate_items(
 class ExampleStore:
     """SQLite-backed store of labelled examples with full labelling history."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        """Open (creating if needed) the store at ``path`` and migrate it to ``SCHEMA_VERSION``."""
+    def __init__(self, path: str | os.PathLike[str], timeout: float = _BUSY_TIMEOUT_S) -> None:
+        """Open (creating if needed) the store at ``path`` and migrate it to ``SCHEMA_VERSION``.
+
+        A write waits up to ``timeout`` seconds for another writer, then raises StoreBusyError.
+        """
         raw = os.fspath(path)
         if raw == ":memory:" or not raw:
             # Each call opens a new connection, so an in-memory DB would vanish.
             raise StoreError(f"ExampleStore needs a file path, got {raw!r}; use e.g. 'data/examples.db'")
         self._path = Path(raw)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._timeout = float(timeout)
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _from_os_error(exc, self._path) from exc
         try:
             self._initialise()
+        except OSError as exc:  # the init lock file next to the database could not be created
+            raise _from_os_error(exc, self._path) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{self._path}: not a usable SQLite database ({exc}); "
@@ -268,14 +293,15 @@ class ExampleStore:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves so that writes
         # can use BEGIN IMMEDIATE (take the write lock up front, wait politely).
-        conn = sqlite3.connect(self._path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
+            conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None)
+        except sqlite3.OperationalError as exc:
+            raise _classified(exc, self._path, self._timeout) from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
             yield conn
         except sqlite3.OperationalError as exc:
-            if _is_busy(exc):
-                raise StoreBusyError(_busy_message(self._path)) from exc
-            raise
+            raise _classified(exc, self._path, self._timeout) from exc
         finally:
             conn.close()
 
@@ -300,6 +326,12 @@ class ExampleStore:
         # fails at once with "database is locked" (no busy wait) when another connection is doing it too.
         with locked(self._path.with_name(self._path.name + ".init-lock")):
             with self._connect() as conn:
+                # An up-to-date file needs no write lock: a busy writer elsewhere must not stall opening it.
+                if (self._path.stat().st_size > 0
+                        and conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+                        and conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"):
+                    _INITIALISED.add(key)
+                    return
                 # WAL lets readers (HTTP requests) proceed while an import writes.
                 # The mode is persistent in the file, so this is a no-op after creation.
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -525,13 +557,33 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def _classified(exc: sqlite3.OperationalError, path: Path, timeout: float) -> Exception:
+    """The store error that says what went wrong (busy, read-only, full), or `exc` itself."""
     message = str(exc).lower()
-    return "locked" in message or "busy" in message
+    if "locked" in message or "busy" in message:
+        return StoreBusyError(
+            f"{path}: the labelled-example store stayed locked by another writer for {timeout:g} s; "
+            "retry when the other import or labelling request has finished"
+        )
+    if "readonly" in message or "read-only" in message or (
+        "unable to open" in message and not os.access(path.parent, os.W_OK)
+    ):
+        return StoreReadOnlyError(f"{path}: the data directory is read-only; make it writable to store labels")
+    if "full" in message or ("disk i/o" in message and _nearly_full(path)):
+        return StoreFullError(f"{path}: no space left on the data directory; free some space and retry")
+    return exc
 
 
-def _busy_message(path: Path) -> str:
-    return (
-        f"{path}: database stayed locked for {_BUSY_TIMEOUT_S:.0f} s by another writer; "
-        "retry when the other import has finished"
-    )
+def _from_os_error(exc: OSError, path: Path) -> Exception:
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StoreReadOnlyError(f"{path}: the data directory is read-only; make it writable to store labels")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreFullError(f"{path}: no space left on the data directory; free some space and retry")
+    return exc
+
+
+def _nearly_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 1 << 20
+    except OSError:
+        return False

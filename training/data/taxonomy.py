@@ -21,13 +21,13 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from model.text import normalize
+from model.text import BLANK_CHARS, is_blank, normalize
 from model.tokenize import words
-from training.errors import TaxonomyError
+from training.errors import DomainExists, TaxonomyError
 
 TAXONOMY_FILE = "taxonomy.toml"
 USER_DOMAINS_FILE = "domains.json"
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")  # used with fullmatch: "abc\n" is not an id
 STRONG, WEAK, CONTEXT = 1.0, 0.5, 0.25  # keyword weights; CONTEXT: any keyword after the first clause
 _CLAUSE_END = re.compile(r"[,;]")  # after `normalize`: ，； are , ;
 # One-character endings that keep a compound in its keyword's domain (创新型, 科技化); other one-character
@@ -96,25 +96,25 @@ def make_domain(raw: object, where: str) -> Domain:
         raise TaxonomyError(f"{where}: a domain must be an object with id, name_zh, name_en, keywords")
     problems = []
     domain_id = raw.get("id")
-    if not isinstance(domain_id, str) or not _ID.match(domain_id):
+    if not isinstance(domain_id, str) or not _ID.fullmatch(domain_id):
         problems.append(f"'id' must be lower-case letters, digits or _ starting with a letter, got {domain_id!r}")
     for name in ("name_zh", "name_en"):
-        if not isinstance(raw.get(name), str) or not raw[name].strip():
+        if not isinstance(raw.get(name), str) or is_blank(raw[name]):
             problems.append(f"{name!r} must be a non-empty string")
     lists = {}
     for name in ("keywords", "weak_keywords", "exclude"):
         value = raw.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(k, str) and k.strip() for k in value):
+        if not isinstance(value, list) or not all(isinstance(k, str) and not is_blank(k) for k in value):
             problems.append(f"{name!r} must be a list of non-empty strings, got {value!r}"[:160])
         else:
-            lists[name] = tuple(k.strip() for k in value)
+            lists[name] = tuple(k.strip(BLANK_CHARS) for k in value)
     if unknown := sorted(set(raw) - {"id", "name_zh", "name_en", "keywords", "weak_keywords", "exclude", "source"}):
         problems.append(f"unknown field {unknown[0]!r}; fields: id, name_zh, name_en, keywords, weak_keywords, "
                         "exclude")
     if problems:
         raise TaxonomyError(f"{where}: " + "; ".join(problems))
     assert isinstance(domain_id, str)  # checked above
-    return Domain(domain_id, raw["name_zh"].strip(), raw["name_en"].strip(), lists["keywords"],
+    return Domain(domain_id, raw["name_zh"].strip(BLANK_CHARS), raw["name_en"].strip(BLANK_CHARS), lists["keywords"],
                   lists["weak_keywords"], lists["exclude"])
 
 
@@ -248,7 +248,7 @@ def add_user_domain(seeds: Path, home: Path, raw: object) -> Domain:
     with locked(home / ".domains.lock"):
         taxonomy = load_taxonomy(seeds, home)
         if domain.id in taxonomy:
-            raise TaxonomyError(f"domain {domain.id!r} already exists; known: {', '.join(taxonomy.ids)}")
+            raise DomainExists(f"domain {domain.id!r} already exists; known: {', '.join(taxonomy.ids)}")
         current = [d.to_dict() for d in load_user_domains(home)] + [domain.to_dict()]
         home.mkdir(parents=True, exist_ok=True)
         write_atomic(home / USER_DOMAINS_FILE, json.dumps(current, ensure_ascii=False, indent=2).encode("utf-8"))

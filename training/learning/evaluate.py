@@ -233,13 +233,25 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# How the confusion matrix counts, said once for the terminal and the HTML page (it counts differently from
+# the headline figures: a reader seeing mistakes in its in-domain rows next to "100%" must know why).
+CONFUSION_MEANS = ("rows: a paragraph's first label or none; columns: its highest-scoring domain if that passes "
+                   "its threshold, else none")
+KIND_SHOWN = {"word": "word", "char": "chars"}  # a jieba word (or word pair) vs a character n-gram
+
+
+def term_label(term: dict[str, Any]) -> str:
+    """`科技[word]` or `科技[chars]`: the same characters can count as a word and as a character n-gram."""
+    return f"{term['term']}[{KIND_SHOWN.get(term.get('kind', ''), term.get('kind', ''))}]"
+
+
 def _mistake_lines(i: int, m: dict[str, Any]) -> list[str]:
     tags = ", ".join(f"{p['domain']} {p['score']:.2f}" for p in m["predicted"]) or "(none)"
     lines = [f"{i}. error {m['error']:.2f}  true: {', '.join(m['true']) or '(none)'}  tagged: {tags}",
              f"   {_one_line(m['text'])}"]
     for kind in ("wrong", "missed"):
         for d in m[kind]:
-            terms = ", ".join(f"{t['term']} {t['weight']:+.3f}" for t in d["terms"]) or "(no positive terms)"
+            terms = ", ".join(f"{term_label(t)} {t['weight']:+.3f}" for t in d["terms"]) or "(no positive terms)"
             lines.append(f"   {kind} {d['domain']} ({d['score']:.2f}): {terms}")
     return lines
 
@@ -272,7 +284,7 @@ def format_report(report: dict[str, Any]) -> str:
                                  ["macro", _f(ma["precision"]), _f(ma["recall"]), _f(ma["f1"])]]),
             _headline(report), f"({FIGURES})", ""]
     conf = report["confusion"]
-    out += ["Primary domain confusion (rows: true, columns: predicted)",
+    out += [f"Primary domain confusion ({CONFUSION_MEANS})",
             *_table(["true \\ pred", *conf["labels"]],
                     [[name, *map(str, row)] for name, row in zip(conf["labels"], conf["matrix"])]), ""]
     cal = report["calibration"]
@@ -281,7 +293,8 @@ def format_report(report: dict[str, Any]) -> str:
                     [[f"{b['lower']:.2f}-{b['upper']:.2f}", str(b["count"]), _f(b["mean_predicted"]),
                       _f(b["observed"])] for b in cal["bins"]]),
             "Brier score: " + ", ".join(f"{c} {v:.3f}" for c, v in cal["brier"].items()), ""]
-    out.append(f"Worst mistakes ({len(report['worst'])})")
+    out.append(f"Worst mistakes ({len(report['worst'])}; terms marked [word] are jieba words or word pairs, "
+               "[chars] character n-grams)")
     for i, m in enumerate(report["worst"], start=1):
         out += _mistake_lines(i, m)
     if not report["worst"]:
@@ -384,7 +397,8 @@ def _html_mistake(i: int, m: dict[str, Any]) -> str:
              f'<div class="text">{e(m["text"])}</div><ul>']
     for kind in ("wrong", "missed"):
         for d in m[kind]:
-            terms = ", ".join(f"{e(t['term'])} <span class=\"muted\">{t['weight']:+.3f}</span>" for t in d["terms"])
+            terms = ", ".join(f"{e(term_label(t))} <span class=\"muted\">{t['weight']:+.3f}</span>"
+                              for t in d["terms"])
             parts.append(f"<li>{kind} <b>{e(d['domain'])}</b> ({d['score']:.2f}): "
                          f"{terms or '<span class=muted>(no positive terms)</span>'}</li>")
     parts.append("</ul></div>")
@@ -428,7 +442,7 @@ out-of-domain left untagged: <b>{_share(report['out_of_domain_untagged'])}</b>.<
 <h2>Averages</h2>{averages}
 <p class="muted">Macro average over domains present in the evaluation file.</p>
 <h2>Primary domain confusion</h2>
-<p class="muted">Rows: first true label (or none); columns: top-scoring domain if it passes its threshold (or none).</p>
+<p class="muted">{html.escape(CONFUSION_MEANS[0].upper() + CONFUSION_MEANS[1:])}.</p>
 <div class="figs">{confusion}<img alt="confusion matrix heatmap" src="data:image/png;base64,{heatmap}"></div>
 <h2>Calibration</h2>
 <p>Expected calibration error over all text &times; domain pairs: <b>{cal['ece']:.4f}</b></p>

@@ -83,11 +83,21 @@ def get_job(home: Path, job_id: str) -> dict[str, Any] | None:
     return job
 
 
+def job_pid(home: Path, job_id: str) -> int | None:
+    """The process id of a job that has started running (from `<home>/jobs/<id>.pid`), or None."""
+    try:
+        return int(_path(home, job_id).with_suffix(".pid").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def _child(home: Path, seeds: Path, job_id: str, force: bool, tolerance: float | None) -> int:
     os.nice(5)  # tagging requests come first on a busy machine
     job = json.loads(_path(home, job_id).read_text(encoding="utf-8"))
-    job.update(status="running", started=_now(), pid=os.getpid())
+    job.update(status="running", started=_now())
     _write(home, job)
+    # The pid is for operators on this host (to stop a run), never part of the record the API returns.
+    write_atomic(home / "jobs" / f"{job_id}.pid", f"{os.getpid()}\n".encode())
     try:
         manifest = run_training(home, seeds, force=force, lock=False, progress=lambda m: print(m, flush=True),
                                 tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance)
@@ -108,4 +118,4 @@ if __name__ == "__main__":
     sys.exit(_child(Path(_home), Path(_seeds), _job, _force == "1", float(_rest[0]) if _rest else None))
 
 
-__all__ = ["TrainingBusy", "get_job", "start_job"]
+__all__ = ["TrainingBusy", "get_job", "job_pid", "start_job"]

@@ -11,13 +11,23 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from model.artifact import ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact
+from model.artifact import MODEL_FILE, ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact
 from model.atomic import write_atomic
-from model.manifest import Manifest
+from model.manifest import MANIFEST_FILE, Manifest
 from model.tagger import Tagger
 from training.errors import RegistryError
 
 _VERSION = re.compile(r"^v(\d+)$")
+# Verification results by (directory, stat of its files): listing versions need not hash every file each time.
+_CHECKED: dict[tuple[object, ...], Manifest | ArtifactError] = {}
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 CURRENT_FILE = "CURRENT"
 
 
@@ -84,6 +94,23 @@ class Registry:
         """Make `version` current (also how to roll back); refuses one that would not load (ArtifactError)."""
         verify_artifact(self._dir(version))
         write_atomic(self.root / CURRENT_FILE, f"{version}\n".encode())
+
+    def check(self, version: str) -> Manifest:
+        """`version`'s manifest after the checks loading makes (manifest, scikit-learn version, SHA-256), without
+        unpickling; ArtifactError when it fails. Results are remembered until the files change."""
+        directory = self._dir(version)
+        key = (str(directory), *(_stat(directory / name) for name in (MODEL_FILE, MANIFEST_FILE)))
+        if key not in _CHECKED:
+            if len(_CHECKED) > 256:
+                _CHECKED.clear()
+            try:
+                _CHECKED[key] = verify_artifact(directory)
+            except ArtifactError as exc:
+                _CHECKED[key] = exc
+        found = _CHECKED[key]
+        if isinstance(found, ArtifactError):
+            raise found
+        return found
 
     def load(self, version: str | None = None) -> tuple[Tagger, Manifest]:
         """Load `version` (default: current); RegistryError when there is none."""
