@@ -163,25 +163,28 @@ def tag(files: tuple[str, ...], fmt: str, out: str | None, threshold: float | No
 def serve(host: str, port: int, workers: int, home: str | None, seeds: str | None) -> None:
     """Serve the HTTP API under a production WSGI server; trains a model from seeds/ first if none exists."""
     from service.app import check_environment
-    from service.server import run_server
+    from service.server import PortInUse, check_port, run_server
     from training.learning.run import run_training
 
     check_environment()
+    try:
+        check_port(host, port)  # before the token or "serving on" is printed: nothing would be serving
+    except PortInUse as exc:
+        raise click.ClickException(str(exc)) from None
     data = data_home(home)
-    if not os.environ.get("POLICYTAG_API_TOKEN"):
+    token = os.environ.get("POLICYTAG_API_TOKEN", "").strip()
+    if not token:
         # Write endpoints stay closed to anyone without this token; it is shown once, here.
-        os.environ["POLICYTAG_API_TOKEN"] = secrets.token_urlsafe(24)
-        say(f"API token for write endpoints (shown once; set POLICYTAG_API_TOKEN to choose your own): "
-            f"{os.environ['POLICYTAG_API_TOKEN']}")
+        token = secrets.token_urlsafe(24)
+        say(f"API token for write endpoints (shown once; set POLICYTAG_API_TOKEN to choose your own): {token}")
     if Registry(data).current() is None:
         say(f"no model in {data}; training the default model from the seeds first")
         manifest = run_training(data, seeds_dir(seeds), progress=say)
         say(f"model {manifest['version']} ready")
-    # The app factory in each worker reads these: retraining over HTTP must use the same seeds.
-    os.environ["POLICYTAG_HOME"] = str(data)
-    os.environ["POLICYTAG_SEEDS"] = str(seeds_dir(seeds))
+    # Each worker builds its app from this: retraining over HTTP must use the same data and seeds.
+    config = {"HOME": str(data), "SEEDS": str(seeds_dir(seeds)), "API_TOKEN": token}
     say(f"serving on http://{host}:{port} ({workers} workers); try: curl -s http://{host}:{port}/v1/health")
-    run_server(host, port, workers)
+    run_server(host, port, workers, config)
 
 
 @main.command("eval")
