@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from model.tagging import Tagged, tag_document
 from service.auth import read_access
+from service.budget import Deadline, split_within_budget
 from service.errors import ApiError
 from service.holder import ModelHolder, NoModel
 from service.openapi import spec
@@ -34,11 +35,14 @@ def _tags(result: Tagged, names: dict[str, str]) -> list[dict[str, Any]]:
 @read_access
 def tag() -> Response:
     texts, threshold, explain = tag_request(json_body())
+    deadline = Deadline(float(current_app.config["REQUEST_TIMEOUT_SECONDS"]))
+    splits = split_within_budget(texts, explain, current_app.config, deadline)
     tagger, manifest = _model()
     names = {d["id"]: d["name_zh"] for d in manifest.get("domains", [])}
     results = []
-    for text in texts:
-        document, paragraphs, skipped = tag_document(tagger, text, threshold, explain)
+    for text, split in zip(texts, splits):
+        deadline.check()  # between texts: one text is at most MAX_TEXT_CHARS of work
+        document, paragraphs, skipped = tag_document(tagger, text, threshold, explain, split)
         paragraph_rows = []
         for index, p in enumerate(paragraphs):
             row: dict[str, Any] = {"index": index, "text": p.text, "tags": _tags(p, names), "scores": p.scores}

@@ -38,19 +38,19 @@ def test_serve_refuses_bad_settings_before_starting(runner, monkeypatch, tmp_pat
 
 def test_serve_hands_its_seeds_and_home_to_the_workers(runner, monkeypatch, trained_home, tmp_path):
     import service.server
+    from tests.live import free_port
 
     seen = {}
-    monkeypatch.setattr(service.server, "run_server", lambda *a: seen.update(
-        home=os.environ["POLICYTAG_HOME"], seeds=os.environ["POLICYTAG_SEEDS"], token=os.environ["POLICYTAG_API_TOKEN"]))
-    for name in ("POLICYTAG_HOME", "POLICYTAG_SEEDS", "POLICYTAG_API_TOKEN"):
-        monkeypatch.setenv(name, "")  # serve writes these; monkeypatch restores them afterwards
-    monkeypatch.delenv("POLICYTAG_API_TOKEN")
+    monkeypatch.setattr(service.server, "run_server", lambda host, port, workers, config: seen.update(config))
+    monkeypatch.delenv("POLICYTAG_API_TOKEN", raising=False)
     seeds = tmp_path / "my-seeds"
     import shutil
 
     from tests.conftest import SEEDS
     shutil.copytree(SEEDS, seeds)
-    result = runner.invoke(main, ["serve", "--home", str(trained_home), "--seeds", str(seeds)])
+    result = runner.invoke(main, ["serve", "--home", str(trained_home), "--seeds", str(seeds),
+                                  "--port", str(free_port())])
     assert result.exit_code == 0, result.output
-    assert seen["seeds"] == str(seeds) and seen["home"] == str(trained_home)
-    assert seen["token"] in result.stderr  # the generated token is shown once
+    assert seen["SEEDS"] == str(seeds) and seen["HOME"] == str(trained_home)
+    assert seen["API_TOKEN"] in result.stderr  # the generated token is shown once
+    assert "POLICYTAG_API_TOKEN" not in os.environ  # handed to the workers, not leaked into the environment
