@@ -7,9 +7,11 @@ here yet?" for a byte buffer; anything it cannot frame it passes on, and gunicor
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 HEAD_END = b"\r\n\r\n"
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
 
 @dataclass
@@ -90,11 +92,10 @@ class Framer:
             eol = buf.find(b"\r\n", self._pos)
             if eol < 0:
                 return WAIT if len(buf) - self._pos <= self.max_line else READY
-            size_text = bytes(buf[self._pos:eol]).split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                return READY  # the parser answers 400 for a bad chunk size
+            size_text = bytes(buf[self._pos:eol]).split(b";", 1)[0].rstrip(b" \t")
+            if not _HEX.fullmatch(size_text):
+                return READY  # the parser answers 400 for a bad chunk size (int() would take "0x10", "1_0")
+            size = int(size_text, 16)
             if size == 0:  # last chunk, then optional trailers and an empty line
                 if buf[eol + 2:eol + 4] == b"\r\n" or buf.find(HEAD_END, eol) >= 0:
                     return READY

@@ -53,7 +53,9 @@ def test_expect_continue_is_answered_by_the_loop_then_removed():
 def test_framing_it_cannot_read_is_left_to_gunicorns_parser():
     both = b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
     assert framer().check(both).action == "ready"  # gunicorn refuses it with 400
-    assert framer().check(b"GET /" + b"a" * 5000).action == "ready"  # gunicorn answers 414
+    assert framer().check(b"GET /" + b"a" * 9000).action == "ready"  # gunicorn answers 414
+    chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert framer().check(chunked + b"0x10\r\nabc").action == "ready"  # not hex to gunicorn: 400, no wait
 
 
 def test_errors_written_by_the_server_have_the_one_json_shape():

@@ -69,6 +69,17 @@ def test_an_oversized_body_is_refused_413_before_it_is_sent(server):
     assert seconds < 2
 
 
+def test_the_request_that_cost_a_worker_a_minute_is_refused_at_once(server):
+    base, _ = server
+    # issue 9: 1,000 texts of 230 short paragraphs with explanations for every domain (1.8 MB)
+    texts = ["\n".join(["科技"] * 230)] * 1000
+    started = time.monotonic()
+    status, body = call(f"{base}/v1/tag", {"texts": texts, "explain": True, "threshold": 0.0001})
+    assert status == 413 and body["ok"] is False
+    assert time.monotonic() - started < 5
+    assert call(f"{base}/v1/health")[0] == 200
+
+
 def _chunked(payload: bytes, piece: int = 65536) -> bytes:
     out = b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n" \
           b"Connection: close\r\n\r\n"
