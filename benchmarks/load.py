@@ -10,7 +10,9 @@ clients posting a mix of one-sentence texts and ~300-character paragraphs:
 - promotions: `policytag promote` three times while loading (v2, v1, v2);
 - slow_clients: `--slow` more sockets that each send a request one byte a second, never finishing it
   (reconnecting when the server cuts them), while the clients load.
-Each phase reports rps, p50/p95/p99 latency in ms and errors (any answer but 200, or a failed connection).
+Each phase reports rps, p50/p95/p99 latency in ms and errors (any answer but 200, or a failed connection),
+and the server's CPU time per request (Linux), which other work on the machine moves less than rps.
+For reference, `framework` is the same load on GET /v1/health: the server, Flask and client without the model.
 Loopback only; every loop is bounded by time and by --max-requests; the server is stopped at the end.
 """
 from __future__ import annotations
@@ -136,8 +138,10 @@ async def _slow_client(port: int, stop: float, cut: list[int]) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _phase(port: int, clients: int, seconds: float, max_requests: int, slow: int) -> dict:
+async def _phase(port: int, clients: int, seconds: float, max_requests: int, slow: int, path: str | None) -> dict:
     bodies = [request_bytes(t, port) for t in texts()]
+    if path:  # a route without the model: what the server, framework and client cost on their own
+        bodies = [f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()]
     latencies: list[float] = []
     errors: list[str] = []
     versions: set[str] = set()
@@ -166,23 +170,44 @@ async def _phase(port: int, clients: int, seconds: float, max_requests: int, slo
     return result
 
 
-def run_phase(port: int, args: argparse.Namespace, slow: int = 0) -> dict:
-    return asyncio.run(_phase(port, args.clients, args.seconds, args.max_requests, slow))
+def server_cpu_seconds(server: subprocess.Popen) -> float | None:
+    """CPU time of the server and its workers so far (Linux /proc; None elsewhere)."""
+    try:
+        pids = [server.pid] + [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+        ticks = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_phase(port: int, args: argparse.Namespace, server: subprocess.Popen, slow: int = 0,
+              path: str | None = None) -> dict:
+    """One phase; adds the server's CPU time per request, a figure other work on the machine moves less."""
+    before = server_cpu_seconds(server)
+    result = asyncio.run(_phase(port, args.clients, args.seconds, args.max_requests, slow, path))
+    after = server_cpu_seconds(server)
+    if before is not None and after is not None and result["requests"]:
+        result["server_cpu_us_per_request"] = round((after - before) / result["requests"] * 1e6)
+    return result
 
 
 # -- setup -----------------------------------------------------------------------------------------------------
-def ceiling(home: Path, workers: int, seconds: float = 3.0) -> float:
-    """In-process single-text tagging rate (the same texts, one at a time) x workers."""
+def ceiling(home: Path, workers: int, seconds: float = 3.0) -> tuple[float, int]:
+    """In-process single-text tagging rate (the same texts, one at a time) x workers, and CPU us per text."""
     from model.tagging import tag_document
     from training.ops.registry import Registry
 
     tagger, _ = Registry(home).load()
     mix = texts()
-    done, started = 0, time.perf_counter()
+    done, started, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - started < seconds:
         tag_document(tagger, mix[done % len(mix)])
         done += 1
-    return round(done / (time.perf_counter() - started) * workers, 1)
+    return (round(done / (time.perf_counter() - started) * workers, 1),
+            round((time.process_time() - cpu) / done * 1e6))
 
 
 def free_port() -> int:
@@ -249,20 +274,22 @@ def main() -> None:
         run_training(home, ROOT / "seeds", cv=0)
         run_training(home, ROOT / "seeds", cv=0)
         say("measuring the in-process ceiling ...")
-        ceiling_rps = ceiling(home, args.workers)
+        ceiling_rps, tag_cpu_us = ceiling(home, args.workers)
         port = free_port()
         server = start_server(home, port, args.workers, Path(tmp) / "server.log")
         try:
             say(f"baseline: {args.clients} clients for {args.seconds:g} s ...")
-            baseline = run_phase(port, args)
+            baseline = run_phase(port, args, server)
             say("promotions: the same while `policytag promote` runs 3 times ...")
             promoted: list[str] = []
             thread = promote_during(home, args.seconds, promoted)
-            promotions = run_phase(port, args)
+            promotions = run_phase(port, args, server)
             thread.join()
             promotions["promoted"] = promoted
             say(f"slow_clients: the same with {args.slow} slow sockets ...")
-            slow = run_phase(port, args, slow=args.slow)
+            slow = run_phase(port, args, server, slow=args.slow)
+            say("framework: GET /v1/health the same way, for reference ...")
+            framework = run_phase(port, args, server, path="/v1/health")
         finally:
             server.terminate()
             try:
@@ -270,6 +297,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
     report = {"baseline": baseline, "promotions": promotions, "slow_clients": slow, "ceiling_rps": ceiling_rps,
+              "framework": framework, "tag_cpu_us_per_text": tag_cpu_us,
               "setup": {"clients": args.clients, "seconds": args.seconds, "workers": args.workers,
                         "cores": os.cpu_count(), "load_average_before": round(load_before, 2),
                         "load_average_after": round(os.getloadavg()[0], 2)}}
@@ -278,11 +306,13 @@ def main() -> None:
         return
     print(f"{args.clients} clients, {args.seconds:g} s per phase, {args.workers} workers, {os.cpu_count()} cores, "
           f"load average {report['setup']['load_average_before']} before, {report['setup']['load_average_after']} after")
-    print(f"{'phase':<14}{'rps':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(f"{'phase':<14}{'rps':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'server CPU us/req':>19}")
     for name in ("baseline", "promotions", "slow_clients"):
         r = report[name]
-        print(f"{name:<14}{r['rps']:>9}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['errors']:>8}")
-    print(f"ceiling (in-process single-text rate x {args.workers}): {ceiling_rps} req/s")
+        print(f"{name:<14}{r['rps']:>9}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['errors']:>8}"
+              f"{r.get('server_cpu_us_per_request', '-'):>19}")
+    print(f"ceiling (in-process single-text rate x {args.workers}): {ceiling_rps} req/s ({tag_cpu_us} us CPU per text); "
+          f"GET /v1/health the same way: {framework['rps']} req/s")
     ok = (all(report[n]["errors"] == 0 for n in ("baseline", "promotions", "slow_clients"))
           and slow["rps"] >= 0.8 * baseline["rps"] and slow["p99_ms"] <= 100 and baseline["rps"] >= 0.5 * ceiling_rps)
     print(f"baseline/ceiling {baseline['rps'] / ceiling_rps:.2f}x, slow_clients/baseline "
