@@ -278,6 +278,8 @@ def main() -> None:
         port = free_port()
         server = start_server(home, port, args.workers, Path(tmp) / "server.log")
         try:
+            say("warming up (2 s, not counted) ...")  # first requests in each worker page in the model
+            run_phase(port, argparse.Namespace(**{**vars(args), "seconds": 2.0}), server)
             say(f"baseline: {args.clients} clients for {args.seconds:g} s ...")
             baseline = run_phase(port, args, server)
             say("promotions: the same while `policytag promote` runs 3 times ...")
