@@ -45,6 +45,7 @@ class Framer:
     _pos: int = 0  # chunked: offset of the next chunk-size line
     _decoded: int = 0
     _expect: bool = False
+    _scanned: int = 0  # head: bytes already searched for its end (a trickled head is scanned once)
 
     def check(self, buf: bytes | bytearray) -> Verdict:
         if self._body_start < 0:
@@ -58,11 +59,12 @@ class Framer:
         return Verdict("wait", expect_continue=self._expect)
 
     def _head(self, buf: bytes | bytearray) -> Verdict | None:
-        end = buf.find(HEAD_END)
+        end = buf.find(HEAD_END, max(0, self._scanned - 3))
         if end < 0:
-            first = buf.find(b"\r\n")
-            if (first < 0 and len(buf) > self.max_line + 2) or len(buf) > self.max_head:
+            first_line_open = buf.find(b"\r\n", 0, self.max_line + 3) < 0
+            if (first_line_open and len(buf) > self.max_line + 2) or len(buf) > self.max_head:
                 return READY  # the parser has enough bytes to answer 414/431 itself
+            self._scanned = len(buf)
             return WAIT
         self._body_start = end + 4
         lengths, codings, self._expect = [], [], False

@@ -24,7 +24,7 @@ from service.framing import Framer, json_error, strip_expect
 
 _REASONS = {400: "Bad Request", 403: "Forbidden", 408: "Request Timeout", 413: "Content Too Large",
             414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large",
-            500: "Internal Server Error", 501: "Not Implemented"}
+            500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"}
 _RECV = 256 * 1024
 _LINGER_SECONDS = 2.0  # how long a closing connection may still send (its unread request) before it is cut
 _LINGER_BYTES = 4 * 1024 * 1024
@@ -49,10 +49,12 @@ class BufferingWorker(ThreadWorker):
 
     max_body: int = 2 * 1024 * 1024
     read_timeout: float = 10.0
+    buffered_bodies: int = 16  # unfinished requests held per process, in bodies of max_body (503 beyond)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._watched: set[TConn] = set()  # connections being read or closed by the loop (with a deadline)
+        self._held = 0  # bytes of unfinished requests in the loop's buffers
 
     def init_process(self) -> None:
         if self.cfg.is_ssl:  # the loop reads raw bytes; TLS belongs in a reverse proxy in front
@@ -75,6 +77,8 @@ class BufferingWorker(ThreadWorker):
     def _buffer(self, conn: TConn, pending: bytes, fresh: bool = False) -> None:
         """Start reading the next request of `conn` in the loop (`pending`: bytes already read past the last)."""
         conn.inbox = bytearray(pending)
+        conn.held = len(pending)
+        self._held += conn.held
         cfg = self.cfg
         conn.framer = Framer(self.max_body, max_head=cfg.limit_request_line + 4 + cfg.limit_request_fields
                              * (cfg.limit_request_field_size + 2) + 2, max_line=max(cfg.limit_request_line, 8192))
@@ -108,6 +112,16 @@ class BufferingWorker(ThreadWorker):
             conn.started = True
             conn.timeout = time.monotonic() + self.read_timeout
         conn.inbox += data
+        conn.held += len(data)
+        self._held += len(data)
+        if self._held > self.buffered_bodies * self.max_body:
+            # Many large requests arriving slowly at once: memory is bounded, this one is turned away.
+            self.log.warning("refused a request from %s: %d bytes of unfinished requests held", conn.client,
+                             self._held)
+            self._unwatch(conn)
+            self._answer_and_close(conn, 503, "the server is receiving too many large requests at once; "
+                                              "try again in a moment")
+            return
         self._advance(conn)
 
     def _advance(self, conn: TConn) -> bool:
@@ -147,6 +161,9 @@ class BufferingWorker(ThreadWorker):
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
 
     def _unwatch(self, conn: TConn) -> None:
+        """Stop watching `conn`; its buffered bytes no longer count against the loop's budget."""
+        self._held -= getattr(conn, "held", 0)
+        conn.held = 0
         self._watched.discard(conn)
         try:
             self.poller.unregister(conn.sock)
@@ -156,6 +173,8 @@ class BufferingWorker(ThreadWorker):
     def _close(self, conn: TConn, registered: bool = True) -> None:
         if registered:
             self._unwatch(conn)
+        self._held -= getattr(conn, "held", 0)
+        conn.held = 0
         self._watched.discard(conn)
         self.nr_conns -= 1
         conn.close()
