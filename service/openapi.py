@@ -153,9 +153,10 @@ def spec() -> dict[str, Any]:
                 "responses": {
                     "200": {"description": "tags per text and per paragraph", **_json("TagResponse")},
                     "400": _error("missing, empty, non-string or over-long text; bad threshold; malformed JSON"),
-                    "413": _error("body over the size limit"),
+                    "413": _error("body over the size limit, or over the request budget: too many characters or "
+                                  "paragraphs in all the texts, or too many paragraphs to explain"),
                     "415": _error("body is not JSON"),
-                    "503": _error("no trained model yet"),
+                    "503": _error("no trained model yet, or tagging took longer than the request deadline"),
                 }}},
             "/v1/model": {"get": {
                 "summary": "The served model: version, domains, thresholds, training data, metrics",
