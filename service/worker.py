@@ -195,7 +195,9 @@ class BufferingWorker(ThreadWorker):
 
     # -- threads: serve the buffered request; the loop takes the connection back -------------------------
     def handle(self, conn: TConn) -> Any:
-        data, conn.inbox = bytes(conn.inbox), None
+        # No inbox only on a kept-alive connection gunicorn itself re-queued while the worker stops: the
+        # thread then reads as gunicorn's own worker does (the kernel timeouts bound it).
+        data, conn.inbox = bytes(conn.inbox or b""), None
         conn.data_ready = True  # gunicorn must not wait for more data in the thread: it is all here
         try:
             conn.sock.setblocking(True)
