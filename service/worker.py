@@ -28,6 +28,7 @@ _REASONS = {400: "Bad Request", 403: "Forbidden", 408: "Request Timeout", 413: "
 _RECV = 256 * 1024
 _LINGER_SECONDS = 2.0  # how long a closing connection may still send (its unread request) before it is cut
 _LINGER_BYTES = 4 * 1024 * 1024
+_SMALL_REQUEST = 64 * 1024  # a request this small is never refused for the memory of others
 
 
 class _Captured:
@@ -114,8 +115,9 @@ class BufferingWorker(ThreadWorker):
         conn.inbox += data
         conn.held += len(data)
         self._held += len(data)
-        if self._held > self.buffered_bodies * self.max_body:
-            # Many large requests arriving slowly at once: memory is bounded, this one is turned away.
+        if self._held > self.buffered_bodies * self.max_body and conn.held > _SMALL_REQUEST:
+            # Many large requests arriving slowly at once: memory is bounded, this large one is turned away
+            # (small ones still pass, so slow large uploads cannot lock everyone else out).
             self.log.warning("refused a request from %s: %d bytes of unfinished requests held", conn.client,
                              self._held)
             self._unwatch(conn)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -148,3 +149,23 @@ def test_two_servers_share_no_control_socket(server, trained_home, tmp_path):
         # gunicorn's default would be $HOME/.gunicorn/gunicorn.ctl, one path for both servers
         assert not [p for p in (root / "user").rglob("*") if p.is_socket() or p.suffix == ".ctl"]
     assert call(f"{base}/v1/health")[0] == 200  # stopping the second server left the first untouched
+
+
+def test_slow_large_uploads_are_bounded_in_memory_and_small_requests_still_pass(trained_home, tmp_path):
+    shutil.copytree(trained_home, tmp_path / "home")
+    env = {"POLICYTAG_MAX_CONTENT_LENGTH": "1000000"}  # 16 MB of unfinished requests per worker
+    head = b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
+    with live_server(tmp_path / "home", SEEDS, env=env) as base:
+        uploads = []
+        try:
+            for _ in range(40):  # 36 MB sent, none finished
+                sock = socket.create_connection(_host_port(base))
+                sock.sendall(head + b" " * 900_000)
+                uploads.append(sock)
+            answered, _, _ = select.select(uploads, [], [], 1.0)
+            assert {sock.recv(64).split(b" ")[1] for sock in answered} == {b"503"}  # the excess is turned away
+            assert 0 < len(answered) < len(uploads)  # the others are held (their 408 comes after 10 s)
+            assert call(f"{base}/v1/tag", TAG)[0] == 200  # a small request still gets through
+        finally:
+            for sock in uploads:
+                sock.close()
