@@ -10,6 +10,7 @@ from model.tagger import Tagger
 from model.tagging import Tagged, tag_document
 from model.text import Block
 from service.auth import read_access
+from service.budget import Deadline, split_within_budget
 from service.context import get_workspace
 from service.errors import ApiError, public_message
 from service.holder import ModelHolder, NoModel
@@ -39,9 +40,14 @@ def _tags(result: Tagged, names: dict[str, str]) -> list[dict[str, Any]]:
 @read_access
 def tag() -> Response:
     texts, threshold, explain = tag_request(json_body())
+    deadline = Deadline(float(current_app.config["REQUEST_TIMEOUT_SECONDS"]))
+    splits = split_within_budget(texts, explain, current_app.config, deadline)
     tagger, manifest = _model()
     names = {d["id"]: d["name_zh"] for d in manifest.get("domains", [])}
-    results = [tag_result(*tag_document(tagger, text, threshold, explain), names, explain) for text in texts]
+    results = []
+    for text, split in zip(texts, splits):
+        deadline.check()  # between texts: one text is at most MAX_TEXT_CHARS of work
+        results.append(tag_result(*tag_document(tagger, text, threshold, explain, split), names, explain))
     return jsonify({"model": {"version": manifest.get("version")}, "results": results})
 
 

@@ -25,6 +25,15 @@ DEFAULTS: dict[str, Any] = {
     "SEEDS": None,  # seeds folder; None: $POLICYTAG_SEEDS or ./seeds
     "API_TOKEN": None,  # bearer token for write endpoints; None: writes are refused
     "READS_NEED_TOKEN": False,  # also require the token for tagging and reads
+    # The cost budget of one request (issue 9): totals after splitting texts into paragraphs.
+    "MAX_PARAGRAPHS": 5000,  # paragraphs per request, all texts together (413 above)
+    "MAX_TOTAL_CHARS": 500_000,  # characters per request, all texts together (413 above)
+    "MAX_EXPLAIN_PARAGRAPHS": 200,  # paragraphs per request with "explain": true (413 above)
+    "REQUEST_TIMEOUT_SECONDS": 10.0,  # tagging work per request; 503 when it runs out
+    # The HTTP server (`policytag serve`); the app itself ignores these.
+    "THREADS": 8,  # threads per worker process (they only ever see fully received requests)
+    "READ_TIMEOUT_SECONDS": 10.0,  # a client must send its whole request within this (408 after)
+    "KEEPALIVE_SECONDS": 5.0,  # an idle kept-alive connection is closed after this
 }
 
 
@@ -32,7 +41,9 @@ class ConfigError(PolicytagError, ValueError):
     """A setting has a value the service cannot use."""
 
 
-_POSITIVE_INTS = ("MAX_CONTENT_LENGTH", "MAX_TEXT_CHARS", "MAX_TEXTS")
+_POSITIVE_INTS = ("MAX_CONTENT_LENGTH", "MAX_TEXT_CHARS", "MAX_TEXTS", "MAX_PARAGRAPHS", "MAX_TOTAL_CHARS",
+                  "MAX_EXPLAIN_PARAGRAPHS", "THREADS")
+_POSITIVE_SECONDS = ("REQUEST_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "KEEPALIVE_SECONDS")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -57,6 +68,12 @@ def _validated(config: dict[str, Any]) -> dict[str, Any]:
             assert 0 <= out[key] < float("inf")
         except (ValueError, AssertionError):
             raise ConfigError(f"POLICYTAG_{key} must be a number of seconds >= 0, got {config[key]!r}") from None
+    for key in _POSITIVE_SECONDS:
+        try:
+            out[key] = float(config[key])
+            assert 0 < out[key] < float("inf")
+        except (ValueError, AssertionError):
+            raise ConfigError(f"POLICYTAG_{key} must be a number of seconds > 0, got {config[key]!r}") from None
     reads = config["READS_NEED_TOKEN"]
     if not isinstance(reads, bool):
         if str(reads).strip().lower() not in _TRUE | _FALSE:
@@ -72,14 +89,21 @@ def check_environment() -> None:
     _validated({**DEFAULTS, **_settings_from_env()})
 
 
+def resolve_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then POLICYTAG_* variables, then `overrides`, converted and checked (what create_app uses).
+
+    Raises ConfigError when a setting cannot be used.
+    """
+    return _validated({**DEFAULTS, **_settings_from_env(), **(overrides or {})})
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then POLICYTAG_* environment variables, then `test_config`.
 
     Raises ConfigError when a setting cannot be used.
     """
     app = Flask(__name__)
-    settings = {**DEFAULTS, **_settings_from_env(), **(test_config or {})}
-    app.config.from_mapping(_validated(settings))
+    app.config.from_mapping(resolve_settings(test_config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in responses
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("policytag").setLevel(logging.INFO)

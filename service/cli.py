@@ -173,11 +173,15 @@ def tag(files: tuple[str, ...], fmt: str, out: str | None, threshold: float | No
 def serve(host: str, port: int, workers: int, home: str | None, seeds: str | None) -> None:
     """Serve the HTTP API under a production WSGI server; trains a model from seeds/ first if none exists."""
     from service.app import check_environment
-    from service.server import run_server
+    from service.server import PortInUse, check_port, run_server
 
     check_environment()
+    try:
+        check_port(host, port)  # before the token or "serving on" is printed: nothing would be serving
+    except PortInUse as exc:
+        raise click.ClickException(str(exc)) from None
     ws = workspace(home, seeds)
-    token = os.environ.get("POLICYTAG_API_TOKEN")
+    token = os.environ.get("POLICYTAG_API_TOKEN", "").strip()
     if not token:
         # Write endpoints stay closed to anyone without this token; it is shown once, here.
         token = secrets.token_urlsafe(24)

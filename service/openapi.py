@@ -174,7 +174,9 @@ def _core(max_texts: int, max_text_chars: int, domains: tuple[str, ...]) -> dict
                     "200": {"description": "tags per text and per paragraph", **_json("TagResponse")},
                     "400": _error("missing, empty, non-string or over-long text; bad threshold; malformed JSON"),
                     **_BODY,
-                    "503": _error("no trained model yet"),
+                    "413": _error("body over the size limit, or over the request budget: too many characters or "
+                                  "paragraphs in all the texts, or too many paragraphs to explain"),
+                    "503": _error("no trained model yet, or tagging took longer than the request deadline"),
                 }}},
             "/v1/model": {"get": {
                 "summary": "The served model: version, domains, thresholds, training data, metrics",

@@ -1,22 +1,50 @@
 """Running the app under a production WSGI server: gunicorn (POSIX), waitress where gunicorn is missing."""
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Mapping
 from typing import Any
 
+from model.errors import PolicytagError
+
+
+class PortInUse(PolicytagError, OSError):
+    """The address `policytag serve` was asked to listen on cannot be bound."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail now, with the fix, if `host:port` cannot be bound (before any token or "serving on" is printed)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is fine
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(f"port {port} on {host} is already in use (another `policytag serve`?); stop "
+                                f"that server or choose another port with --port") from None
+            raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror}; check --host and --port") from None
+
 
 def run_server(host: str, port: int, workers: int, config: Mapping[str, Any]) -> None:
-    """Serve `create_app(config)` until interrupted; `config` is a create_app mapping (HOME, SEEDS, API_TOKEN, ...)."""
-    settings = dict(config)
+    """Serve `create_app(config)` (built in each worker) until interrupted."""
+    from service.app import resolve_settings
+
+    settings = resolve_settings(config)
     try:
         from gunicorn.app.base import BaseApplication
-    except ImportError:  # Windows: no gunicorn; waitress threads share one process
+    except ImportError:  # Windows: no gunicorn; waitress buffers whole requests before its threads see them
         import waitress
 
         from service.app import create_app
 
-        waitress.serve(create_app(settings), host=host, port=port, threads=max(4, workers * 2))
+        waitress.serve(create_app(config), host=host, port=port, threads=int(settings["THREADS"]),
+                       channel_timeout=int(settings["READ_TIMEOUT_SECONDS"]),
+                       max_request_body_size=int(settings["MAX_CONTENT_LENGTH"]))
         return
+
+    from service.gunicorn_conf import gunicorn_options
 
     class _Gunicorn(BaseApplication):
         def __init__(self, options: dict[str, Any]):
@@ -30,7 +58,6 @@ def run_server(host: str, port: int, workers: int, config: Mapping[str, Any]) ->
         def load(self) -> Any:
             from service.app import create_app
 
-            return create_app(settings)  # in each worker: every worker loads (and hot-reloads) its own model
+            return create_app(config)  # in each worker: every worker loads (and hot-reloads) its own model
 
-    _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync", "timeout": 60,
-               "accesslog": "-", "errorlog": "-", "loglevel": "info"}).run()
+    _Gunicorn(gunicorn_options(host, port, workers, settings)).run()

@@ -34,11 +34,14 @@ def call(url: str, body: object | None = None, token: str | None = None, method:
 
 
 @contextmanager
-def live_server(home: Path, seeds: Path, token: str | None = None, workers: int = 2) -> Iterator[str]:
-    """Start `policytag serve` (training a model first if `home` has none); yields the base URL."""
+def live_server(home: Path, seeds: Path, token: str | None = None, workers: int = 2,
+                env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start `policytag serve` (training a model first if `home` has none); yields the base URL.
+
+    `env` adds or overrides environment variables of the server process (e.g. POLICYTAG_* settings)."""
     port = free_port()
     env = {**os.environ, "POLICYTAG_HOME": str(home), "POLICYTAG_SEEDS": str(seeds),
-           "POLICYTAG_RELOAD_CHECK_SECONDS": "0.5"}
+           "POLICYTAG_RELOAD_CHECK_SECONDS": "0.5", **(env or {})}
     if token:
         env["POLICYTAG_API_TOKEN"] = token
     # A file, not a pipe: nobody reads a pipe while the test runs, and a full one blocks the access log.
@@ -68,3 +71,26 @@ def live_server(home: Path, seeds: Path, token: str | None = None, workers: int 
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def raw_exchange(base: str, data: bytes, timeout: float = 10.0) -> tuple[int, dict, float]:
+    """Send raw bytes to the server, read the answer: (status, JSON body, seconds until it arrived)."""
+    host, port = base.rsplit("/", 1)[-1].split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+        except OSError:  # the server may answer (and stop reading) before all of it is sent
+            pass
+        answer = b""
+        while True:
+            try:
+                piece = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not piece:
+                break
+            answer += piece
+    elapsed = time.monotonic() - started
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), json.loads(body), elapsed

@@ -38,6 +38,7 @@ def test_serve_refuses_bad_settings_before_starting(runner, monkeypatch, tmp_pat
 
 def test_serve_hands_its_seeds_and_home_to_the_workers(runner, monkeypatch, trained_home, tmp_path):
     import service.server
+    from tests.live import free_port
 
     seen = {}
     # Workers get an explicit create_app mapping, never settings written into os.environ.
@@ -50,7 +51,8 @@ def test_serve_hands_its_seeds_and_home_to_the_workers(runner, monkeypatch, trai
 
     from tests.conftest import SEEDS
     shutil.copytree(SEEDS, seeds)
-    result = runner.invoke(main, ["serve", "--home", str(trained_home), "--seeds", str(seeds)])
+    result = runner.invoke(main, ["serve", "--home", str(trained_home), "--seeds", str(seeds),
+                                  "--port", str(free_port())])
     assert result.exit_code == 0, result.output
     assert seen["seeds"] == str(seeds) and seen["home"] == str(trained_home)
     assert seen["token"] in result.stderr  # the generated token is shown once

@@ -1,0 +1,339 @@
+"""Load benchmark: `policytag serve` under concurrent clients, during promotions and with slow clients holding sockets.
+
+    python benchmarks/load.py [--clients 8] [--seconds 10] [--slow 20] [--workers 2] [--json]
+
+It trains two versions of the default model into a temporary data directory (v1 current, v2 a candidate),
+measures the in-process single-text tagging rate (x workers: the ceiling for the server), starts
+`policytag serve` on 127.0.0.1 and runs three phases of `--seconds` each, with `--clients` keep-alive
+clients posting a mix of one-sentence texts and ~300-character paragraphs:
+- baseline: nothing else going on;
+- promotions: three promotions while loading (v2, v1, v2; what `policytag promote` does);
+- slow_clients: `--slow` more sockets that each send a request one byte a second, never finishing it
+  (reconnecting when the server cuts them), while the clients load.
+Each phase reports rps, p50/p95/p99 latency in ms and errors (any answer but 200, or a failed connection),
+and the server's CPU time per request (Linux), which other work on the machine moves less than rps.
+For reference, `framework` is the same load on GET /v1/health: the server, Flask and client without the model.
+Loopback only; every loop is bounded by time and by --max-requests; the server is stopped at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HOST = "127.0.0.1"  # loopback only, by design
+# Sentences written for this benchmark in the style of work reports (not taken from any source).
+SENTENCES = [
+    "加快关键核心技术攻关，推动科技成果转化和产业化。",
+    "推进高标准农田建设，促进农民持续增收。",
+    "扩大国内需求，提振居民消费信心，培育新型消费。",
+    "强化企业科技创新主体地位，支持领军企业组建创新联合体。",
+    "学习运用千万工程经验，有力有效推进乡村全面振兴。",
+    "完善县域商业体系，推动农村电商和快递物流配送发展。",
+    "全面加强国防和军队建设，提高捍卫国家主权的战略能力。",
+    "加大基础研究投入，完善科研项目和经费管理制度。",
+    "稳定汽车、家电等大宗消费，推动以旧换新。",
+    "巩固拓展脱贫攻坚成果，确保不发生规模性返贫。",
+    "办好人民满意的教育，推进义务教育优质均衡发展。",
+    "健全养老服务体系，发展银发经济，增加托育服务供给。",
+]
+TARGETS = "0 errors in every phase; slow_clients rps >= 0.8x baseline and p99 <= 100 ms; baseline rps >= 0.5x ceiling"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def paragraph(start: int, length: int = 300) -> str:
+    text, i = "", start
+    while len(text) < length:
+        text += SENTENCES[i % len(SENTENCES)]
+        i += 1
+    return text
+
+
+def texts() -> list[str]:
+    """The request mix: one sentence, then a ~300-character paragraph, alternately."""
+    out = []
+    for i, sentence in enumerate(SENTENCES):
+        out += [sentence, paragraph(i)]
+    return out
+
+
+def request_bytes(text: str, port: int) -> bytes:
+    body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
+    return (f"POST /v1/tag HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+
+
+def pct(values: list[float], q: float) -> float:
+    return round(sorted(values)[min(len(values) - 1, int(q * len(values)))], 2) if values else float("nan")
+
+
+# -- the load --------------------------------------------------------------------------------------------------
+async def _client(port: int, bodies: list[bytes], offset: int, stop: float, budget: list[int],
+                  latencies: list[float], errors: list[str], versions: set[str]) -> None:
+    reader = writer = None
+    i = offset
+    while time.monotonic() < stop and budget[0] > 0:
+        budget[0] -= 1
+        started = time.perf_counter()
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(HOST, port)
+            writer.write(bodies[i % len(bodies)])
+            i += 1
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+            status = int(head.split(b" ", 2)[1])
+            length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:"))
+            body = await asyncio.wait_for(reader.readexactly(length), 30)
+            if status != 200:
+                errors.append(f"{status}: {body[:200]!r}")
+                continue
+            latencies.append((time.perf_counter() - started) * 1000)
+            versions.add(body[:60].split(b'"version":"', 1)[-1].split(b'"', 1)[0].decode())
+            if b"connection: close" in head.lower():
+                writer.close()
+                writer = None
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, StopIteration) as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+            if writer is not None:
+                writer.close()
+            writer = None
+    if writer is not None:
+        writer.close()
+
+
+async def _slow_client(port: int, stop: float, cut: list[int]) -> None:
+    """Holds a socket open sending a request one byte a second; reconnects when the server cuts it."""
+    request = (f"POST /v1/tag HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+               "Content-Length: 100000\r\n\r\n").encode() + b"x" * 100000
+    while time.monotonic() < stop:
+        try:
+            reader, writer = await asyncio.open_connection(HOST, port)
+            for byte in request:
+                if time.monotonic() >= stop:
+                    break
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(1.0)
+                if reader.at_eof():
+                    break
+            writer.close()
+        except OSError:
+            pass
+        cut[0] += 1
+        await asyncio.sleep(0.1)
+
+
+async def _phase(port: int, clients: int, seconds: float, max_requests: int, slow: int, path: str | None) -> dict:
+    bodies = [request_bytes(t, port) for t in texts()]
+    if path:  # a route without the model: what the server, framework and client cost on their own
+        bodies = [f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()]
+    latencies: list[float] = []
+    errors: list[str] = []
+    versions: set[str] = set()
+    cut = [0]
+    slow_tasks = []
+    if slow:
+        slow_until = time.monotonic() + seconds + 3
+        slow_tasks = [asyncio.create_task(_slow_client(port, slow_until, cut)) for _ in range(slow)]
+        await asyncio.sleep(2)  # every slow socket is connected and mid-request before the clients start
+    started = time.monotonic()
+    stop = started + seconds
+    budget = [max_requests]
+    await asyncio.gather(*[_client(port, bodies, k * 3, stop, budget, latencies, errors, versions)
+                           for k in range(clients)])
+    elapsed = time.monotonic() - started
+    for task in slow_tasks:
+        task.cancel()
+    await asyncio.gather(*slow_tasks, return_exceptions=True)
+    result = {"rps": round(len(latencies) / elapsed, 1), "p50_ms": pct(latencies, 0.50),
+              "p95_ms": pct(latencies, 0.95), "p99_ms": pct(latencies, 0.99), "errors": len(errors),
+              "requests": len(latencies) + len(errors), "versions_seen": sorted(versions)}
+    if errors:
+        result["first_errors"] = errors[:5]
+    if slow:
+        result["slow_sockets"] = slow
+    return result
+
+
+def server_cpu_seconds(server: subprocess.Popen) -> float | None:
+    """CPU time of the server and its workers so far (Linux /proc; None elsewhere)."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        pids = [server.pid] + [int(p) for p in children]
+        ticks = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_phase(port: int, args: argparse.Namespace, server: subprocess.Popen, slow: int = 0,
+              path: str | None = None) -> dict:
+    """One phase; adds the server's CPU time per request, a figure other work on the machine moves less."""
+    before = server_cpu_seconds(server)
+    result = asyncio.run(_phase(port, args.clients, args.seconds, args.max_requests, slow, path))
+    after = server_cpu_seconds(server)
+    if before is not None and after is not None and result["requests"]:
+        result["server_cpu_us_per_request"] = round((after - before) / result["requests"] * 1e6)
+    return result
+
+
+# -- setup -----------------------------------------------------------------------------------------------------
+def ceiling(home: Path, workers: int, seconds: float = 3.0) -> tuple[float, int]:
+    """In-process single-text tagging rate (the same texts, one at a time) x workers, and CPU us per text."""
+    from model.tagging import tag_document
+    from training.ops.registry import Registry
+
+    tagger, _ = Registry(home).load()
+    mix = texts()
+    done, started, cpu = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - started < seconds:
+        tag_document(tagger, mix[done % len(mix)])
+        done += 1
+    return (round(done / (time.perf_counter() - started) * workers, 1),
+            round((time.process_time() - cpu) / done * 1e6))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_server(home: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "POLICYTAG_HOME": str(home), "POLICYTAG_API_TOKEN": "load-benchmark",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", HOST, "--port", str(port),
+                                "--workers", str(workers)], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited: {log.read_text()[-2000:]}")
+        try:
+            with socket.create_connection((HOST, port), timeout=1) as sock:
+                sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if b'"ready":true' in sock.recv(4096):
+                    return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not become ready in 120 s")
+
+
+def promote_during(home: Path, seconds: float, done: list[str]) -> threading.Thread:
+    """Promote v2, v1, v2 at a quarter, half and three quarters of the phase.
+
+    It calls what `policytag promote` calls (Registry.promote: the same CURRENT switch the servers watch);
+    starting the CLI three times took longer than a phase on a busy machine, so the switches fell outside it.
+    """
+    from training.ops.registry import Registry
+
+    def run() -> None:
+        started = time.monotonic()
+        for k, version in enumerate(["v2", "v1", "v2"], start=1):
+            time.sleep(max(0.0, started + seconds * k / 4 - time.monotonic()))
+            try:
+                Registry(home).promote(version)
+                done.append(version)
+            except Exception as exc:  # noqa: BLE001 - reported in the result, the run goes on
+                done.append(f"{version} failed: {exc}")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    parser.add_argument("--slow", type=int, default=20, help="slow sockets in the slow_clients phase")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--max-requests", type=int, default=200_000, help="cap on requests per phase")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    if not (1 <= args.clients <= 256 and 0 < args.seconds <= 300 and 0 <= args.slow <= 500):
+        parser.error("--clients 1-256, --seconds up to 300, --slow up to 500 keep the run bounded")
+
+    from training.learning.run import run_training
+
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="policytag-load-") as tmp:
+        home = Path(tmp) / "home"
+        say("training v1 and v2 (cv 0: v2 stays a candidate) ...")
+        run_training(home, ROOT / "seeds", cv=0)
+        run_training(home, ROOT / "seeds", cv=0)
+        say("measuring the in-process ceiling ...")
+        ceiling_rps, tag_cpu_us = ceiling(home, args.workers)
+        port = free_port()
+        server = start_server(home, port, args.workers, Path(tmp) / "server.log")
+        try:
+            say("warming up (2 s, not counted) ...")  # first requests in each worker page in the model
+            run_phase(port, argparse.Namespace(**{**vars(args), "seconds": 2.0}), server)
+            say(f"baseline: {args.clients} clients for {args.seconds:g} s ...")
+            baseline = run_phase(port, args, server)
+            say("promotions: the same while v2, v1, v2 are promoted ...")
+            promoted: list[str] = []
+            thread = promote_during(home, args.seconds, promoted)
+            promotions = run_phase(port, args, server)
+            thread.join()
+            promotions["promoted"] = promoted
+            say(f"slow_clients: the same with {args.slow} slow sockets ...")
+            slow = run_phase(port, args, server, slow=args.slow)
+            say("framework: GET /v1/health the same way, for reference ...")
+            framework = run_phase(port, args, server, path="/v1/health")
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    report = {"baseline": baseline, "promotions": promotions, "slow_clients": slow, "ceiling_rps": ceiling_rps,
+              "framework": framework, "tag_cpu_us_per_text": tag_cpu_us,
+              "setup": {"clients": args.clients, "seconds": args.seconds, "workers": args.workers,
+                        "cores": os.cpu_count(), "load_average_before": round(load_before, 2),
+                        "load_average_after": round(os.getloadavg()[0], 2)}}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    print(f"{args.clients} clients, {args.seconds:g} s per phase, {args.workers} workers, {os.cpu_count()} cores, "
+          f"load average {report['setup']['load_average_before']} before, "
+          f"{report['setup']['load_average_after']} after")
+    print(f"{'phase':<14}{'rps':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'server CPU us/req':>19}")
+    for name in ("baseline", "promotions", "slow_clients"):
+        r = report[name]
+        print(f"{name:<14}{r['rps']:>9}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['errors']:>8}"
+              f"{r.get('server_cpu_us_per_request', '-'):>19}")
+    print(f"ceiling (in-process single-text rate x {args.workers}): {ceiling_rps} req/s "
+          f"({tag_cpu_us} us CPU per text); "
+          f"GET /v1/health the same way: {framework['rps']} req/s")
+    ok = (all(report[n]["errors"] == 0 for n in ("baseline", "promotions", "slow_clients"))
+          and slow["rps"] >= 0.8 * baseline["rps"] and slow["p99_ms"] <= 100 and baseline["rps"] >= 0.5 * ceiling_rps)
+    cpu_ratio = tag_cpu_us / baseline["server_cpu_us_per_request"] if baseline.get("server_cpu_us_per_request") else 0
+    print(f"tagging CPU / server CPU per request: {cpu_ratio:.2f} (baseline/ceiling on a machine of its own, "
+          "without the client)")
+    print(f"baseline/ceiling {baseline['rps'] / ceiling_rps:.2f}x, slow_clients/baseline "
+          f"{slow['rps'] / max(baseline['rps'], 1e-9):.2f}x; promotions: {', '.join(promotions['promoted'])}")
+    print(f"targets ({TARGETS}): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

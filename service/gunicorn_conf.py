@@ -1,0 +1,46 @@
+"""gunicorn settings for `policytag serve`, derived from the service's settings (one place to read them)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from service.worker import BufferingWorker
+
+# gunicorn's header limits, kept at its defaults and named here because the README documents them.
+LIMIT_REQUEST_LINE = 4094  # bytes in "POST /v1/tag HTTP/1.1" (414 above)
+LIMIT_REQUEST_FIELDS = 100  # headers per request (431 above)
+LIMIT_REQUEST_FIELD_SIZE = 8190  # bytes per header (431 above)
+CONNECTIONS_PER_WORKER = 1000  # open connections a worker holds, idle or slow ones included
+
+
+def worker_class(settings: Mapping[str, Any]) -> type[BufferingWorker]:
+    """The worker class with this server's limits (class attributes survive gunicorn's fork)."""
+    return type("PolicytagWorker", (BufferingWorker,), {
+        "max_body": int(settings["MAX_CONTENT_LENGTH"]),
+        "read_timeout": float(settings["READ_TIMEOUT_SECONDS"]),
+    })
+
+
+def gunicorn_options(host: str, port: int, workers: int, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Options for gunicorn's `cfg.set`, from validated settings (`service.app.resolve_settings`)."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": worker_class(settings),
+        "threads": int(settings["THREADS"]),
+        "worker_connections": CONNECTIONS_PER_WORKER,
+        "keepalive": max(1, round(float(settings["KEEPALIVE_SECONDS"]))),  # gunicorn takes whole seconds
+        # The loop keeps a worker's heartbeat going while threads tag; tagging has its own deadline
+        # (REQUEST_TIMEOUT_SECONDS, 503), so this only catches a worker that is truly stuck.
+        "timeout": max(60, int(settings["REQUEST_TIMEOUT_SECONDS"]) * 3),
+        "graceful_timeout": 10,
+        "limit_request_line": LIMIT_REQUEST_LINE,
+        "limit_request_fields": LIMIT_REQUEST_FIELDS,
+        "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
+        # gunicorn's default control socket (~/.gunicorn/gunicorn.ctl) is shared by every server of the
+        # user: stopping one deleted another's. policytag does not use it, so there is none.
+        "control_socket_disable": True,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+    }

@@ -1,0 +1,273 @@
+"""A gunicorn worker that buffers whole requests in its event loop before a thread sees them.
+
+gunicorn's threaded worker hands a connection to a thread as soon as it is readable, and the thread then
+blocks reading the rest: clients that trickle their headers or body hold every thread (issue 9, item 1).
+Here the main loop reads each request without blocking, as nginx does in front of an app, and only a
+complete request goes to the thread pool. A slow or idle client costs a buffer and a file descriptor
+until `read_timeout` closes it (408 JSON if it had started a request); bodies over `max_body` are answered
+413 JSON from the loop (Content-Length or chunked) without reaching the app. gunicorn's own errors (414,
+431, 400, 500) are answered in the service's JSON error shape.
+"""
+from __future__ import annotations
+
+import errno
+import selectors
+import socket
+import struct
+import time
+from functools import partial
+from typing import Any
+
+from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
+
+from service.framing import Framer, json_error, strip_expect
+
+_REASONS = {400: "Bad Request", 403: "Forbidden", 408: "Request Timeout", 413: "Content Too Large",
+            414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large",
+            500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"}
+_RECV = 256 * 1024
+_LINGER_SECONDS = 2.0  # how long a closing connection may still send (its unread request) before it is cut
+_LINGER_BYTES = 4 * 1024 * 1024
+_SMALL_REQUEST = 64 * 1024  # a request this small is never refused for the memory of others
+
+
+class _Captured:
+    """Stands in for the client socket so gunicorn's handle_error picks the status; we write the body."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def gettimeout(self) -> float:
+        return 0.0
+
+    def sendall(self, data: bytes) -> None:
+        self.data += data
+
+
+class BufferingWorker(ThreadWorker):
+    """gthread worker whose threads only ever see complete requests. Limits are class attributes that
+    `service.server` sets on a subclass before gunicorn forks the workers."""
+
+    max_body: int = 2 * 1024 * 1024
+    read_timeout: float = 10.0
+    buffered_bodies: int = 16  # unfinished requests held per process, in bodies of max_body (503 beyond)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watched: set[TConn] = set()  # connections being read or closed by the loop (with a deadline)
+        self._held = 0  # bytes of unfinished requests in the loop's buffers
+
+    def init_process(self) -> None:
+        if self.cfg.is_ssl:  # the loop reads raw bytes; TLS belongs in a reverse proxy in front
+            raise RuntimeError("BufferingWorker does not terminate TLS; put a reverse proxy in front for HTTPS")
+        super().init_process()
+
+    # -- the loop: accept, read until a request is complete, then hand it to a thread --------------------
+    def accept(self, listener: socket.socket) -> None:
+        try:
+            client, addr = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        conn = TConn(self.cfg, client, addr, listener.getsockname())
+        _kernel_timeouts(client, self.read_timeout)
+        self._buffer(conn, b"", fresh=True)
+
+    def _buffer(self, conn: TConn, pending: bytes, fresh: bool = False) -> None:
+        """Start reading the next request of `conn` in the loop (`pending`: bytes already read past the last)."""
+        conn.inbox = bytearray(pending)
+        conn.held = len(pending)
+        self._held += conn.held
+        cfg = self.cfg
+        conn.framer = Framer(self.max_body, max_head=cfg.limit_request_line + 4 + cfg.limit_request_fields
+                             * (cfg.limit_request_field_size + 2) + 2, max_line=max(cfg.limit_request_line, 8192))
+        conn.sent_continue = False
+        conn.state = "reading"
+        conn.started = bool(pending)
+        # A new connection has the whole read timeout; a kept-alive one may idle `keepalive` seconds.
+        conn.timeout = time.monotonic() + (self.read_timeout if fresh or pending else self.cfg.keepalive)
+        conn.sock.setblocking(False)
+        if pending and self._advance(conn):
+            return
+        self._watched.add(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
+
+    def _readable(self, conn: TConn, _sock: Any = None) -> None:
+        try:
+            data = conn.sock.recv(_RECV)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if conn.state == "lingering":
+            conn.drained += len(data)
+            if not data or conn.drained > _LINGER_BYTES:
+                self._close(conn)
+            return
+        if not data:
+            self._close(conn)
+            return
+        if not conn.started:
+            conn.started = True
+            conn.timeout = time.monotonic() + self.read_timeout
+        conn.inbox += data
+        conn.held += len(data)
+        self._held += len(data)
+        if self._held > self.buffered_bodies * self.max_body and conn.held > _SMALL_REQUEST:
+            # Many large requests arriving slowly at once: memory is bounded, this large one is turned away
+            # (small ones still pass, so slow large uploads cannot lock everyone else out).
+            self.log.warning("refused a request from %s: %d bytes of unfinished requests held", conn.client,
+                             self._held)
+            self._unwatch(conn)
+            self._answer_and_close(conn, 503, "the server is receiving too many large requests at once; "
+                                              "try again in a moment")
+            return
+        self._advance(conn)
+
+    def _advance(self, conn: TConn) -> bool:
+        """Dispatch or answer `conn` when its request is complete or refused; False while it must wait."""
+        verdict = conn.framer.check(conn.inbox)
+        if verdict.action == "wait":
+            if verdict.expect_continue and not conn.sent_continue:
+                conn.sent_continue = True  # the client waits for this before it sends the body
+                _send_quietly(conn.sock, b"HTTP/1.1 100 Continue\r\n\r\n")
+            return False
+        self._unwatch(conn)
+        if verdict.action == "reject":
+            self.log.warning("refused request from %s: %s", conn.client, verdict.message)
+            self._answer_and_close(conn, verdict.status, verdict.message)
+            return True
+        if conn.sent_continue:  # answered already: gunicorn must not send a second "100 Continue"
+            conn.inbox = strip_expect(conn.inbox)
+        conn.state = "dispatched"
+        self.enqueue_req(conn)
+        return True
+
+    def _answer_and_close(self, conn: TConn, status: int, message: str) -> None:
+        _send_quietly(conn.sock, json_error(status, _REASONS.get(status, "Error"), message))
+        self._linger_close(conn)
+
+    def _linger_close(self, conn: TConn) -> None:
+        """Close after the client stops sending, so our answer is not lost to a reset; never blocks the loop."""
+        try:
+            conn.sock.setblocking(False)
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._close(conn, registered=False)
+            return
+        conn.state, conn.drained = "lingering", 0
+        conn.timeout = time.monotonic() + _LINGER_SECONDS
+        self._watched.add(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
+
+    def _unwatch(self, conn: TConn) -> None:
+        """Stop watching `conn`; its buffered bytes no longer count against the loop's budget."""
+        self._held -= getattr(conn, "held", 0)
+        conn.held = 0
+        self._watched.discard(conn)
+        try:
+            self.poller.unregister(conn.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    def _close(self, conn: TConn, registered: bool = True) -> None:
+        if registered:
+            self._unwatch(conn)
+        self._held -= getattr(conn, "held", 0)
+        conn.held = 0
+        self._watched.discard(conn)
+        self.nr_conns -= 1
+        conn.close()
+
+    def murder_pending(self) -> None:
+        """Also expire connections that are too slow to send their request (408) or to go away."""
+        super().murder_pending()
+        now = time.monotonic()
+        for conn in [c for c in self._watched if c.timeout <= now or (not self.alive and not c.started)]:
+            if conn.state == "reading" and conn.started:
+                self._unwatch(conn)
+                self.log.warning("closed a connection from %s: request not received in %.0f s",
+                                 conn.client, self.read_timeout)
+                self._answer_and_close(conn, 408, f"the request did not arrive within {self.read_timeout:g} s; "
+                                                  "send it at once (POLICYTAG_READ_TIMEOUT_SECONDS)")
+            else:
+                self._close(conn)
+
+    # -- threads: serve the buffered request; the loop takes the connection back -------------------------
+    def handle(self, conn: TConn) -> Any:
+        # No inbox only on a kept-alive connection gunicorn itself re-queued while the worker stops: the
+        # thread then reads as gunicorn's own worker does (the kernel timeouts bound it).
+        data, conn.inbox = bytes(conn.inbox or b""), None
+        conn.data_ready = True  # gunicorn must not wait for more data in the thread: it is all here
+        try:
+            conn.sock.setblocking(True)
+            conn.init()
+        except Exception as exc:  # noqa: BLE001 - gunicorn's handle() does the same for init failures
+            self.handle_error(None, conn.sock, conn.client, exc)
+            return False
+        conn.parser.unreader.unread(data)
+        return super().handle(conn)
+
+    def finish_request(self, conn: TConn, fs: Any) -> None:
+        try:
+            result = fs.result() if not fs.cancelled() else False
+        except Exception:  # noqa: BLE001
+            result = False
+        if result is _DEFER or (result and not self.alive):
+            super().finish_request(conn, fs)  # shutting down: gunicorn's own keep-alive linger
+        elif result:
+            try:  # keep-alive: bytes read ahead belong to the next request
+                self._buffer(conn, conn.parser.unreader.take_buffered())
+            except OSError:
+                self._close(conn, registered=False)
+        else:
+            self._linger_close(conn)
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        """gunicorn decides the status and logs; the client gets the service's JSON shape, not HTML."""
+        captured = _Captured()
+        super().handle_error(req, captured, addr, exc)
+        try:
+            status = int(captured.data.split(b" ", 2)[1])
+        except (IndexError, ValueError):
+            status = 500
+        _send_quietly(client, json_error(status, _REASONS.get(status, "Error"), _message(status, exc, self.cfg)))
+
+
+def _message(status: int, exc: BaseException, cfg: Any) -> str:
+    if status == 414:
+        return (f"the request line is over {cfg.limit_request_line} bytes; send long input in a JSON body, "
+                "not in the URL")
+    if status == 431:
+        return (f"request headers too large ({exc}); at most {cfg.limit_request_fields} headers of up to "
+                f"{cfg.limit_request_field_size} bytes each")
+    if status >= 500:
+        return "internal error; the server log has the details"
+    return f"malformed HTTP request: {exc}"
+
+
+def _send_quietly(sock: Any, data: bytes) -> None:
+    """Send a short answer; a client that has gone away or stopped reading is not our problem."""
+    try:
+        blocking = sock.gettimeout() != 0.0
+        sock.setblocking(False)
+        try:
+            sock.send(data)
+        finally:
+            if blocking:
+                sock.setblocking(True)
+    except OSError:
+        pass
+
+
+def _kernel_timeouts(sock: socket.socket, seconds: float) -> None:
+    """A thread blocked on this socket (a body the loop could not frame, a client that stops reading our
+    response) gets EAGAIN after `seconds` instead of waiting forever."""
+    value = struct.pack("ll", int(seconds), int((seconds % 1) * 1_000_000))
+    for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, value)
+        except OSError:  # not every platform takes struct timeval here; the loop's deadlines still apply
+            pass

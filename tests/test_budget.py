@@ -1,0 +1,61 @@
+"""The cost budget of one tag request: over-budget requests are refused before any tagging, in time."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from service.app import create_app
+
+SENTENCE = "加快关键核心技术攻关，推动科技成果转化。"
+
+
+@pytest.fixture()
+def small(home):
+    """An app with a small budget, so tests send small requests."""
+    return create_app({"TESTING": True, "HOME": str(home), "MAX_PARAGRAPHS": 10, "MAX_TOTAL_CHARS": 1000,
+                       "MAX_EXPLAIN_PARAGRAPHS": 3}).test_client()
+
+
+def test_total_characters_over_the_budget_get_413_naming_the_setting(small):
+    response = small.post("/v1/tag", json={"texts": [SENTENCE * 20] * 3})  # 1,200 characters in three texts
+    body = response.get_json()
+    assert response.status_code == 413 and body["ok"] is False and body["status"] == 413
+    assert "1200 characters" in body["error"] and "POLICYTAG_MAX_TOTAL_CHARS" in body["error"]
+
+
+def test_paragraphs_are_counted_across_texts_not_per_text(small):
+    ok = small.post("/v1/tag", json={"texts": ["\n".join([SENTENCE] * 5), "\n".join([SENTENCE] * 5)]})
+    assert ok.status_code == 200
+    over = small.post("/v1/tag", json={"texts": ["\n".join([SENTENCE] * 5), "\n".join([SENTENCE] * 6)]})
+    assert over.status_code == 413 and "POLICYTAG_MAX_PARAGRAPHS" in over.get_json()["error"]
+
+
+def test_skipped_lines_count_too_since_they_are_echoed(small):
+    bylines = "\n".join(["□作者"] * 11)  # boilerplate only: no paragraph, eleven skipped lines
+    assert small.post("/v1/tag", json={"text": bylines}).status_code == 413
+
+
+def test_explain_is_capped_separately(small):
+    four = {"texts": [SENTENCE] * 4}
+    assert small.post("/v1/tag", json=four).status_code == 200
+    response = small.post("/v1/tag", json={**four, "explain": True})
+    assert response.status_code == 413 and "explain" in response.get_json()["error"]
+    assert small.post("/v1/tag", json={"texts": [SENTENCE] * 3, "explain": True}).status_code == 200
+
+
+def test_a_request_out_of_time_gets_503_json_not_a_killed_worker(home):
+    client = create_app({"TESTING": True, "HOME": str(home), "REQUEST_TIMEOUT_SECONDS": 1e-9}).test_client()
+    response = client.post("/v1/tag", json={"text": SENTENCE})
+    body = response.get_json()
+    assert response.status_code == 503 and body["ok"] is False
+    assert "POLICYTAG_REQUEST_TIMEOUT_SECONDS" in body["error"]
+
+
+def test_the_documented_response_bound_holds_for_a_full_budget(client):
+    # README: a response is about the request's size plus ~200 bytes per paragraph (three domains).
+    texts = ["\n".join([SENTENCE * 2] * 5)] * 100  # 500 paragraphs
+    data = json.dumps({"texts": texts}, ensure_ascii=False).encode("utf-8")
+    response = client.post("/v1/tag", data=data, content_type="application/json")
+    assert response.status_code == 200
+    assert len(response.get_data()) <= len(data) + 250 * 500

@@ -1,0 +1,171 @@
+"""`policytag serve` against hostile clients: slow and idle sockets, huge and chunked bodies, bad HTTP."""
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.conftest import SEEDS
+from tests.live import call, live_server, raw_exchange
+
+pytestmark = pytest.mark.slow
+
+TAG = {"text": "加快关键核心技术攻关，推动科技成果转化。"}
+
+
+@pytest.fixture(scope="module")
+def server(trained_home, tmp_path_factory):
+    """One server for the module, with a short read timeout and a fake $HOME (to see any control socket)."""
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(trained_home, root / "home")
+    env = {"POLICYTAG_READ_TIMEOUT_SECONDS": "3", "HOME": str(root / "user"), "XDG_RUNTIME_DIR": ""}
+    (root / "user").mkdir()
+    with live_server(root / "home", SEEDS, env=env) as base:
+        yield base, root
+
+
+def _host_port(base: str) -> tuple[str, int]:
+    host, port = base.rsplit("/", 1)[-1].split(":")
+    return host, int(port)
+
+
+def test_slow_and_idle_clients_do_not_starve_the_others(server):
+    base, _ = server
+    hostile = []
+    try:
+        for i in range(60):  # far more than the 2 workers x 8 threads
+            sock = socket.create_connection(_host_port(base))
+            if i % 3:  # two of three start a request and never finish it; the rest send nothing
+                sock.sendall(b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"te")
+            hostile.append(sock)
+        started = time.monotonic()
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: call(f"{base}/v1/tag", TAG)[0], range(20)))
+        assert answers == [200] * 20
+        assert time.monotonic() - started < 5  # they were answered while every hostile socket stayed open
+    finally:
+        for sock in hostile:
+            sock.close()
+
+
+def test_a_request_that_never_completes_gets_408_json_after_the_read_timeout(server):
+    base, _ = server
+    status, body, seconds = raw_exchange(base, b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+    assert status == 408 and body["ok"] is False and "POLICYTAG_READ_TIMEOUT_SECONDS" in body["error"]
+    assert seconds < 8  # the read timeout is 3 s; the client is cut, not waited on forever
+
+
+def test_an_oversized_body_is_refused_413_before_it_is_sent(server):
+    base, _ = server
+    head = b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"
+    status, body, seconds = raw_exchange(base, head + b'{"text": "')
+    assert status == 413 and body["status"] == 413 and "POLICYTAG_MAX_CONTENT_LENGTH" in body["error"]
+    assert seconds < 2
+
+
+def test_the_request_that_cost_a_worker_a_minute_is_refused_at_once(server):
+    base, _ = server
+    # issue 9: 1,000 texts of 230 short paragraphs with explanations for every domain (1.8 MB)
+    texts = ["\n".join(["科技"] * 230)] * 1000
+    started = time.monotonic()
+    status, body = call(f"{base}/v1/tag", {"texts": texts, "explain": True, "threshold": 0.0001})
+    assert status == 413 and body["ok"] is False
+    assert time.monotonic() - started < 5
+    assert call(f"{base}/v1/health")[0] == 200
+
+
+def test_a_request_over_its_deadline_is_answered_503_and_the_worker_lives_on(trained_home, tmp_path):
+    shutil.copytree(trained_home, tmp_path / "home")
+    # 250,000 characters take ~0.25 s on an idle 2-core machine: 25x the deadline
+    texts = ["加快关键核心技术攻关，推动科技成果转化。" * 25] * 500
+    with live_server(tmp_path / "home", SEEDS, env={"POLICYTAG_REQUEST_TIMEOUT_SECONDS": "0.01"}) as base:
+        started = time.monotonic()
+        status, body = call(f"{base}/v1/tag", {"texts": texts})
+        assert status == 503 and body["ok"] is False and "POLICYTAG_REQUEST_TIMEOUT_SECONDS" in body["error"]
+        assert time.monotonic() - started < 5
+        assert call(f"{base}/v1/health")[0] == 200
+
+
+def _chunked(payload: bytes, piece: int = 65536) -> bytes:
+    out = b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n" \
+          b"Connection: close\r\n\r\n"
+    for start in range(0, len(payload), piece):
+        chunk = payload[start:start + piece]
+        out += f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+def test_chunked_bodies_are_read_whole_and_refused_413_over_the_limit(server):
+    base, _ = server
+    small = '{"text": "推进高标准农田建设，促进农民持续增收。"}'.encode()
+    status, body, _ = raw_exchange(base, _chunked(small, piece=7))
+    assert status == 200 and body["results"][0]["tags"][0]["domain"] == "rural"
+    padded = small[:-1] + b" " * 3_000_000 + b"}"  # valid JSON, over 2 MB: was answered 200 when cut short
+    status, body, _ = raw_exchange(base, _chunked(padded))
+    assert status == 413 and body["ok"] is False
+    long_string = b'{"text": "' + "农".encode() * 1_000_000 + b'"}'  # was misreported as invalid JSON
+    status, body, _ = raw_exchange(base, _chunked(long_string))
+    assert status == 413
+
+
+def test_the_http_servers_own_errors_have_the_json_shape(server):
+    base, _ = server
+    status, body, _ = raw_exchange(base, b"GET /v1/" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert (status, body["status"], body["ok"]) == (414, 414, False) and "URL" in body["error"]
+    big = b"X-Big: " + b"a" * 9000 + b"\r\n"
+    status, body, _ = raw_exchange(base, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + big + b"\r\n")
+    assert (status, body["status"]) == (431, 431) and "headers" in body["error"]
+    status, body, _ = raw_exchange(base, b"NOT HTTP AT ALL\r\n\r\n")
+    assert status == 400 and body["ok"] is False
+
+
+def test_a_port_in_use_fails_before_a_token_or_serving_on_is_printed(server, tmp_path):
+    base, _ = server
+    _, port = _host_port(base)
+    env = {**os.environ, "POLICYTAG_HOME": str(tmp_path / "other")}
+    env.pop("POLICYTAG_API_TOKEN", None)
+    done = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "already in use" in done.stderr and str(port) in done.stderr
+    assert "serving on" not in done.stderr and "token" not in done.stderr.lower()
+    assert not (tmp_path / "other" / "models").exists()  # and it trained nothing
+
+
+def test_two_servers_share_no_control_socket(server, trained_home, tmp_path):
+    base, root = server
+    other = tmp_path / "home"
+    shutil.copytree(trained_home, other)
+    env = {"HOME": str(root / "user"), "XDG_RUNTIME_DIR": ""}
+    with live_server(other, SEEDS, env=env, workers=1) as second:
+        assert call(f"{second}/v1/health")[0] == 200
+        # gunicorn's default would be $HOME/.gunicorn/gunicorn.ctl, one path for both servers
+        assert not [p for p in (root / "user").rglob("*") if p.is_socket() or p.suffix == ".ctl"]
+    assert call(f"{base}/v1/health")[0] == 200  # stopping the second server left the first untouched
+
+
+def test_slow_large_uploads_are_bounded_in_memory_and_small_requests_still_pass(trained_home, tmp_path):
+    shutil.copytree(trained_home, tmp_path / "home")
+    env = {"POLICYTAG_MAX_CONTENT_LENGTH": "1000000"}  # 16 MB of unfinished requests per worker
+    head = b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
+    with live_server(tmp_path / "home", SEEDS, env=env) as base:
+        uploads = []
+        try:
+            for _ in range(40):  # 36 MB sent, none finished
+                sock = socket.create_connection(_host_port(base))
+                sock.sendall(head + b" " * 900_000)
+                uploads.append(sock)
+            answered, _, _ = select.select(uploads, [], [], 1.0)
+            assert {sock.recv(64).split(b" ")[1] for sock in answered} == {b"503"}  # the excess is turned away
+            assert 0 < len(answered) < len(uploads)  # the others are held (their 408 comes after 10 s)
+            assert call(f"{base}/v1/tag", TAG)[0] == 200  # a small request still gets through
+        finally:
+            for sock in uploads:
+                sock.close()
