@@ -9,26 +9,14 @@ from typing import Any, TypeVar
 from flask import current_app, request
 
 from service.errors import ApiError
+from service.tokens import bearer_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _bearer_token() -> str:
-    """The token of an `Authorization: Bearer <token>` header, "" when there is none."""
-    # RFC 7235: the scheme name is case-insensitive ("bearer", "BEARER" and "Bearer" are one scheme).
-    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
-def holds_token() -> bool:
-    """True when the request carries the server's API token (such callers may see absolute paths)."""
-    expected, token = current_app.config.get("API_TOKEN"), _bearer_token()
-    return bool(expected and token) and hmac.compare_digest(token.encode(), str(expected).encode())
-
-
 def _check() -> None:
     expected = current_app.config.get("API_TOKEN")
-    token = _bearer_token()
+    token = bearer_token()
     if not token:
         raise ApiError(401, "this endpoint needs 'Authorization: Bearer <token>' (the token is "
                             "POLICYTAG_API_TOKEN, or the one `policytag serve` printed at start)")

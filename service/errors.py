@@ -14,6 +14,7 @@ from flask import Flask, Response, current_app, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
 from model.errors import ArtifactError, PolicytagError
+from service.tokens import holds_token
 from training.errors import (
     RegistryError,
     SeedsNotFound,
@@ -54,8 +55,6 @@ def public_message(message: str) -> str:
     holds the API token: an unauthenticated client learns nothing about the server's file system."""
     if not has_request_context():
         return message
-    from service.auth import holds_token  # auth imports this module
-
     if holds_token():
         return message
     roots = [(current_app.config.get("HOME"), "")]
