@@ -136,8 +136,22 @@ def test_expected_share_of_negatives_lowers_scores_of_text_without_evidence():
     assert weighted.get_params()["none_share"] == 0.8
 
 
+def test_a_class_with_few_labelled_texts_is_calibrated_at_the_average_share_when_balanced():
+    # Three consumption texts against six of each other class: labelled counts are effort, not frequency.
+    texts = TECH + FARM + SHOP[:3] + NONE
+    labels = [["innovation"]] * 6 + [["rural"]] * 6 + [["consumption"]] * 3 + [[]] * 4
+    groups = list(range(len(texts)))
+    params = {"cv": 3, "calibration_unit": "group", "none_share": 0.6}
+    labelled = Tagger(**params).fit(texts, labels, groups=groups)
+    balanced = Tagger(**params, class_prior="balanced").fit(texts, labels, groups=groups)
+    new = ["提振汽车家电家居消费。", "培育服务消费新增长点。"]  # held out: the other consumption texts
+    k = balanced.classes_.index("consumption")
+    assert (balanced.predict_proba(new)[:, k] > labelled.predict_proba(new)[:, k]).all()
+
+
 @pytest.mark.parametrize("params, message", [({"none_share": 1.0}, "strictly between 0 and 1"),
-                                             ({"calibration_unit": "paragraph"}, "use 'row' or 'group'")])
+                                             ({"calibration_unit": "paragraph"}, "use 'row' or 'group'"),
+                                             ({"class_prior": "equal"}, "use 'labelled' or 'balanced'")])
 def test_calibration_settings_are_checked(params, message):
     with pytest.raises(ValueError, match=message):
         Tagger(cv=3, **params).fit(TECH + NONE, [["innovation"]] * 6 + [[]] * 4)
