@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -330,6 +331,25 @@ def test_upload_over_the_size_limit_is_413(home):
 def test_upload_without_a_model_is_503(tmp_path):
     client = create_app({"TESTING": True, "HOME": str(tmp_path / "none")}).test_client()
     assert_error(upload(client, INNOVATION.encode(), "a.txt"), 503)
+
+
+def test_the_description_states_what_the_curation_routes_check(app, client):
+    """JSON bodies and `n` are the validating models' own schemas; the hand-written upload form agrees with the code."""
+    document = client.get("/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    assert schemas["PoolRequest"]["properties"]["texts"]["maxItems"] == app.config["MAX_TEXTS"]
+    assert schemas["ReviewRequest"]["properties"]["labels"]["items"]["enum"] == ["innovation", "rural", "consumption"]
+    assert schemas["AuditRequest"]["properties"]["action"]["enum"] == ["accept", "keep"]
+    (n,) = document["paths"]["/v1/review"]["get"]["parameters"]
+    assert n["schema"] | {"title": None} == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20, "title": None}
+    form = schemas["Upload"]["properties"]
+    for value in ["0.5", "1", "1.0", ".25", "0.001", "", "0", "0.0", "1.5", "1e-1", "nan", " 0.5", "٠.٥", "-0.5"]:
+        described = re.fullmatch(form["threshold"]["pattern"].strip("^$"), value) is not None
+        answer = upload(client, INNOVATION.encode(), "a.txt", threshold=value).status_code
+        assert answer == (200 if described else 400), value
+    for value in ["true", "false", "1", "0", "", "TRUE", "yes", "2"]:
+        answer = upload(client, INNOVATION.encode(), "a.txt", explain=value).status_code
+        assert answer == (200 if value in form["explain"]["enum"] else 400), value
 
 
 # -- version reports --------------------------------------------------------------------------------------
