@@ -10,23 +10,24 @@ from service.auth import read_access, requester, write_access
 from service.context import get_workspace
 from service.errors import ApiError
 from service.holder import NoModel
-from service.requests import json_body
+from service.requests import json_body, parsed
+from service.schemas import POOL_SOURCE_CHARS, AuditRequest, BatchQuery, pool_request_model, review_request_model
 from training.errors import AuditItemNotFound, NotInPool, RegistryError, ValidationError
 
 bp = Blueprint("curation", __name__, url_prefix="/v1")
-MAX_BATCH = 100
+POOL_EXAMPLE = '{"texts": ["...", ...]} or a multipart file'
+REVIEW_EXAMPLE = '{"id": 12, "labels": ["rural"]} (labels [] = about none of the domains)'
+AUDIT_EXAMPLE = '{"id": "<id from GET /v1/audit>", "action": "accept"} (or "keep")'
 
 
-def _n(default: int = 20) -> int:
-    raw = request.args.get("n", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_BATCH:
-        raise ApiError(400, f"n must be a whole number from 1 to {MAX_BATCH}, got {raw!r}")
-    return int(raw)
+def _n() -> int:
+    """The `n` query parameter (service.schemas.BatchQuery); 400 naming the bad value."""
+    return int(parsed(BatchQuery, request.args.to_dict()).n)
 
 
-def _fields(body: dict[str, Any], allowed: set[str], example: str) -> None:
-    if unknown := sorted(set(body) - allowed):
-        raise ApiError(400, f"unknown field {unknown[0]!r}; send {example}")
+def _domains() -> tuple[str, ...]:
+    """The known domain ids of the moment (the taxonomy file and those added through the API)."""
+    return tuple(get_workspace().taxonomy().ids)
 
 
 def _model() -> tuple[Any, dict[str, Any]]:
@@ -61,17 +62,9 @@ def add_to_pool() -> tuple[Response, int]:
                 raise ApiError(400, "no file: send multipart/form-data with the document in a field named 'file'")
             result = get_workspace().pool_import_bytes(upload.read(), upload.filename)
         else:
-            body = json_body()
-            _fields(body, {"texts", "source"}, '{"texts": ["...", ...]} or a multipart file')
-            texts, source = body.get("texts"), body.get("source", "api")
-            if not isinstance(texts, list) or not texts:
-                raise ApiError(400, 'send {"texts": ["paragraph", ...]} (a non-empty list) or a multipart file')
-            if len(texts) > current_app.config["MAX_TEXTS"]:
-                raise ApiError(400, f'"texts" has {len(texts)} items, over the limit of '
-                                    f'{current_app.config["MAX_TEXTS"]}; send several requests')
-            if not isinstance(source, str) or not source.strip():
-                raise ApiError(400, f'"source" must be a non-empty string, got {source!r}')
-            result = get_workspace().pool_import_texts(texts, source.strip()[:100])
+            body = parsed(pool_request_model(int(current_app.config["MAX_TEXTS"])), json_body(POOL_EXAMPLE),
+                          prefix="nothing was added: ")
+            result = get_workspace().pool_import_texts(body.texts, body.source.strip()[:POOL_SOURCE_CHARS])
     except UnsupportedFormat as exc:
         raise ApiError(415, str(exc)) from None
     except ReadError as exc:
@@ -95,16 +88,9 @@ def review_queue() -> Response:
 @bp.post("/review")
 @write_access
 def review() -> tuple[Response, int]:
-    body = json_body()
-    example = '{"id": 12, "labels": ["rural"]} (labels [] = about none of the domains)'
-    _fields(body, {"id", "labels"}, example)
-    pool_id, labels = body.get("id"), body.get("labels")
-    if isinstance(pool_id, bool) or not isinstance(pool_id, int):
-        raise ApiError(400, f'"id" must be the pool item\'s integer id from GET /v1/review, got {pool_id!r}')
-    if not isinstance(labels, list):
-        raise ApiError(400, f'"labels" must be a list of domain ids, got {labels!r}; e.g. {example}')
+    body = parsed(review_request_model(_domains()), json_body(REVIEW_EXAMPLE), prefix="nothing was stored: ")
     try:
-        result = get_workspace().submit_review(pool_id, labels, requester())
+        result = get_workspace().submit_review(body.id, list(body.labels), requester())
     except NotInPool as exc:
         raise ApiError(404, str(exc)) from None
     except ValidationError as exc:
@@ -126,17 +112,10 @@ def audit() -> Response:
 @bp.post("/audit")
 @write_access
 def decide() -> Response:
-    body = json_body()
-    example = '{"id": "<id from GET /v1/audit>", "action": "accept"} (or "keep")'
-    _fields(body, {"id", "action"}, example)
-    item_id, action = body.get("id"), body.get("action")
-    if not isinstance(item_id, str) or not item_id:
-        raise ApiError(400, f'"id" must be an audit item id string, got {item_id!r}; send {example}')
-    if action not in ("accept", "keep"):
-        raise ApiError(400, f'"action" must be "accept" or "keep", got {action!r}')
+    body = parsed(AuditRequest, json_body(AUDIT_EXAMPLE))
     _model()
     try:
-        return jsonify(get_workspace().decide_audit(item_id, action, requester()))
+        return jsonify(get_workspace().decide_audit(body.id, body.action, requester()))
     except AuditItemNotFound as exc:
         raise ApiError(404, str(exc)) from None
     except ValidationError as exc:

@@ -12,7 +12,15 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from service import openapi_curation as curation
-from service.schemas import DomainRequest, TrainRequest, examples_request_model, tag_request_model
+from service.schemas import (
+    AuditRequest,
+    DomainRequest,
+    TrainRequest,
+    examples_request_model,
+    pool_request_model,
+    review_request_model,
+    tag_request_model,
+)
 
 _NUM = {"type": "number", "minimum": 0, "maximum": 1}
 
@@ -149,7 +157,8 @@ def request_schemas(max_texts: int, max_text_chars: int, domains: tuple[str, ...
     """JSON schemas of every request body, generated from the validating models (with these limits and
     these known domains)."""
     models: list[type[BaseModel]] = [tag_request_model(max_texts, max_text_chars), examples_request_model(domains),
-                                     TrainRequest, DomainRequest]
+                                     TrainRequest, DomainRequest, pool_request_model(max_texts),
+                                     review_request_model(domains), AuditRequest]
     _, found = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
     return found["$defs"]
 
@@ -205,7 +214,10 @@ def _core(max_texts: int, max_text_chars: int, domains: tuple[str, ...]) -> dict
             "/v1/train": {"post": {
                 "summary": "Start training in the background; the new model is promoted if not worse",
                 "security": _SECURED, "requestBody": {"required": False, **_json("TrainRequest")},
-                "responses": {"202": {"description": "job started", **_json("TrainAccepted")},
+                "responses": {"202": {"description": "job started", **_json("TrainAccepted"), "links": {
+                                  "JobStatus": {"operationRef": "#/paths/~1v1~1jobs~1{job_id}/get",
+                                                "parameters": {"job_id": "$response.body#/job"},
+                                                "description": "follow the job (its status_url)"}}},
                               "400": _error("bad options, each listed in problems"),
                               "409": _error("a training run is in progress"), **_BODY, **_AUTH, **_STORAGE}}},
             "/v1/jobs/{job_id}": {"get": {

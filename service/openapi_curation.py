@@ -1,7 +1,16 @@
-"""OpenAPI parts for the curator's routes (pool, review queue, audit, upload, version report)."""
+"""OpenAPI parts for the curator's routes (pool, review queue, audit, upload, version report).
+
+The JSON request bodies and the `n` query parameter come from the validating models in `service.schemas`
+(see `service.openapi.request_schemas`); the multipart forms are described here, from the same constants the
+upload code checks against.
+"""
 from __future__ import annotations
 
 from typing import Any
+
+from pydantic import BaseModel
+
+from service.schemas import UPLOAD_EXPLAIN, UPLOAD_THRESHOLD, BatchQuery
 
 _NUM = {"type": "number", "minimum": 0, "maximum": 1}
 _REF = "#/components/schemas/"
@@ -13,9 +22,6 @@ SCHEMAS: dict[str, Any] = {
     "PoolStats": {"type": "object", "required": ["pool_size", "by_source"],
                   "properties": {"pool_size": {"type": "integer"},
                                  "by_source": {"type": "object", "additionalProperties": {"type": "integer"}}}},
-    "PoolRequest": {"type": "object", "required": ["texts"], "additionalProperties": False,
-                    "properties": {"texts": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-                                   "source": {"type": "string", "default": "api"}}},
     "PoolUpload": {"type": "object", "required": ["file"],
                    "properties": {"file": {"type": "string", "format": "binary",
                                            "description": "a document or a `policytag tag` JSONL output"}}},
@@ -34,8 +40,6 @@ SCHEMAS: dict[str, Any] = {
                                "reason": {"type": "string"},
                                "margin": {"type": "number", "description": "logit distance to a change of tags"}}}},
         }},
-    "ReviewRequest": {"type": "object", "required": ["id", "labels"], "additionalProperties": False,
-                      "properties": {"id": {"type": "integer"}, "labels": _LABELS}},
     "ReviewResult": {"type": "object", "required": ["added", "updated", "total", "pool_size"],
                      "properties": {k: {"type": "integer"} for k in ("added", "updated", "total", "pool_size")}},
     "AuditList": {
@@ -54,16 +58,18 @@ SCHEMAS: dict[str, Any] = {
                                "reason": {"type": "string"},
                                "evidence": {"$ref": f"{_REF}Explanation"}}}},
         }},
-    "AuditRequest": {"type": "object", "required": ["id", "action"], "additionalProperties": False,
-                     "properties": {"id": {"type": "string"}, "action": {"enum": ["accept", "keep"]}}},
     "AuditResult": {"type": "object", "required": ["ok", "id", "action", "labels"],
                     "properties": {"ok": {"const": True}, "id": {"type": "string"},
                                    "action": {"enum": ["accept", "keep"]}, "labels": _LABELS}},
-    "Upload": {"type": "object", "required": ["file"],
+    "Upload": {"type": "object", "required": ["file"], "additionalProperties": False,
                "properties": {"file": {"type": "string", "format": "binary",
                                        "description": ".txt, .md, .docx, .pdf or .html"},
-                              "threshold": {"type": "string", "description": "a number in (0, 1]"},
-                              "explain": {"enum": ["true", "false"]}}},
+                              "threshold": {"type": "string", "pattern": f"^({UPLOAD_THRESHOLD})?$",
+                                            "description": "one threshold in (0, 1] for every domain, as a "
+                                                           "decimal such as 0.5; empty or left out: the model's "
+                                                           "per-domain thresholds"},
+                              "explain": {"enum": list(UPLOAD_EXPLAIN),
+                                          "description": "add the terms behind each tag (true or 1)"}}},
     "UploadResponse": {
         "type": "object", "required": ["model", "source", "results"],
         "properties": {"model": {"type": "object", "required": ["version"]}, "source": {"type": "string"},
@@ -85,7 +91,30 @@ def _error(description: str) -> dict[str, Any]:
 
 _AUTH = {"401": _error("no 'Authorization: Bearer <token>' header"), "403": _error("wrong token")}
 _SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
-_N = [{"name": "n", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}]
+_JSON_BODY = {"413": _error("body over the size limit"),
+              "415": _error("body not sent as Content-Type: application/json")}
+
+
+def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Query parameters described by the model that validates them."""
+    schema = model.model_json_schema(mode="validation")
+    return [{"name": name, "in": "query", "required": name in schema.get("required", []),
+             "description": prop.pop("description", ""), "schema": prop}
+            for name, prop in schema["properties"].items()]
+
+
+_N = _query(BatchQuery)
+# The file's name selects the reader (its extension), so a client must send one; the example says how.
+_FILE_NAME = {"file": {"headers": {"Content-Disposition": {
+    "description": "the file name's extension selects the reader", "schema": {"type": "string"},
+    "example": 'form-data; name="file"; filename="plan.txt"'}}}}
+
+
+def _link(path: str, field: str) -> dict[str, Any]:
+    """An OpenAPI link: the first listed item's id, posted to `path` (the way a curator's page works)."""
+    return {"operationRef": f"#/paths/{path.replace('/', '~1')}/post",
+            "requestBody": {"id": f"$response.body#/items/0/{field}"},
+            "description": f"decide on the first item: POST {path} with its id"}
 
 PATHS: dict[str, Any] = {
     "/v1/pool": {
@@ -95,31 +124,39 @@ PATHS: dict[str, Any] = {
                  "security": _SECURED,
                  "requestBody": {"required": True, "content": {
                      "application/json": {"schema": {"$ref": f"{_REF}PoolRequest"}},
-                     "multipart/form-data": {"schema": {"$ref": f"{_REF}PoolUpload"}}}},
+                     "multipart/form-data": {"schema": {"$ref": f"{_REF}PoolUpload"}, "encoding": _FILE_NAME}}},
                  "responses": {"201": {"description": "pooled", **_json("PoolResult")},
                                "400": _error("bad texts or an unreadable file"), "413": _error("body too big"),
-                               "415": _error("unsupported file type"), **_AUTH}}},
+                               "415": _error("unsupported file type, or a body that is neither JSON nor multipart"),
+                               **_AUTH}}},
     "/v1/review": {
         "get": {"summary": "The pool paragraphs the model is least certain about, spread out",
                 "parameters": _N,
-                "responses": {"200": {"description": "a batch to review", **_json("ReviewBatch")},
+                "responses": {"200": {"description": "a batch to review", **_json("ReviewBatch"),
+                                      "links": {"ReviewFirst": _link("/v1/review", "id")}},
                               "400": _error("bad n"), "503": _error("no trained model yet")}},
         "post": {"summary": "Store a reviewed paragraph's labels (source review); it leaves the pool",
                  "security": _SECURED, "requestBody": {"required": True, **_json("ReviewRequest")},
                  "responses": {"201": {"description": "stored", **_json("ReviewResult")},
-                               "400": _error("bad id or labels"), "404": _error("not in the pool"), **_AUTH}}},
+                               "400": _error("bad id or labels, each problem listed"),
+                               "404": _error("no pool item with that id (already reviewed or never added)"),
+                               **_JSON_BODY, **_AUTH}}},
     "/v1/audit": {
         "get": {"summary": "Labelled paragraphs the cross-validated model disagrees with most",
                 "parameters": _N,
-                "responses": {"200": {"description": "disputed labels", **_json("AuditList")},
+                "responses": {"200": {"description": "disputed labels", **_json("AuditList"),
+                                      "links": {"DecideFirst": _link("/v1/audit", "id")}},
                               "400": _error("bad n"), "503": _error("no trained model yet")}},
         "post": {"summary": "Accept the model's suggestion (source audit) or keep the label as checked",
                  "security": _SECURED, "requestBody": {"required": True, **_json("AuditRequest")},
                  "responses": {"200": {"description": "done", **_json("AuditResult")},
-                               "400": _error("bad id or action"), "404": _error("no such paragraph"), **_AUTH}}},
+                               "400": _error("bad id or action, each problem listed"),
+                               "404": _error("no labelled paragraph with that id"),
+                               "503": _error("no trained model yet"), **_JSON_BODY, **_AUTH}}},
     "/v1/upload": {"post": {
         "summary": "Tag an uploaded document; one /v1/tag-shaped result with heading paths",
-        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"$ref": f"{_REF}Upload"}}}},
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"$ref": f"{_REF}Upload"},
+                                                                              "encoding": _FILE_NAME}}},
         "responses": {"200": {"description": "tags per paragraph", **_json("UploadResponse")},
                       "400": _error("no file, empty or unreadable document, bad threshold"),
                       "413": _error("body over the size limit"), "415": _error("unsupported file type"),

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
@@ -50,6 +50,8 @@ NonBlank = Annotated[str, StringConstraints(pattern=NOT_BLANK_PATTERN), AfterVal
 
 class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
+    # What a field accepts, for messages where its type alone does not say it ("id: must be <hint>, got 3").
+    hints: ClassVar[dict[str, str]] = {}
 
 
 @lru_cache(maxsize=8)
@@ -106,11 +108,85 @@ class TrainRequest(_Strict):
 
 
 class DomainRequest(_Strict):
+    hints: ClassVar[dict[str, str]] = {"id": "lower-case letters, digits or _ starting with a letter (at most 40)"}
+
     id: Annotated[str, StringConstraints(pattern=DOMAIN_ID_PATTERN)] = Field(
         description="lower-case letters, digits or _, starting with a letter")
     name_zh: NonBlank
     name_en: NonBlank
     keywords: list[NonBlank] = Field(description="heading keywords that map a heading to this domain ([] for none)")
+
+
+# -- the curator's routes ---------------------------------------------------------------------------------
+
+MAX_BATCH = 100  # items per GET /v1/review or /v1/audit page
+POOL_SOURCE_CHARS = 100  # a pool source name is cut to this many characters
+_SQLITE_MAX_INT = 2**63 - 1  # pool ids are SQLite row ids; a larger JSON integer cannot even be looked up
+
+
+@lru_cache(maxsize=8)
+def pool_request_model(max_texts: int) -> type[BaseModel]:
+    """The JSON body model of POST /v1/pool (at most `max_texts` texts; cached: one class per setting)."""
+    Text = Annotated[str, StringConstraints(max_length=EXAMPLE_MAX_CHARS, pattern=NOT_BLANK_PATTERN),
+                     AfterValidator(_valid_unicode)]
+
+    class PoolRequest(_Strict):
+        hints: ClassVar[dict[str, str]] = {"source": "a non-empty string naming where the texts come from"}
+
+        texts: list[Text] = Field(min_length=1, max_length=max_texts,
+                                  description="paragraphs to review, one per item, pooled as they are")
+        source: NonBlank = Field("api", description="where the texts come from, shown to reviewers (stripped; "
+                                                    f"only the first {POOL_SOURCE_CHARS} characters are kept)")
+
+    return PoolRequest
+
+
+@lru_cache(maxsize=32)
+def review_request_model(domains: tuple[str, ...] = ()) -> type[BaseModel]:
+    """The POST /v1/review body model; labels must be one of `domains` (any string when empty), as for
+    POST /v1/examples."""
+    label: Any = Literal[domains] if domains else str
+
+    class ReviewRequest(_Strict):
+        hints: ClassVar[dict[str, str]] = {"id": "the pool item's integer id from GET /v1/review",
+                                           "labels": "a list of domain ids ([] = about none of the domains)"}
+
+        id: int = Field(ge=1, le=_SQLITE_MAX_INT, description="the pool item's id from GET /v1/review")
+        labels: list[label] = Field(description="domain ids; [] marks a paragraph about none of the domains")
+
+    return ReviewRequest
+
+
+class AuditRequest(_Strict):
+    hints: ClassVar[dict[str, str]] = {"id": "an audit item id (a string from GET /v1/audit)",
+                                       "action": '"accept" or "keep"'}
+
+    id: Annotated[str, StringConstraints(min_length=1), AfterValidator(_valid_unicode)] = Field(
+        description="an item's id from GET /v1/audit")
+    action: Literal["accept", "keep"] = Field(
+        description="accept: store the model's suggestion; keep: the label is right as it is")
+
+
+def _whole_number(value: object) -> object:
+    # Query values arrive as strings: only plain ASCII digits are a number here (not "1.0", " 5", "²" or "1e3");
+    # anything else goes on to the strict check, which refuses it and names it.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:
+        return int(value)
+    return value
+
+
+# The form fields of POST /v1/upload (multipart, so strings): what the code accepts and the description states.
+UPLOAD_THRESHOLD = r"0?\.[0-9]{0,15}[1-9][0-9]*|1(\.0*)?"  # a decimal in (0, 1] ("" = the model's own)
+UPLOAD_EXPLAIN = ("true", "false", "1", "0", "")  # "" = false
+
+
+class BatchQuery(BaseModel):
+    """The query of GET /v1/review and GET /v1/audit (unknown parameters are ignored, as by every GET)."""
+    model_config = ConfigDict(strict=True, extra="ignore")
+    hints: ClassVar[dict[str, str]] = {"n": f"a whole number from 1 to {MAX_BATCH}"}
+
+    n: Annotated[int, BeforeValidator(_whole_number)] = Field(20, ge=1, le=MAX_BATCH,
+                                                              description="how many items to return")
 
 
 # -- error messages a JSON user understands --------------------------------------------------------------
@@ -144,7 +220,6 @@ _EXPECTED = {
     "tolerance": "a number in [0, 1]",
     "explain": "true or false",
     "force": "true or false",
-    "id": "lower-case letters, digits or _ starting with a letter (at most 40)",
 }
 
 
@@ -159,6 +234,8 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
     kind, loc, value, ctx = error["type"], tuple(error["loc"]), error.get("input"), error.get("ctx") or {}
     where = _where(loc)
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    owner = _model_at(model, loc[:-1])
+    hint = {**_EXPECTED, **getattr(owner, "hints", {})}.get(field) if loc and isinstance(loc[-1], str) else None
     if kind == "extra_forbidden":
         parent = _where(loc[:-1])
         accepted = ", ".join(sorted(_fields_at(model, loc[:-1])))
@@ -167,13 +244,13 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"{where}: missing (required)"
     if kind == "string_unicode":  # a lone surrogate escape such as "\ud800" (pydantic refuses it itself)
         return f"{where}: has unpaired surrogate characters (\\ud800-\\udfff); send valid Unicode text"
+    if hint and kind not in ("one_of", "surrogate"):
+        return f"{where}: must be {hint}, got {_shown(value)}"
     if kind == "literal_error" and isinstance(value, str):  # a label that is not a known domain
         known = ", ".join(sorted(re.findall(r"'([^']*)'", str(ctx.get("expected", "")))))
         return f"{where}: unknown domain {value!r}; known: {known}"
     if kind in ("one_of", "surrogate"):
         return f"{where}: {error['msg']}" if where else error["msg"]
-    if field in _EXPECTED and not isinstance(loc[-1], int):
-        return f"{where}: must be {_EXPECTED[field]}, got {_shown(value)}"
     if kind == "string_pattern_mismatch":
         return f"{where}: is empty; send some text"
     if kind == "string_too_long":
@@ -185,22 +262,31 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
         return (f"{where}: has {ctx.get('actual_length')} items, over the limit of {ctx['max_length']}; "
                 "send several requests")
     expected = {"string_type": "a string", "list_type": "a list", "bool_type": "true or false",
-                "float_type": "a number", "model_type": "an object", "dict_type": "an object"}.get(kind)
+                "float_type": "a number", "int_type": "an integer", "model_type": "an object",
+                "dict_type": "an object"}.get(kind)
     if expected:
         return f"{where}: must be {expected}, got {_shown(value) if kind == 'bool_type' else json_type(value)}"
     return f"{where}: {error['msg']}"
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    """Field names of the (nested) model at `loc`, for "accepted:" hints."""
+def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The (nested) model at `loc`, or None when `loc` is not an object of a model."""
     current: Any = model
     for part in loc:
         if isinstance(part, int):
             continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+            return None
         annotation = current.model_fields[part].annotation
         args = getattr(annotation, "__args__", ())
         current = args[0] if args and isinstance(args[0], type) and issubclass(args[0], BaseModel) else annotation
-    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the (nested) model at `loc`, for "accepted:" hints."""
+    owner = _model_at(model, loc)
+    return list(owner.model_fields) if owner else []
 
 
 class RequestInvalid(PolicytagError, ValueError):

@@ -1,6 +1,7 @@
 """/v1 routes for the page's document and model views: tag an uploaded file, a version's CV report."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -13,6 +14,7 @@ from service.auth import read_access
 from service.context import get_workspace
 from service.errors import ApiError
 from service.holder import NoModel
+from service.schemas import UPLOAD_EXPLAIN, UPLOAD_THRESHOLD
 from training.errors import RegistryError
 
 bp = Blueprint("upload", __name__, url_prefix="/v1")
@@ -22,21 +24,20 @@ _FORM_FIELDS = {"threshold", "explain"}
 def _threshold(raw: str | None) -> float | None:
     if raw is None or raw == "":
         return None
-    try:
-        value = float(raw)
-        assert 0 < value <= 1
-    except (ValueError, AssertionError):
-        raise ApiError(400, f"threshold must be a number in (0, 1], got {raw!r}; leave it out to use the "
-                            "model's per-domain thresholds") from None
-    return value
+    # Plain decimals only, the pattern the OpenAPI description states (float() would also take "1e-1", " .5",
+    # "nan" or other scripts' digits).
+    if not re.fullmatch(UPLOAD_THRESHOLD, raw):
+        raise ApiError(400, f"threshold must be a number in (0, 1] such as 0.5, got {raw!r}; leave it out to use "
+                            "the model's per-domain thresholds")
+    return float(raw)
 
 
 def _explain(raw: str | None) -> bool:
-    if raw is None or raw.lower() in ("", "false", "0"):
+    if raw is None:
         return False
-    if raw.lower() in ("true", "1"):
-        return True
-    raise ApiError(400, f"explain must be true or false, got {raw!r}")
+    if raw not in UPLOAD_EXPLAIN:
+        raise ApiError(400, f"explain must be true or false, got {raw!r}")
+    return raw in ("true", "1")
 
 
 @bp.post("/upload")

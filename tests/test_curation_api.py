@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -70,8 +71,9 @@ def test_pool_accepts_a_document_upload_with_heading_paths(client):
 
 @pytest.mark.parametrize("kwargs, status, needle", [
     ({"json": {"texts": []}}, 400, "non-empty list"),
-    ({"json": {"texts": "abc"}}, 400, "non-empty list"),
-    ({"json": {"texts": ["ok", 3, "  "]}}, 400, "item 1"),
+    ({"json": {"texts": "abc"}}, 400, "texts: must be a list, got string"),
+    ({"json": {"texts": ["ok", 3, "  "]}}, 400, "texts[1]: must be a string, got number; texts[2]: is empty"),
+    ({"json": {"texts": ["ok"], "source": " "}}, 400, "source: must be a non-empty string"),
     ({"json": {"texts": ["ok"], "labels": []}}, 400, "unknown field 'labels'"),
     ({"data": "not json", "content_type": "text/plain"}, 415, "application/json"),
 ])
@@ -144,8 +146,8 @@ def test_labelling_a_pooled_text_anywhere_removes_it_from_the_pool(client):
 @pytest.mark.parametrize("body, status, needle", [
     ({"id": "1", "labels": []}, 400, "integer id"),
     ({"id": True, "labels": []}, 400, "integer id"),
-    ({"id": 1}, 400, '"labels" must be a list'),
-    ({"id": 1, "labels": "rural"}, 400, '"labels" must be a list'),
+    ({"id": 1}, 400, "labels: missing (required)"),
+    ({"id": 1, "labels": "rural"}, 400, "labels: must be a list of domain ids"),
     ({"id": 1, "labels": ["sports"]}, 400, "unknown domain 'sports'"),
     ({"id": 1, "labels": [], "note": "x"}, 400, "unknown field 'note'"),
     ({"id": 99999, "labels": []}, 404, "not in the pool"),
@@ -156,9 +158,19 @@ def test_bad_reviews(client, body, status, needle):
     assert client.get("/v1/pool").get_json()["pool_size"] == len(POOL_TEXTS)
 
 
-@pytest.mark.parametrize("n", ["0", "101", "abc", "-1"])
+def test_a_bad_review_lists_every_problem_in_json_terms(client):
+    pooled(client)
+    response = client.post("/v1/review", json={"id": "1", "labels": ["rural", "sports"], "note": 1}, headers=AUTH)
+    assert_error(response, 400, "nothing was stored")
+    assert response.get_json()["problems"] == [
+        'id: must be the pool item\'s integer id from GET /v1/review, got "1"',
+        "labels[1]: unknown domain 'sports'; known: consumption, innovation, rural",
+        "unknown field 'note'; accepted: id, labels"]
+
+
+@pytest.mark.parametrize("n", ["0", "101", "abc", "-1", "1.0", " 5", "²"])
 def test_bad_review_batch_size(client, n):
-    assert_error(client.get(f"/v1/review?n={n}"), 400, "n must be")
+    assert_error(client.get(f"/v1/review?n={n}"), 400, "n: must be a whole number from 1 to 100")
 
 
 def test_review_needs_the_token_and_a_model(client, tmp_path):
@@ -216,9 +228,9 @@ def test_keeping_a_label_takes_it_off_the_list_without_changing_it(client, home)
 
 @pytest.mark.parametrize("body, status, needle", [
     ({"id": "nope", "action": "keep"}, 404, "no labelled paragraph"),
-    ({"id": "x", "action": "delete"}, 400, '"action" must be'),
-    ({"id": 3, "action": "keep"}, 400, '"id" must be'),
-    ({"action": "keep"}, 400, '"id" must be'),
+    ({"id": "x", "action": "delete"}, 400, 'action: must be "accept" or "keep", got "delete"'),
+    ({"id": 3, "action": "keep"}, 400, "id: must be an audit item id (a string from GET /v1/audit), got 3"),
+    ({"action": "keep"}, 400, "id: missing (required)"),
     ({"id": "x", "action": "keep", "labels": []}, 400, "unknown field"),
 ])
 def test_bad_audit_decisions(client, body, status, needle):
@@ -296,6 +308,8 @@ def test_upload_threshold_applies_to_every_domain(client):
     (b"PK\x03\x04broken", "broken.docx", {}, 400, "not a readable .docx"),
     (b"\x00\x01\x02binary", "data.txt", {}, 400, "binary"),
     ("加快技术攻关。".encode(), "a.txt", {"threshold": "2"}, 400, "threshold must be"),
+    ("加快技术攻关。".encode(), "a.txt", {"threshold": "nan"}, 400, "threshold must be"),
+    ("加快技术攻关。".encode(), "a.txt", {"threshold": "1e-1"}, 400, "threshold must be"),
     ("加快技术攻关。".encode(), "a.txt", {"explain": "maybe"}, 400, "explain must be"),
     ("加快技术攻关。".encode(), "a.txt", {"lang": "zh"}, 400, "unknown form field 'lang'"),
 ])
@@ -317,6 +331,25 @@ def test_upload_over_the_size_limit_is_413(home):
 def test_upload_without_a_model_is_503(tmp_path):
     client = create_app({"TESTING": True, "HOME": str(tmp_path / "none")}).test_client()
     assert_error(upload(client, INNOVATION.encode(), "a.txt"), 503)
+
+
+def test_the_description_states_what_the_curation_routes_check(app, client):
+    """JSON bodies and `n` are the validating models' own schemas; the hand-written upload form agrees with the code."""
+    document = client.get("/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    assert schemas["PoolRequest"]["properties"]["texts"]["maxItems"] == app.config["MAX_TEXTS"]
+    assert schemas["ReviewRequest"]["properties"]["labels"]["items"]["enum"] == ["innovation", "rural", "consumption"]
+    assert schemas["AuditRequest"]["properties"]["action"]["enum"] == ["accept", "keep"]
+    (n,) = document["paths"]["/v1/review"]["get"]["parameters"]
+    assert n["schema"] | {"title": None} == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20, "title": None}
+    form = schemas["Upload"]["properties"]
+    for value in ["0.5", "1", "1.0", ".25", "0.001", "", "0", "0.0", "1.5", "1e-1", "nan", " 0.5", "٠.٥", "-0.5"]:
+        described = re.fullmatch(form["threshold"]["pattern"].strip("^$"), value) is not None
+        answer = upload(client, INNOVATION.encode(), "a.txt", threshold=value).status_code
+        assert answer == (200 if described else 400), value
+    for value in ["true", "false", "1", "0", "", "TRUE", "yes", "2"]:
+        answer = upload(client, INNOVATION.encode(), "a.txt", explain=value).status_code
+        assert answer == (200 if value in form["explain"]["enum"] else 400), value
 
 
 # -- version reports --------------------------------------------------------------------------------------
