@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 from model.errors import PolicytagError
+from model.json_names import json_type
 from model.text import NOT_BLANK_PATTERN
 from training.workspace import DEFAULT_TOLERANCE
 
@@ -190,21 +191,6 @@ class BatchQuery(BaseModel):
 
 
 # -- error messages a JSON user understands --------------------------------------------------------------
-
-def json_type(value: object) -> str:
-    """The JSON name of a parsed value's type: null, boolean, number, string, array, object."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    return "object"
-
 
 def _shown(value: object) -> str:
     """A short JSON rendering of a bad value for a message."""

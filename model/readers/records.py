@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from model.json_names import json_type
 from model.readers.document import Document, ReadError, text_document
 from model.text import DecodeError, decode_bytes
 
@@ -31,7 +32,7 @@ def _record(fields: dict[str, Any], text_field: str, name: str, where: str, numb
                         f"choose one with {flag}")
     value = fields[text_field]
     if not isinstance(value, str):
-        raise ReadError(f"{name}: {where} {number} field {text_field!r} is {type(value).__name__}, not text; "
+        raise ReadError(f"{name}: {where} {number} field {text_field!r} is {json_type(value)}, not text; "
                         f"choose a text field with {flag}")
     meta = {k: v for k, v in fields.items() if k != text_field}
     return text_document(value, name, "records", meta=meta, record=number)

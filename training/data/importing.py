@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from model.json_names import json_type
 from model.text import DecodeError, decode_bytes
 from training.data.store import AddResult, ExampleStore, StoreError, ValidationError, validate_items
 from training.errors import join_problems
@@ -27,15 +28,6 @@ __all__ = [
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _CSV_SUFFIXES = (".csv",)
 ACCEPTED_SUFFIXES: tuple[str, ...] = _JSONL_SUFFIXES + _CSV_SUFFIXES
-_JSON_TYPE_NAMES = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    int: "number",
-    float: "number",
-    bool: "true/false",
-    type(None): "null",
-}
 
 
 class ImportFormatError(StoreError):
@@ -141,10 +133,6 @@ def _decode(data: bytes, filename: str) -> str:
         raise ImportFormatError([str(exc)]) from None
 
 
-def _json_type(value: object) -> str:
-    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
-
-
 def _parse_jsonl(text: str, filename: str) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     problems: list[str] = []
@@ -161,7 +149,7 @@ def _parse_jsonl(text: str, filename: str) -> list[dict[str, object]]:
         if not isinstance(value, dict):
             problems.append(
                 f"{filename} line {number}: expected an object like "
-                f'{{"text": "...", "labels": [...]}}, got {_json_type(value)}'
+                f'{{"text": "...", "labels": [...]}}, got {json_type(value)}'
             )
             continue
         # Missing keys stay missing so the store reports them by line.

@@ -5,12 +5,11 @@ nothing to review in them.
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.readers import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, ReadError, iter_paths
+from model.readers import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, iter_paths, read_bytes
 from model.reading import read_paragraphs
 from training.data.bootstrap import bootstrap_paths
 from training.data.store import ExampleStore, normalize_key
@@ -39,27 +38,11 @@ def pool_files(inputs: Iterable[Path]) -> list[Path]:
     return list(iter_paths(inputs, suffixes=SUPPORTED_SUFFIXES))
 
 
-def _tag_output_rows(data: bytes, name: str) -> Iterator[PoolRow]:
-    """Rows of a `policytag tag` JSONL output (or any JSONL with a `text` field)."""
-    for number, line in enumerate(data.decode("utf-8-sig").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ReadError(f"{name} line {number}: not JSON ({exc.msg}); give `policytag tag` JSONL output") from None
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise ReadError(f"{name} line {number}: no \"text\" string; give `policytag tag` JSONL output")
-        yield row["text"], str(row.get("source") or name), str(row.get("heading") or "")
-
-
 def read_pool_file(data: bytes, name: str) -> list[PoolRow]:
     """(text, source, heading) rows of one uploaded or local file; ReadError when it cannot be read."""
-    if name.lower().endswith(".jsonl"):
-        try:
-            return list(_tag_output_rows(data, name))
-        except UnicodeDecodeError:
-            raise ReadError(f"{name}: not UTF-8; JSONL must be UTF-8") from None
+    if name.lower().endswith(".jsonl"):  # a `policytag tag` output (or any JSONL with a `text` field): a row a record
+        return [(d.text, str(d.meta.get("source") or name), str(d.meta.get("heading") or ""))
+                for d in read_bytes(data, name)]
     paragraphs, _ = read_paragraphs(data, name)
     return [(p.text, name, p.heading) for p in paragraphs]
 

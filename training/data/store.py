@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from model.json_names import json_type
 from model.text import is_blank
 from training.errors import NotInPool, StoreBusyError, StoreError, StoreFullError, StoreReadOnlyError, ValidationError
 from training.ops.locks import locked
@@ -146,21 +147,6 @@ def normalize_key(text: str) -> str:
 
 
 
-def _type_name(value: object) -> str:
-    """The JSON name of a value's type (items come from JSON or CSV: say `null`, not `NoneType`)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    return "object"
-
-
 @dataclass(frozen=True)
 class _CleanItem:
     key: str
@@ -186,13 +172,13 @@ def validate_items(
     by_key: dict[str, _CleanItem] = {}
 
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-        raise ValidationError([f"items must be a list of objects, got {_type_name(items)}"])
+        raise ValidationError([f"items must be a list of objects, got {json_type(items)}"])
 
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
             problems.append(
                 f"item {index}: expected an object with 'text' and 'labels', "
-                f"got {_type_name(item)}"
+                f"got {json_type(item)}"
             )
             continue
         line = item.get("_line")
@@ -207,7 +193,7 @@ def validate_items(
         if "text" not in item:
             item_problems.append(f"{where}: missing 'text'")
         elif not isinstance(text, str):
-            item_problems.append(f"{where}: 'text' must be a string, got {_type_name(text)}")
+            item_problems.append(f"{where}: 'text' must be a string, got {json_type(text)}")
         elif is_blank(text) or not (key := normalize_key(text)):
             item_problems.append(f"{where}: 'text' is empty")
         elif not _encodable(text):
@@ -226,14 +212,14 @@ def validate_items(
             )
         elif not isinstance(labels, (list, tuple)):
             item_problems.append(
-                f"{where}: 'labels' must be a list of domain ids, got {_type_name(labels)}"
+                f"{where}: 'labels' must be a list of domain ids, got {json_type(labels)}"
             )
         else:
             for pos, label in enumerate(labels):
                 if not isinstance(label, str):
                     item_problems.append(
                         f"{where}: labels[{pos}] must be a domain id string, "
-                        f"got {_type_name(label)}"
+                        f"got {json_type(label)}"
                     )
                 elif label not in known:
                     item_problems.append(
@@ -367,7 +353,7 @@ class ExampleStore:
         if not isinstance(source, str) or not source.strip():
             raise ValidationError([f"source must be a non-empty string like 'user', got {source!r}"])
         if author is not None and not isinstance(author, str):
-            raise ValidationError([f"author must be a string or None, got {_type_name(author)}"])
+            raise ValidationError([f"author must be a string or None, got {json_type(author)}"])
         clean = validate_items(items, known_domains)
         with self._write() as conn:
             return self._add_clean(conn, clean, source, author)
