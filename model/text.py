@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.cjk_radicals import fold_radicals
+
 
 class DecodeError(ValueError):
     """A file is not text in an encoding policytag reads."""
@@ -28,6 +30,9 @@ _ENUMERATED = (
     (re.compile(r"^\d{1,2}[.．、](?!\d)"), 12),
     (re.compile(r"^[（(]\d{1,2}[)）]"), 13),
 )
+# A plain-text title (a short unpunctuated line alone before a blank line): below markdown headings, above
+# enumerated sub-headings.
+TITLE_LEVEL = 9
 # A stand-alone enumerated line longer than this is a paragraph that opens with its own sub-heading.
 _MAX_HEADING_CHARS = 60
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？；!?;])")
@@ -49,15 +54,23 @@ class Block:
     kind: str
     text: str
     line: int
-    level: int = 0  # headings: 1-6 for markdown, 10+ for enumerated sub-headings
+    level: int = 0  # headings: 1-6 markdown/Word/HTML, 9 a plain-text title line, 10+ enumerated sub-headings
     role: str = ""  # boilerplate: byline / note / affiliation / contact
     joined: int = 0  # paragraphs: how many page breaks were mended to build it
+    start: int = 0  # character offsets into the document's text: text[start:end] is where the block came from
+    end: int = 0  # (a mended paragraph's span includes the line breaks it was mended across)
 
 
 def decode_bytes(data: bytes, name: str = "<input>") -> str:
-    """Decode UTF-8 (with or without BOM) or GB18030/GBK bytes; raise DecodeError naming `name` otherwise."""
+    """Decode UTF-8 (BOM or not), UTF-16 with BOM, or GB18030/GBK bytes; raise DecodeError naming `name` otherwise."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DecodeError(f"{name}: looks like UTF-16 (e.g. Excel 'Unicode Text'); re-save it as UTF-8")
+        try:
+            text = data.decode("utf-16")  # the BOM gives the byte order and is consumed
+        except UnicodeDecodeError:
+            raise DecodeError(f"{name}: starts like UTF-16 but does not decode as UTF-16; re-save it as UTF-8") from None
+        if "\x00" in text:
+            raise DecodeError(f"{name}: looks like a binary file (NUL characters); give a text file")
+        return text
     if b"\x00" in data[:8192]:
         raise DecodeError(f"{name}: looks like a binary file (NUL bytes); give a UTF-8 or GB18030 text file")
     try:
@@ -67,21 +80,28 @@ def decode_bytes(data: bytes, name: str = "<input>") -> str:
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
-        raise DecodeError(f"{name}: not UTF-8 or GB18030/GBK text; re-save it as UTF-8") from None
+        raise DecodeError(f"{name}: not UTF-8 or GB18030/GBK text (Latin-1 or another encoding?); "
+                          "re-save it as UTF-8") from None
     if not _plausible_chinese(text):
-        raise DecodeError(f"{name}: not UTF-8, and as GB18030 it reads as gibberish (Big5 or Shift-JIS?); "
+        raise DecodeError(f"{name}: not UTF-8, and as GB18030 it reads as gibberish (Latin-1, Big5 or Shift-JIS?); "
                           "re-save it as UTF-8")
     return text
 
 
 def _plausible_chinese(text: str) -> bool:
-    """GB18030 decodes almost any bytes; Big5 or Shift-JIS read that way give private-use characters or
-    mostly rare ones. Real Chinese text is dominated by the 3,755 common characters (GB2312 level 1)."""
+    """GB18030 decodes almost any bytes, so bytes that are not UTF-8 must read as real Chinese to be accepted.
+
+    Big5, Shift-JIS or Latin-1 read as GB18030 give private-use characters or mostly rare ones (Latin-1
+    "Zürich" -> "Z黵ich": an accented letter plus the next ASCII byte makes one rare character). Real Chinese
+    text is dominated by the 3,755 common characters (GB2312 level 1), however short it is.
+    """
     if any("\ue000" <= c <= "\uf8ff" for c in text):
         return False
     cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    if len(cjk) < 20:
-        return True
+    if not cjk:
+        # Not UTF-8 and not one Chinese character: only GB punctuation/full-width forms would get here.
+        return not any(unicodedata.category(c).startswith(("L", "S")) and ord(c) > 0x7F and not 0xFF00 <= ord(c) <= 0xFFEF
+                       for c in text)
     common = 0
     for c in cjk:
         try:
@@ -98,8 +118,8 @@ def read_document(path: str | Path) -> str:
 
 
 def normalize(text: str) -> str:
-    """Canonical form used for features and identity: NFKC (full-width -> ASCII forms), lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """Canonical form used for features and identity: CJK radicals folded, NFKC (full-width -> ASCII), lower case."""
+    return unicodedata.normalize("NFKC", fold_radicals(text)).lower()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -124,58 +144,130 @@ def _heading_level(line: str) -> tuple[int, str]:
     return 0, line
 
 
-def _join(a: str, b: str) -> str:
+def join_lines(a: str, b: str) -> str:
+    """`a` and `b` as one line: no space between Chinese characters, one between Latin words."""
     # Latin words broken across lines need their space back; Chinese text has none.
     if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
         return a + " " + b
     return a + b
 
 
+# A short line with no punctuation at all, standing alone between blank lines, is a title ("全面推进乡村振兴"),
+# not the first half of a paragraph broken by a page break: those halves are long or carry a comma.
+_TITLE_MAX_CHARS = 40
+_ANY_PUNCTUATION = re.compile(r"[，、,：:；;。.！!？?…“”\"（）()《》—-]")
+
+
+def looks_like_title(line: str) -> bool:
+    """A short line without any punctuation: a title when it also stands alone."""
+    return len(line) <= _TITLE_MAX_CHARS and not _ANY_PUNCTUATION.search(line)
+
+
+def classify_unit(text: str, start: int = 0, line: int = 0, level: int = 0) -> list[Block]:
+    """Blocks of one unit that is already known to be whole (a Word, PDF or HTML paragraph): a heading when
+    `level` says so (a style or tag), else boilerplate, an enumerated heading (plus its body) or a paragraph."""
+    text = text.strip()
+    if not text:
+        return []
+    end = start + len(text)
+    if level:
+        return [Block("heading", text, line, level=level, start=start, end=end)]
+    role = _boilerplate_role(text)
+    if role:
+        return [Block("boilerplate", text, line, role=role, start=start, end=end)]
+    found, heading = _heading_level(text)
+    if not found:
+        return [Block("paragraph", text, line, start=start, end=end)]
+    if found >= 10 and len(text) > _MAX_HEADING_CHARS:
+        first, *rest = split_sentences(text) or [text]
+        if rest:
+            body_at = start + text.find(rest[0], len(first))
+            return [Block("heading", first, line, level=found, start=start, end=start + len(first)),
+                    Block("paragraph", "".join(rest), line, start=body_at, end=end)]
+    heading_at = start + text.find(heading) if found < 10 else start
+    return [Block("heading", heading, line, level=found, start=heading_at, end=heading_at + len(heading))]
+
+
 def parse_blocks(text: str) -> list[Block]:
     """Split a markdown or plain-text document into heading, paragraph and boilerplate blocks.
 
     Every non-empty line is a unit; a paragraph line that lacks sentence-final punctuation is joined with
-    the next paragraph line (page breaks in PDF extractions, soft-wrapped plain text).
+    the next paragraph line (page breaks in PDF extractions, soft-wrapped plain text), except a short
+    unpunctuated line standing alone before a blank line, which is a title (level 9). Offsets index `text`
+    with its line breaks as given ("\r\n" counts two characters).
     """
     blocks: list[Block] = []
-    pending: tuple[str, int, int] | None = None  # text, first line, joins so far
+    # text, first line, joins so far, start offset, end offset
+    pending: tuple[str, int, int, int, int] | None = None
 
     def flush() -> None:
         nonlocal pending
         if pending is not None:
-            blocks.append(Block("paragraph", pending[0], pending[1], joined=pending[2]))
+            blocks.append(Block("paragraph", pending[0], pending[1], joined=pending[2], start=pending[3],
+                                end=pending[4]))
             pending = None
 
-    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+    lines = re.split(r"(\r\n|\r|\n)", text)
+    raws = lines[0::2]
+    offset = 0
+    for number, raw in enumerate(raws, start=1):
+        line_at = offset
+        offset += len(raw) + (len(lines[2 * number - 1]) if 2 * number - 1 < len(lines) else 0)
         line = raw.strip().lstrip("\ufeff").strip()
         if not line:
             continue
+        start = line_at + raw.find(line)
+        end = start + len(line)
         role = _boilerplate_role(line)
         if role:
             flush()
-            blocks.append(Block("boilerplate", line, number, role=role))
+            blocks.append(Block("boilerplate", line, number, role=role, start=start, end=end))
             continue
         level, heading = _heading_level(line)
+        if not level and pending is None and line[-1] not in SENTENCE_END and looks_like_title(line):
+            following = raws[number] if number < len(raws) else ""
+            if not following.strip():
+                blocks.append(Block("heading", line, number, level=TITLE_LEVEL, start=start, end=end))
+                continue
         if level:
-            body = ""
-            if level >= 10 and len(line) > _MAX_HEADING_CHARS:
-                # "（一）加快建设……。推动……。" opens a paragraph with its own sub-heading.
-                first, *rest = split_sentences(line) or [line]
-                heading, body = first, "".join(rest)
-            if heading:
+            parts = classify_unit(line, start, number)
+            heading_blocks = [b for b in parts if b.kind == "heading"]
+            if heading_blocks:
                 flush()
-                blocks.append(Block("heading", heading, number, level=level))
+                blocks += heading_blocks
+            body = [b for b in parts if b.kind == "paragraph"]
             if not body:
                 continue
-            line = body
+            line, start = body[0].text, body[0].start
         if pending is None:
-            pending = (line, number, 0)
+            pending = (line, number, 0, start, end)
         else:
-            pending = (_join(pending[0], line), pending[1], pending[2] + 1)
+            pending = (join_lines(pending[0], line), pending[1], pending[2] + 1, pending[3], end)
         if line[-1] in SENTENCE_END:
             flush()
     flush()
     return blocks
+
+
+def select_units(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
+    """(blocks to tag, blocks left out): paragraphs and enumerated sub-headings are tagged; markdown and
+    plain-text titles only when there is nothing else; boilerplate never."""
+    units = [b for b in blocks if b.kind == "paragraph" or (b.kind == "heading" and b.level >= 10)]
+    if not units:
+        units = [b for b in blocks if b.kind == "heading"]
+    chosen = {id(b) for b in units}
+    return units, [b for b in blocks if id(b) not in chosen]
+
+
+def heading_paths(blocks: list[Block]) -> list[tuple[str, ...]]:
+    """For each block, the headings above it, outermost first (a heading's own path excludes itself)."""
+    stack: list[tuple[int, str]] = []
+    paths = []
+    for block in blocks:
+        paths.append(tuple(h for _, h in stack))
+        if block.kind == "heading":
+            stack = [(lvl, h) for lvl, h in stack if lvl < block.level] + [(block.level, block.text)]
+    return paths
 
 
 def paragraphs(text: str) -> list[str]:
@@ -186,9 +278,5 @@ def paragraphs(text: str) -> list[str]:
 
 def split_for_tagging(text: str) -> tuple[list[str], list[Block]]:
     """(units to tag, skipped blocks): what `paragraphs` returns, and the boilerplate and titles left out."""
-    blocks = parse_blocks(text)
-    units = [b.text for b in blocks if b.kind == "paragraph" or (b.kind == "heading" and b.level >= 10)]
-    if not units:
-        units = [b.text for b in blocks if b.kind == "heading"]
-    skipped = [b for b in blocks if b.kind == "boilerplate" or (b.kind == "heading" and b.text not in units)]
-    return units, skipped
+    units, skipped = select_units(parse_blocks(text))
+    return [b.text for b in units], skipped

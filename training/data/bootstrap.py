@@ -11,10 +11,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.text import Block, parse_blocks, read_document
+from model.readers import DOCUMENT_SUFFIXES, iter_paths, read_path
+from model.text import Block, parse_blocks
 from training.data.taxonomy import Taxonomy
 
-DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt")
+# Documents whose headings can label paragraphs (.md, .txt, .docx, .pdf, .html, ...); record files
+# (.jsonl/.csv) in the seeds folder are labelled examples, read by training, not bootstrapped.
+__all__ = ["DOCUMENT_SUFFIXES", "BootstrapReport", "Example", "bootstrap_blocks", "bootstrap_paths",
+           "bootstrap_text", "find_documents", "format_report"]
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,12 @@ def _articles(blocks: list[Block]) -> tuple[list[_Article], list[str]]:
 
 
 def bootstrap_text(text: str, source: str, taxonomy: Taxonomy) -> tuple[list[Example], BootstrapReport]:
-    """Label the content paragraphs of one document from its headings."""
-    blocks = parse_blocks(text)
+    """Label the content paragraphs of one markdown/plain-text document from its headings."""
+    return bootstrap_blocks(parse_blocks(text), source, taxonomy)
+
+
+def bootstrap_blocks(blocks: list[Block], source: str, taxonomy: Taxonomy) -> tuple[list[Example], BootstrapReport]:
+    """Label the content paragraphs of one document's blocks (from any reader) from its headings."""
     report = BootstrapReport()
     report.boilerplate.update(b.role for b in blocks if b.kind == "boilerplate")
     articles, report.orphan_titles = _articles(blocks)
@@ -130,16 +138,11 @@ def bootstrap_text(text: str, source: str, taxonomy: Taxonomy) -> tuple[list[Exa
 
 
 def find_documents(paths: list[Path]) -> list[Path]:
-    """Files to read: the files given, and the documents (.md/.markdown/.txt) inside folders given."""
-    found: list[Path] = []
+    """Files to read: the files given, and the documents (DOCUMENT_SUFFIXES) inside folders given."""
     for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
-        elif path.is_file():
-            found.append(path)
-        else:
+        if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
-    return found
+    return list(iter_paths(paths, suffixes=DOCUMENT_SUFFIXES))
 
 
 def bootstrap_paths(paths: list[Path], taxonomy: Taxonomy) -> tuple[list[Example], BootstrapReport]:
@@ -149,9 +152,11 @@ def bootstrap_paths(paths: list[Path], taxonomy: Taxonomy) -> tuple[list[Example
     for path in paths:
         base = path if path.is_dir() else path.parent
         for document in find_documents([path]):
-            found, part = bootstrap_text(read_document(document), document.relative_to(base).as_posix(), taxonomy)
-            examples += found
-            report.merge(part)
+            source = document.relative_to(base).as_posix()
+            for read in read_path(document):
+                found, part = bootstrap_blocks(list(read.blocks), source, taxonomy)
+                examples += found
+                report.merge(part)
     return examples, report
 
 

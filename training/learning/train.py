@@ -22,6 +22,7 @@ from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
 from model.tagger import Tagger
+from model.readers import DOCUMENT_SUFFIXES, iter_paths
 from model.text import split_sentences
 from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths
 from training.data.importing import check_items, read_examples
@@ -76,8 +77,8 @@ def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> l
 
 def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | None = None) -> TrainingData:
     """Seed documents (bootstrapped), seed label files, then the store; later sources win per paragraph."""
-    documents = [p for p in sorted(seeds.rglob("*")) if p.is_file() and p.suffix.lower() in (".md", ".markdown", ".txt")
-                 and not p.name.lower().startswith("readme")]
+    # Every document format the readers know (.md, .txt, .docx, .pdf, .html, ...) is bootstrapped.
+    documents = [p for p in iter_paths([seeds], suffixes=DOCUMENT_SUFFIXES) if not p.name.lower().startswith("readme")]
     boot, report = bootstrap_paths(documents, taxonomy) if documents else ([], BootstrapReport())
     by_key: dict[str, Example] = {}
     sources: Counter[str] = Counter()

@@ -1,0 +1,73 @@
+"""The record every reader returns, the one error they raise, and the helper that turns units into blocks."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from model.cjk_radicals import fold_radicals
+from model.text import Block, join_lines, classify_unit, heading_paths, parse_blocks, select_units
+
+
+class ReadError(ValueError):
+    """A file that cannot be read; the message is one line: file name, reason, fix."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document (or one record of a .jsonl/.csv file) read into blocks.
+
+    `text` is the extracted text (radicals folded); every block's `start`/`end` index into it. `meta` holds a
+    record's other fields; `record` is its 1-based line (.jsonl) or data row (.csv) number, else None.
+    """
+
+    source: str
+    text: str
+    blocks: tuple[Block, ...]
+    format: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    record: int | None = None
+
+    def units(self) -> list[tuple[Block, tuple[str, ...]]]:
+        """The blocks to tag, each with its heading path (outermost first), in document order."""
+        chosen, _ = select_units(list(self.blocks))
+        ids = {id(b) for b in chosen}
+        return [(b, path) for b, path in zip(self.blocks, heading_paths(list(self.blocks))) if id(b) in ids]
+
+    def skipped(self) -> list[Block]:
+        """Blocks not tagged: boilerplate, and titles when there is content."""
+        return select_units(list(self.blocks))[1]
+
+
+def text_document(text: str, source: str, fmt: str, **extra: Any) -> Document:
+    """A document from plain or markdown text: radicals folded, then split by `parse_blocks`."""
+    text = fold_radicals(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return Document(source, text, tuple(parse_blocks(text)), fmt, **extra)
+
+
+def units_document(units: Iterable[tuple[str, int]], source: str, fmt: str) -> Document:
+    """A document from whole units (text, heading level or 0) of a structured format: one unit per line of
+    the extracted text, each classified by `classify_unit`, so offsets match the text exactly."""
+    pieces: list[str] = []
+    blocks: list[Block] = []
+    offset = 0
+    for number, (raw, level) in enumerate(units, start=1):
+        unit = raw.strip()
+        if "\n" in unit or "\r" in unit:  # a manual line break inside a Word paragraph or an HTML block
+            unit = ""
+            for piece in raw.splitlines():
+                unit = join_lines(unit, piece.strip())
+        unit = fold_radicals(unit)
+        if not unit:
+            continue
+        blocks += classify_unit(unit, offset, len(pieces) + 1, level)
+        pieces.append(unit)
+        offset += len(unit) + 1
+    return Document(source, "\n".join(pieces), tuple(blocks), fmt)
+
+
+def require_text(document: Document, fix: str) -> Document:
+    """Refuse a document with nothing in it, so an empty file is reported rather than silently skipped."""
+    if not document.blocks:
+        raise ReadError(f"{document.source}: empty (no text found); {fix}")
+    return document
