@@ -73,11 +73,16 @@ def tag_document(tagger: Tagger, text: str, threshold: float | None = None,
     several paragraphs."""
     units, skipped = split_for_tagging(text)
     paragraphs = tag_paragraphs(tagger, units, threshold, explain)
+    return summarize_document(tagger.classes_, paragraphs, text), paragraphs, skipped
+
+
+def summarize_document(classes: Sequence[str], paragraphs: Sequence[Tagged], text: str = "") -> Tagged:
+    """A document's result from its paragraphs' results: the API's, the CLI's and batch tagging's one rule."""
     if paragraphs:
-        best = np.array([[p.scores[c] for c in tagger.classes_] for p in paragraphs]).max(axis=0)
+        best = np.array([[p.scores[c] for c in classes] for p in paragraphs]).max(axis=0)
     else:  # only boilerplate: nothing to tag
-        best = np.zeros(len(tagger.classes_))
+        best = np.zeros(len(classes))
     # The document has the tags its paragraphs have, each with its best paragraph's score.
     tagged = {d for p in paragraphs for d, _ in p.tags}
-    cut = np.array([-np.inf if c in tagged else np.inf for c in tagger.classes_])
-    return _tagged(text, best, tagger.classes_, cut), paragraphs, skipped
+    cut = np.array([-np.inf if c in tagged else np.inf for c in classes])
+    return _tagged(text, best, classes, cut)
