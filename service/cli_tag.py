@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from service.cli_common import home_option, say, user_errors
+from service.corpus.output import check_output
 from service.corpus import FORMATS, CorpusError, RunOptions, Settings, default_jobs, model_ref, tag_corpus
 from training.ops.registry import Registry
 from training.paths import data_home
@@ -47,6 +48,11 @@ def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: s
     start/end, heading, text, tags, scores, model (and meta for .jsonl/.csv records), in input order
     whatever --jobs. Exit code 1 if any input could not be read (the others are still tagged).
     """
+    try:
+        if out not in (None, "-"):
+            check_output(out)  # before any work, even before the model is looked at
+    except CorpusError as exc:
+        raise click.ClickException(str(exc)) from None
     registry = Registry(data_home(home))
     chosen = version or registry.current()
     if chosen is None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -53,9 +55,19 @@ class InProcess:
         pass
 
 
-def _ignore_sigint() -> None:
+def _worker_init() -> None:
     # Ctrl-C goes to the whole process group; the parent stops the pool and keeps the partial output.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent killed outright (kill -9, OOM killer) cannot stop its workers, and they would wait for work
+    # forever holding a model each: they leave when their parent is gone.
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="policytag-parent-watch").start()
 
 
 class LocalPool:
@@ -63,7 +75,7 @@ class LocalPool:
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
-        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
 
     def run(self, tasks: Iterable[Task], settings: Settings, ref: ModelRef) -> Iterator[TaskResult]:
         def submit(task: Task) -> Future[TaskResult]:
