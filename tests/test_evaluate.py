@@ -106,11 +106,15 @@ def test_read_eval_file_lists_every_problem_by_line(tmp_path: Path) -> None:
     assert "bad.jsonl line 7" in str(caught.value)
 
 
-def test_read_eval_file_undecodable_or_empty_names_the_file(tmp_path: Path) -> None:
+def test_read_eval_file_reads_utf16_and_names_an_undecodable_or_empty_file(tmp_path: Path) -> None:
     utf16 = tmp_path / "utf16.jsonl"
     utf16.write_bytes('{"text": "乡村", "labels": []}'.encode("utf-16"))
-    with pytest.raises(EvalFileError, match=r"utf16\.jsonl: looks like UTF-16.*re-save it as UTF-8"):
-        read_eval_file(utf16, DOMAINS)
+    # UTF-16 with a BOM (Excel's "Unicode Text") is read like every other text file since issue 7.
+    assert read_eval_file(utf16, DOMAINS) == [("乡村", [])]
+    latin1 = tmp_path / "latin1.jsonl"
+    latin1.write_bytes('{"text": "Zürich Straße", "labels": []}'.encode("latin-1"))
+    with pytest.raises(EvalFileError, match=r"latin1\.jsonl: not UTF-8.*re-save it as UTF-8"):
+        read_eval_file(latin1, DOMAINS)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n", encoding="utf-8")
     with pytest.raises(EvalFileError, match=r"empty\.jsonl: no examples"):

@@ -61,6 +61,7 @@ def test_pdf_lines_rebuilt_into_paragraphs_and_page_furniture_dropped(tmp_path):
     texts = [b.text for b in document.blocks]
     assert texts.count(RURAL) == 3  # wrapped over 3 lines on each page, rebuilt whole
     assert texts.count(ACROSS_PAGES) == 2  # a sentence broken by a page break is mended
+    assert [b.joined for b in document.blocks if b.text == ACROSS_PAGES] == [1, 1]
     assert [b.text for b in document.blocks if b.kind == "heading"] == [
         "一、全面推进乡村振兴第1部分", "二、全面推进乡村振兴第2部分", "三、全面推进乡村振兴第3部分"]
     assert HEADER not in document.text and "- 2 -" not in document.text
@@ -269,3 +270,10 @@ def test_pdf_with_indented_paragraphs_and_a_centred_title(tmp_path):
         ("heading", 9, "关于全面推进乡村振兴的实施意见"), ("paragraph", 0, "各市人民政府，省直各部门："),
         ("paragraph", 0, full + rest + "安全供给。"),  # the full line ending in "。" does not end the paragraph
         ("paragraph", 0, INNOVATION)]
+
+
+def test_read_bytes_suffix_override_for_stdin():
+    [document] = read_bytes(f"# 标题\n\n{RURAL}\n".encode("gb18030"), "<stdin>", suffix=".txt")
+    assert document.source == "<stdin>" and [b.text for b, _ in document.units()] == [RURAL]
+    with pytest.raises(ReadError, match=r"<stdin>: unsupported format '\(no suffix\)'"):
+        list(read_bytes(b"text", "<stdin>"))

@@ -27,7 +27,11 @@ _SINGLE: dict[str, Callable[[bytes, str], Document]] = {}
 for _module, _reader in ((textfile, textfile.read_text), (word, word.read_docx), (pdf, pdf.read_pdf),
                          (html, html.read_html)):
     _SINGLE.update(dict.fromkeys(_module.SUFFIXES, _reader))
-_RECORDS = {".jsonl": records.read_jsonl, ".csv": records.read_table, ".tsv": records.read_table}
+_RECORDS: dict[str, Callable[[bytes, str, str], Iterator[Document]]] = {
+    ".jsonl": records.read_jsonl,
+    ".csv": lambda data, name, field: records.read_table(data, name, field, ","),
+    ".tsv": lambda data, name, field: records.read_table(data, name, field, "\t"),
+}
 
 DOCUMENT_SUFFIXES: tuple[str, ...] = tuple(_SINGLE)  # one document per file
 RECORD_SUFFIXES: tuple[str, ...] = tuple(_RECORDS)  # one document per record
@@ -39,13 +43,14 @@ def supported_suffixes() -> tuple[str, ...]:
     return SUPPORTED_SUFFIXES
 
 
-def read_bytes(data: bytes, name: str, *, text_field: str = "text") -> Iterator[Document]:
-    """Documents in `data`, the format chosen by `name`'s suffix (e.g. an HTTP upload's file name).
+def read_bytes(data: bytes, name: str, *, text_field: str = "text", suffix: str | None = None) -> Iterator[Document]:
+    """Documents in `data`, the format chosen by `suffix` or else `name`'s (e.g. an HTTP upload's file name;
+    stdin: `read_bytes(data, "<stdin>", suffix=".txt")`).
 
     Raises ReadError (one line: name, reason, fix) for an unsupported suffix or a file that cannot be read.
     For record files it may be raised after earlier records were yielded: treat the whole file as failed.
     """
-    suffix = Path(name).suffix.lower()
+    suffix = (suffix or Path(name).suffix).lower()
     if suffix in _RECORDS:
         yield from _RECORDS[suffix](data, name, text_field)
         return

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from model.cjk_radicals import fold_radicals
@@ -45,13 +45,13 @@ def text_document(text: str, source: str, fmt: str, **extra: Any) -> Document:
     return Document(source, text, tuple(parse_blocks(text)), fmt, **extra)
 
 
-def units_document(units: Iterable[tuple[str, int]], source: str, fmt: str) -> Document:
-    """A document from whole units (text, heading level or 0) of a structured format: one unit per line of
-    the extracted text, each classified by `classify_unit`, so offsets match the text exactly."""
+def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int]], source: str, fmt: str) -> Document:
+    """A document from whole units (text, heading level or 0[, page breaks mended]) of a structured format:
+    one unit per line of the extracted text, each classified by `classify_unit`, so offsets match exactly."""
     pieces: list[str] = []
     blocks: list[Block] = []
     offset = 0
-    for number, (raw, level) in enumerate(units, start=1):
+    for raw, level, *mended in units:
         unit = raw.strip()
         if "\n" in unit or "\r" in unit:  # a manual line break inside a Word paragraph or an HTML block
             unit = ""
@@ -60,7 +60,10 @@ def units_document(units: Iterable[tuple[str, int]], source: str, fmt: str) -> D
         unit = fold_radicals(unit)
         if not unit:
             continue
-        blocks += classify_unit(unit, offset, len(pieces) + 1, level)
+        found = classify_unit(unit, offset, len(pieces) + 1, level)
+        if mended and mended[0]:
+            found = [replace(b, joined=mended[0]) if b.kind == "paragraph" else b for b in found]
+        blocks += found
         pieces.append(unit)
         offset += len(unit) + 1
     return Document(source, "\n".join(pieces), tuple(blocks), fmt)

@@ -72,8 +72,8 @@ def _running_lines(lines: list[_Line], pages: int) -> set[int]:
     return {i for i in in_band if _PAGE_NUMBER.match(lines[i].text) or (pages > 1 and repeats[key(lines[i])] >= needed)}
 
 
-def _paragraphs(lines: list[_Line]) -> list[tuple[str, int]]:
-    """Join visual lines into paragraphs (text, heading level) using the right margin, indentation and
+def _paragraphs(lines: list[_Line]) -> list[tuple[str, int, int]]:
+    """Join visual lines into paragraphs (text, heading level, page breaks crossed) using the right margin, indentation and
     sentence-final punctuation; a lone unpunctuated line that is centred or set larger is a title."""
     if not lines:
         return []
@@ -89,7 +89,7 @@ def _paragraphs(lines: list[_Line]) -> list[tuple[str, int]]:
     # Documents that indent first lines (most Chinese official documents) mark paragraphs by indentation,
     # so a full line that happens to end in "。" does not end its paragraph there.
     indent_style = sum(indented) >= max(3, len(lines) // 10)
-    paragraphs: list[tuple[str, int]] = []
+    paragraphs: list[tuple[str, int, int]] = []
     current: list[_Line] = []
 
     def flush() -> None:
@@ -98,7 +98,7 @@ def _paragraphs(lines: list[_Line]) -> list[tuple[str, int]]:
             first = current[0]
             standout = first.height > 1.15 * body_height or first.left - body_left > 1.5 * first.height
             title = len(current) == 1 and standout and looks_like_title(text)
-            paragraphs.append((text, TITLE_LEVEL if title else 0))
+            paragraphs.append((text, TITLE_LEVEL if title else 0, current[-1].page - first.page))
             current.clear()
 
     for line, indent in zip(lines, indented):

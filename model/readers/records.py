@@ -57,10 +57,11 @@ def read_jsonl(data: bytes, name: str, text_field: str = "text") -> Iterator[Doc
         raise ReadError(f"{name}: empty (no records); one JSON object per line")
 
 
-def read_table(data: bytes, name: str, text_field: str = "text") -> Iterator[Document]:
-    """One Document per data row of a .csv (comma) or .tsv (tab) file with a header row."""
+def read_table(data: bytes, name: str, text_field: str = "text", delimiter: str | None = None) -> Iterator[Document]:
+    """One Document per data row of a .csv (comma) or .tsv (tab; or as `delimiter` says) file with a header."""
     text = _decoded(data, name)
-    delimiter = "\t" if name.lower().endswith(".tsv") else ","
+    if delimiter is None:
+        delimiter = "\t" if name.lower().endswith(".tsv") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     if not reader.fieldnames:
         raise ReadError(f"{name}: empty (no header row); the first row names the columns")
