@@ -82,5 +82,5 @@ def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: s
         if result.output is not None:
             say(f"wrote {result.output}")
     if not result.ok:
-        raise click.ClickException(f"{len(result.summary.failures)} input(s) could not be read (listed above); "
+        raise click.ClickException(f"{result.summary.unread} input(s) could not be read (listed above); "
                                    "the others were tagged")

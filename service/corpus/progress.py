@@ -28,8 +28,15 @@ class Summary:
     domains: Counter[str] = field(default_factory=Counter)
     not_tagged: Counter[str] = field(default_factory=Counter)  # lines left out, by kind
     noted_files: int = 0  # files with lines left out
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # one line per problem: file, reason, fix
     bytes_done: int = 0
+    failed_files: set[int] = field(default_factory=set)  # input files with a problem (a .jsonl file may have several)
+    problems: list[str] = field(default_factory=list)  # inputs that named nothing to read (an empty folder)
+
+    @property
+    def unread(self) -> int:
+        """Inputs that could not be read: failed files and inputs that named nothing."""
+        return len(self.failed_files) + len(self.problems)
 
     def add(self, result: TaskResult) -> list[str]:
         """Count a task's result; returns the failures it brought (to show at once)."""
@@ -42,6 +49,7 @@ class Summary:
                 self.noted_files += 1
             if file.error:
                 self.failures.append(file.error)
+                self.failed_files.add(file.number)
                 new.append(file.error)
         self.untagged += result.untagged
         self.domains.update(result.domains)
@@ -51,17 +59,19 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         return {"files": self.files, "documents": self.documents, "paragraphs": self.paragraphs,
                 "untagged": self.untagged, "domains": dict(self.domains), "not_tagged": dict(self.not_tagged),
-                "noted_files": self.noted_files, "failures": self.failures, "bytes_done": self.bytes_done}
+                "noted_files": self.noted_files, "failures": self.failures, "bytes_done": self.bytes_done,
+                "failed_files": sorted(self.failed_files), "problems": self.problems}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Summary:
         return cls(raw["files"], raw["documents"], raw["paragraphs"], raw["untagged"], Counter(raw["domains"]),
-                   Counter(raw["not_tagged"]), raw["noted_files"], list(raw["failures"]), raw["bytes_done"])
+                   Counter(raw["not_tagged"]), raw["noted_files"], list(raw["failures"]), raw["bytes_done"],
+                   set(raw["failed_files"]), list(raw["problems"]))
 
     def text(self, version: str, seconds: float, domains: tuple[str, ...]) -> str:
         rate = self.paragraphs / seconds if seconds > 0 else 0.0
         lines = [f"tagged {self.paragraphs:,} paragraphs in {self.documents:,} documents from "
-                 f"{self.files - len(self.failures):,} of {self.files:,} files with model {version} "
+                 f"{self.files - len(self.failed_files):,} of {self.files:,} files with model {version} "
                  f"in {seconds:.1f} s ({rate:,.0f} paragraphs/s)"]
         per_domain = ", ".join(f"{d} {self.domains.get(d, 0):,}" for d in domains)
         lines.append(f"paragraphs per domain: {per_domain}; with no tag: {self.untagged:,}")
@@ -69,11 +79,12 @@ class Summary:
             kinds = ", ".join(f"{k} {n:,}" for k, n in sorted(self.not_tagged.items(), key=lambda kv: (-kv[1], kv[0])))
             lines.append(f"lines not tagged (titles, headings, bylines, notes): {sum(self.not_tagged.values()):,} "
                          f"in {self.noted_files:,} files ({kinds})")
-        if self.failures:
-            lines.append(f"{len(self.failures)} input(s) could not be read:")
-            lines += [f"  {reason}" for reason in self.failures[:_SHOWN_FAILURES]]
-            if len(self.failures) > _SHOWN_FAILURES:
-                lines.append(f"  ... and {len(self.failures) - _SHOWN_FAILURES} more")
+        reasons = self.problems + self.failures
+        if reasons:
+            lines.append(f"{self.unread} input(s) could not be read:")
+            lines += [f"  {reason}" for reason in reasons[:_SHOWN_FAILURES]]
+            if len(reasons) > _SHOWN_FAILURES:
+                lines.append(f"  ... and {len(reasons) - _SHOWN_FAILURES} more")
         return "\n".join(lines)
 
 

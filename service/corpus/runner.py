@@ -41,7 +41,7 @@ class RunResult:
     @property
     def ok(self) -> bool:
         """Every input was read."""
-        return not self.summary.failures
+        return not self.summary.unread
 
 
 def tag_corpus(given: Sequence[str], settings: Settings, ref: ModelRef, options: RunOptions,
@@ -69,7 +69,7 @@ def tag_corpus(given: Sequence[str], settings: Settings, ref: ModelRef, options:
     done, saved = sink.open(stamp, header(settings, options.bom), options.resume, note=say)
     if saved is None:
         summary = Summary(files=len(inputs.files))
-        summary.failures += inputs.problems
+        summary.problems += inputs.problems
         for problem in inputs.problems:
             say(f"error: {problem}")
         sink.commit(0, summary.to_dict())
