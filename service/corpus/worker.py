@@ -7,6 +7,7 @@ first time it needs it and keeps it for every later task.
 from __future__ import annotations
 
 import socket
+import gc
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -84,6 +85,10 @@ def load_model(ref: ModelRef) -> Tagger:
                               f"{ref.sha256[:12]}…); give every worker the same data directory")
         _MODELS.clear()  # one model per process
         _MODELS[key] = tagger
+        # The model's vocabulary is hundreds of thousands of long-lived objects: without this, every full
+        # garbage collection walks them again while rows are built.
+        gc.collect()
+        gc.freeze()
     return _MODELS[key]
 
 
