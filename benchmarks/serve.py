@@ -88,11 +88,11 @@ def main() -> int:
     args = parser.parse_args()
 
     from model.text import split_sentences
-    from training.paths import store_path
-    from training.learning.run import run_training
     from training.data.store import ExampleStore
     from training.data.taxonomy import load_taxonomy
+    from training.learning.run import run_training
     from training.learning.train import load_training_data
+    from training.paths import store_path
 
     home = Path(tempfile.mkdtemp(prefix="policytag-bench-"))
     run_training(home, ROOT / "seeds", cv=0)
@@ -123,7 +123,7 @@ def main() -> int:
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit(f"server did not start; see {home / 'server.log'}")
+                    raise SystemExit(f"server did not start; see {home / 'server.log'}") from None
                 time.sleep(0.2)
         tag = {"text": TITLE}
         latencies(f"{base}/v1/tag", tag, 1.0)  # warm up both workers
@@ -168,7 +168,8 @@ def main() -> int:
     print(f"  GET /v1/health (baseline)   {result['health_rps']:>8} req/s")
     print(f"  POST /v1/tag (one title)    {result['tag_rps']:>8} req/s   "
           f"= {result['tag_vs_health_throughput']}x the baseline")
-    print(f"  latency idle                p50 {result['latency_ms_idle_p50']} ms, p95 {result['latency_ms_idle_p95']} ms")
+    print(f"  latency idle                p50 {result['latency_ms_idle_p50']} ms, "
+          f"p95 {result['latency_ms_idle_p95']} ms")
     print(f"  latency while training      p50 {result['latency_ms_training_p50']} ms, "
           f"p95 {result['latency_ms_training_p95']} ms   = {result['training_vs_idle_p50']}x idle "
           f"({result['requests_during_training']} requests)")

@@ -8,24 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import tempfile
 from pathlib import Path
-from typing import Any
 
 import jieba
 import joblib
 import sklearn
 
+from model.atomic import atomic_file, write_atomic
+from model.errors import ArtifactError
+from model.manifest import MANIFEST_FILE, Manifest, read_manifest
 from model.tagger import Tagger
 
 MODEL_FILE = "model.joblib"
-MANIFEST_FILE = "manifest.json"
-
-
-class ArtifactError(Exception):
-    """A model artefact is missing, damaged or incompatible."""
 
 
 def library_versions() -> dict[str, str]:
@@ -41,53 +36,19 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, fsync, rename: readers see the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; reports and manifests are meant to be read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def save_artifact(tagger: Tagger, directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+def save_artifact(tagger: Tagger, directory: Path, manifest: Manifest) -> Manifest:
     """Write model.joblib and manifest.json into `directory`; returns the manifest as written."""
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".model.", suffix=".tmp")
-    os.close(fd)
-    try:
-        joblib.dump(tagger, tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        digest = sha256_file(Path(tmp))
-        os.replace(tmp, directory / MODEL_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    full = {**manifest, "sha256": digest, "libraries": library_versions(),
+    with atomic_file(directory / MODEL_FILE) as handle:
+        joblib.dump(tagger, handle)
+    digest = sha256_file(directory / MODEL_FILE)
+    full: Manifest = {**manifest, "sha256": digest, "libraries": library_versions(),
             "size_bytes": (directory / MODEL_FILE).stat().st_size}
     write_atomic(directory / MANIFEST_FILE, json.dumps(full, ensure_ascii=False, indent=2).encode("utf-8"))
     return full
 
 
-def read_manifest(directory: Path) -> dict[str, Any]:
-    path = directory / MANIFEST_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtifactError(f"{path} is missing; retrain with `policytag train`") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path} is damaged ({exc}); retrain with `policytag train`") from None
-
-
-def verify_artifact(directory: Path) -> dict[str, Any]:
+def verify_artifact(directory: Path) -> Manifest:
     """Check a saved model without unpickling it: manifest, scikit-learn version, SHA-256. Returns the manifest."""
     manifest = read_manifest(directory)
     saved_with = manifest.get("libraries", {}).get("scikit-learn")
@@ -104,7 +65,7 @@ def verify_artifact(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_artifact(directory: Path) -> tuple[Tagger, dict[str, Any]]:
+def load_artifact(directory: Path) -> tuple[Tagger, Manifest]:
     """Verify and load a saved model; raises ArtifactError (never unpickles a file that fails a check)."""
     manifest = verify_artifact(directory)
     path = directory / MODEL_FILE

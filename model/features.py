@@ -189,12 +189,12 @@ class Featurizer:
             self.keys_.append(vocabulary)
             found.append((rows, keys))
         self._set_offsets()
-        cols = [self._lookup(j, keys) for j, (_, keys) in enumerate(found)]
-        rows = np.concatenate([r[c >= 0] for (r, _), c in zip(found, cols)])
-        cols = np.concatenate([c[c >= 0] for c in cols])
+        looked_up = [self._lookup(j, keys) for j, (_, keys) in enumerate(found)]
+        hit_rows = np.concatenate([r[c >= 0] for (r, _), c in zip(found, looked_up)])
+        hit_cols = np.concatenate([c[c >= 0] for c in looked_up])
         self.idf_ = np.ones(self.n_features, dtype=np.float32)
-        rows, cols, counts = self._tally(rows, cols, self.n_features)
-        matrix = sp.csr_matrix((counts, cols, np.searchsorted(rows, np.arange(len(texts) + 1))),
+        row_ids, col_ids, counts = self._tally(hit_rows, hit_cols, self.n_features)
+        matrix = sp.csr_matrix((counts, col_ids, np.searchsorted(row_ids, np.arange(len(texts) + 1))),
                                shape=(len(texts), self.n_features))
         return matrix
 
@@ -259,13 +259,14 @@ class Featurizer:
         vocabulary are ignored. The numbers `transform` puts in its matrix."""
         get, unknown = self.tokens_.get, itertools.repeat(-1)
         per_order = self._keys(texts, lambda found: map(get, found, unknown))
-        rows, cols = [], []
+        row_parts: list[np.ndarray] = []
+        col_parts: list[np.ndarray] = []
         for j, (order_rows, keys) in enumerate(per_order):
             found = self._lookup(j, keys)
             hit = found >= 0
-            rows.append(order_rows[hit])
-            cols.append(found[hit])
-        rows, cols, counts = self._tally(np.concatenate(rows), np.concatenate(cols), self.n_features)
+            row_parts.append(order_rows[hit])
+            col_parts.append(found[hit])
+        rows, cols, counts = self._tally(np.concatenate(row_parts), np.concatenate(col_parts), self.n_features)
         return rows, cols, tfidf_values(rows, cols, counts, len(texts), self.idf_, self.n_char_)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:

@@ -33,7 +33,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from model.errors import ArtifactError
 from model.features import Featurizer, display_term, run_starts
+from model.rules import tag_mask
 
 # Bumped when the features or the scoring change so that an artefact written by another version would
 # score differently; loading such an artefact fails with a message to retrain.
@@ -243,7 +245,8 @@ class Tagger(BaseEstimator):
                              "class; use calibration='sigmoid'")
 
         min_df = (1 if len(X) < 5000 else 2) if self.min_df == "auto" else int(self.min_df)
-        featurizer = Featurizer(tuple(self.char_ngrams), tuple(self.word_ngrams), min_df, self.max_features)
+        (c_lo, c_hi), (w_lo, w_hi) = self.char_ngrams, self.word_ngrams
+        featurizer = Featurizer((c_lo, c_hi), (w_lo, w_hi), min_df, self.max_features)
         counts = featurizer.fit_counts(X)  # tokenised once; folds reweigh these counts
         folds = self._folds(Y, None if groups is None else np.asarray(groups))
         n_classes = Y.shape[1]
@@ -294,7 +297,8 @@ class Tagger(BaseEstimator):
                 if 0 < Y[:, k].sum() < len(Y):
                     self.thresholds_[k] = _best_threshold(proba[:, k], Y[:, k], lo, hi)
         self.featurizer_ = featurizer
-        # Row-major float32 so one text's scores are a gather of a few rows (see DESIGN: weight layout).
+        # Row-major float32 so one text's scores are a gather of a few rows; a layout that does not suit
+        # the sparse product would be copied on every call.
         self.coef_ = np.ascontiguousarray(W, dtype=np.float32)
         self.intercept_ = b.astype(np.float32)
         self.n_train_ = len(X)
@@ -345,11 +349,12 @@ class Tagger(BaseEstimator):
         return self._calibrate(self.decision_function(X))
 
     def predict(self, X: Sequence[str], threshold: float | None = None) -> list[list[str]]:
-        """Label lists: classes whose probability reaches its threshold (or `threshold` for all), best first."""
+        """Label lists: the tags of each text under `model.rules` (its thresholds, or `threshold` for all), best
+        first."""
         proba = self.predict_proba(X)
-        cut = self.thresholds_ if threshold is None else np.full(len(self.classes_), threshold)
+        mask = tag_mask(list(X), proba, self.thresholds_, threshold)
         order = np.argsort(-proba, axis=1, kind="stable")
-        rows, ranks = np.nonzero(np.take_along_axis(proba >= cut, order, axis=1))  # row-major: best first
+        rows, ranks = np.nonzero(np.take_along_axis(mask, order, axis=1))  # row-major: best first
         names = np.asarray(self.classes_, dtype=object)[order[rows, ranks]].tolist()
         ends = np.cumsum(np.bincount(rows, minlength=len(proba))).tolist()
         return [names[start:end] for start, end in zip([0, *ends], ends)]
@@ -379,8 +384,6 @@ class Tagger(BaseEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if "featurizer_" in state and state.get("format_") != FORMAT:
-            from model.artifact import ArtifactError  # here: model.artifact imports this module
-
             raise ArtifactError(f"this model was saved by another policytag version (model format "
                                 f"{state.get('format_', 1)}, this version reads {FORMAT}); "
                                 "retrain with `policytag train`")

@@ -5,13 +5,12 @@ long text is about every domain that one of its paragraphs is clearly about.
 """
 from __future__ import annotations
 
-import re
-
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from model.rules import tag_mask
 from model.tagger import Tagger
 from model.text import Block, split_for_tagging
 
@@ -26,19 +25,10 @@ class Tagged:
     explanations: dict[str, list[dict[str, object]]] = field(default_factory=dict)
 
 
-# A text with no Chinese character is not Chinese policy text: its scores would come from the model's
-# intercept alone ("hello world", "。。。" scored rural 0.31 against a 0.30 threshold), so it gets no tags.
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-def _cutoffs(tagger: Tagger, threshold: float | None) -> np.ndarray:
-    return tagger.thresholds_ if threshold is None else np.full(len(tagger.classes_), float(threshold))
-
-
-def _tagged(text: str, proba: np.ndarray, classes: Sequence[str], cut: np.ndarray) -> Tagged:
+def _tagged(text: str, proba: np.ndarray, classes: Sequence[str], is_tag: np.ndarray) -> Tagged:
     order = np.argsort(-proba, kind="stable")
     scores = {classes[k]: round(float(proba[k]), 4) for k in order}
-    tags = [(classes[k], scores[classes[k]]) for k in order if proba[k] >= cut[k]]
+    tags = [(classes[k], scores[classes[k]]) for k in order if is_tag[k]]
     return Tagged(text, scores, tags)
 
 
@@ -54,10 +44,9 @@ def score_texts(tagger: Tagger, texts: Sequence[str]) -> np.ndarray:
 def tag_paragraphs(tagger: Tagger, texts: Sequence[str], threshold: float | None = None,
                    explain: bool = False) -> list[Tagged]:
     """Tag each text as one paragraph."""
-    cut = _cutoffs(tagger, threshold)
-    never = np.full(len(tagger.classes_), np.inf)
-    results = [_tagged(t, row, tagger.classes_, cut if _HAN.search(t) else never)
-               for t, row in zip(texts, score_texts(tagger, texts))]
+    proba = score_texts(tagger, texts)
+    mask = tag_mask(texts, proba, tagger.thresholds_, threshold)
+    results = [_tagged(t, row, tagger.classes_, is_tag) for t, row, is_tag in zip(texts, proba, mask)]
     if explain:
         for result in results:
             result.explanations = {
@@ -84,5 +73,4 @@ def summarize_document(classes: Sequence[str], paragraphs: Sequence[Tagged], tex
         best = np.zeros(len(classes))
     # The document has the tags its paragraphs have, each with its best paragraph's score.
     tagged = {d for p in paragraphs for d, _ in p.tags}
-    cut = np.array([-np.inf if c in tagged else np.inf for c in classes])
-    return _tagged(text, best, classes, cut)
+    return _tagged(text, best, classes, np.array([c in tagged for c in classes]))

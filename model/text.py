@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.cjk_radicals import fold_radicals
+from model.errors import PolicytagError
 
 
-class DecodeError(ValueError):
+class DecodeError(PolicytagError, ValueError):
     """A file is not text in an encoding policytag reads."""
 
 
@@ -68,7 +69,8 @@ def decode_bytes(data: bytes, name: str = "<input>") -> str:
         try:
             text = data.decode("utf-16")  # the BOM gives the byte order and is consumed
         except UnicodeDecodeError:
-            raise DecodeError(f"{name}: starts like UTF-16 but does not decode as UTF-16; re-save it as UTF-8") from None
+            raise DecodeError(f"{name}: starts like UTF-16 but does not decode as UTF-16; "
+                              "re-save it as UTF-8") from None
         if "\x00" in text:
             raise DecodeError(f"{name}: looks like a binary file (NUL characters); give a text file")
         return text
@@ -101,8 +103,8 @@ def _plausible_chinese(text: str) -> bool:
     cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
     if not cjk:
         # Not UTF-8 and not one Chinese character: only GB punctuation/full-width forms would get here.
-        return not any(unicodedata.category(c).startswith(("L", "S")) and ord(c) > 0x7F and not 0xFF00 <= ord(c) <= 0xFFEF
-                       for c in text)
+        return not any(unicodedata.category(c).startswith(("L", "S")) and ord(c) > 0x7F
+                       and not 0xFF00 <= ord(c) <= 0xFFEF for c in text)
     common = 0
     for c in cjk:
         try:

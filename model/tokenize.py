@@ -17,7 +17,7 @@ import jieba
 try:  # optional accelerator; jieba stays the reference and the fallback
     import rjieba as _rjieba
 except ImportError:  # pragma: no cover - depends on the environment
-    _rjieba = None
+    _rjieba = None  # type: ignore[assignment]
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None

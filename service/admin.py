@@ -1,38 +1,24 @@
 """The /v1 write side: labelled examples, domains, training jobs, model versions and promotion."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from flask import Blueprint, Response, jsonify
 
-from flask import Blueprint, Response, current_app, jsonify
-
-from model.artifact import ArtifactError
+from model.errors import ArtifactError
 from service.auth import read_access, requester, write_access
+from service.context import get_workspace
 from service.errors import ApiError
 from service.requests import json_body
-from training.learning.gate import DEFAULT_TOLERANCE
-from training.ops.jobs import TrainingBusy, get_job, start_job
-from training.paths import seeds_dir, store_path
-from training.ops.registry import Registry, RegistryError
-from training.data.store import ExampleStore, ValidationError
-from training.data.taxonomy import TaxonomyError, add_user_domain, load_taxonomy, load_user_domains
+from training.errors import RegistryError, TaxonomyError, TrainingBusy, ValidationError
+from training.workspace import DEFAULT_TOLERANCE
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
-
-
-def _home() -> Path:
-    return Path(current_app.config["HOME"])
-
-
-def _seeds() -> Path:
-    return seeds_dir(current_app.config.get("SEEDS"))
 
 
 @bp.get("/domains")
 @read_access
 def list_domains() -> Response:
-    taxonomy = load_taxonomy(_seeds(), _home())
-    added = {d.id for d in load_user_domains(_home())}
+    ws = get_workspace()
+    taxonomy, added = ws.taxonomy(), ws.user_domain_ids()
     return jsonify({"domains": [{**d.to_dict(), "source": "api" if d.id in added else "taxonomy"}
                                 for d in taxonomy.domains]})
 
@@ -41,7 +27,7 @@ def list_domains() -> Response:
 @write_access
 def add_domain() -> tuple[Response, int]:
     try:
-        domain = add_user_domain(_seeds(), _home(), json_body())
+        domain = get_workspace().add_domain(json_body())
     except TaxonomyError as exc:
         raise ApiError(400, str(exc)) from None
     return jsonify({**domain.to_dict(), "source": "api"}), 201
@@ -55,10 +41,8 @@ def add_examples() -> tuple[Response, int]:
     if set(body) - {"examples"} or not isinstance(items, list) or not items:
         raise ApiError(400, 'send {"examples": [{"text": "...", "labels": ["rural"]}, ...]} '
                             "(labels [] marks a paragraph about none of the domains)")
-    taxonomy = load_taxonomy(_seeds(), _home())
     try:
-        result = ExampleStore(store_path(_home())).add(items, source="user", author=requester(),
-                                                       known_domains=taxonomy.ids)
+        result = get_workspace().add_examples(items, source="user", author=requester())
     except ValidationError as exc:
         raise ApiError(400, f"nothing was stored: {exc}", problems=exc.problems) from None
     return jsonify({"added": result.added, "updated": result.updated, "total": result.total}), 201
@@ -72,13 +56,14 @@ def train() -> tuple[Response, int]:
     body = json_body() if has_body() else {}
     force, tolerance = body.get("force", False), body.get("tolerance", DEFAULT_TOLERANCE)
     if set(body) - {"force", "tolerance"}:
-        raise ApiError(400, f"unknown field {sorted(set(body) - {'force', 'tolerance'})[0]!r}; accepted: force, tolerance")
+        unknown = sorted(set(body) - {"force", "tolerance"})[0]
+        raise ApiError(400, f"unknown field {unknown!r}; accepted: force, tolerance")
     if not isinstance(force, bool):
         raise ApiError(400, f'"force" must be true or false, got {force!r}')
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance <= 1:
         raise ApiError(400, f'"tolerance" must be a number in [0, 1], got {tolerance!r}')
     try:
-        job_id = start_job(_home(), _seeds(), force=force, tolerance=float(tolerance), requested_by=requester())
+        job_id = get_workspace().jobs.start(force=force, tolerance=float(tolerance), requested_by=requester())
     except TrainingBusy as exc:
         raise ApiError(409, str(exc)) from None
     return jsonify({"job": job_id, "status_url": f"/v1/jobs/{job_id}"}), 202
@@ -87,35 +72,24 @@ def train() -> tuple[Response, int]:
 @bp.get("/jobs/<job_id>")
 @read_access
 def job(job_id: str) -> Response:
-    found = get_job(_home(), job_id)
+    found = get_workspace().jobs.get(job_id)
     if found is None:
         raise ApiError(404, f"no training job {job_id!r}; POST /v1/train starts one")
     return jsonify(found)
 
 
-def _summary(registry: Registry, version: str, current: str | None) -> dict[str, Any]:
-    manifest = registry.manifest(version)
-    return {"version": version, "current": version == current, "created": manifest.get("created"),
-            "macro_f1": manifest.get("metrics", {}).get("macro_f1"),
-            "domains": [d["id"] for d in manifest.get("domains", [])],
-            "paragraphs": manifest.get("training", {}).get("paragraphs"),
-            "promotion": manifest.get("promotion")}
-
-
 @bp.get("/models")
 @read_access
 def models() -> Response:
-    registry = Registry(_home())
-    current = registry.current()
-    return jsonify({"current": current, "versions": [_summary(registry, v, current) for v in registry.versions()]})
+    ws = get_workspace()
+    return jsonify({"current": ws.registry.current(), "versions": ws.versions()})
 
 
 @bp.post("/models/<version>/promote")
 @write_access
 def promote(version: str) -> Response:
-    registry = Registry(_home())
     try:
-        registry.promote(version)
+        get_workspace().promote(version)
     except RegistryError as exc:
         raise ApiError(404, str(exc)) from None
     except ArtifactError as exc:

@@ -5,6 +5,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from model.manifest import Manifest
+from model.tagger import Tagger
 from model.tagging import Tagged, tag_document
 from service.auth import read_access
 from service.errors import ApiError
@@ -19,7 +21,7 @@ def _holder() -> ModelHolder:
     return current_app.extensions["policytag.model"]
 
 
-def _model() -> tuple[Any, dict[str, Any]]:
+def _model() -> tuple[Tagger, Manifest]:
     try:
         return _holder().get()
     except NoModel as exc:

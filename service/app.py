@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Flask
 
+from model.errors import PolicytagError
+from service.context import EXTENSION
 from service.errors import register_error_handlers
 from service.holder import ModelHolder
-from training.paths import data_home
-from training.ops.registry import Registry
+from training.workspace import Workspace
 
 DEFAULTS: dict[str, Any] = {
     "HOME": None,  # data directory; None: $POLICYTAG_HOME or ./var
@@ -21,11 +22,11 @@ DEFAULTS: dict[str, Any] = {
     "RELOAD_CHECK_SECONDS": 1.0,  # how often a worker looks for a newly promoted model
     "SEEDS": None,  # seeds folder; None: $POLICYTAG_SEEDS or ./seeds
     "API_TOKEN": None,  # bearer token for write endpoints; None: writes are refused
-    "READS_NEED_TOKEN": False,  # also require the token for tagging and reads  # how often a worker looks for a newly promoted model
+    "READS_NEED_TOKEN": False,  # also require the token for tagging and reads
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(PolicytagError, ValueError):
     """A setting has a value the service cannot use."""
 
 
@@ -77,13 +78,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     settings = {**DEFAULTS, **_settings_from_env(), **(test_config or {})}
     app.config.from_mapping(_validated(settings))
-    app.json.ensure_ascii = False  # Chinese stays readable in responses
-    app.json.sort_keys = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in responses
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("policytag").setLevel(logging.INFO)
 
-    home = data_home(app.config["HOME"])
-    app.config["HOME"] = str(home)
-    app.extensions["policytag.model"] = ModelHolder(Registry(home), float(app.config["RELOAD_CHECK_SECONDS"]))
+    workspace = Workspace(app.config["HOME"], app.config["SEEDS"])
+    app.config["HOME"] = str(workspace.home)
+    app.extensions[EXTENSION] = workspace
+    app.extensions["policytag.model"] = ModelHolder(workspace.registry, float(app.config["RELOAD_CHECK_SECONDS"]))
 
     from service.admin import bp as admin
     from service.api import bp as api

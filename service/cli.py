@@ -5,26 +5,21 @@ Results go to stdout (or -o FILE), progress and problems to stderr. Library erro
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import secrets
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from model.tagging import tag_paragraphs
-from model.text import DecodeError, decode_bytes, split_for_tagging
-from service.cli_common import BATCH, home_option, output, say, seeds_option, user_errors
+from model.errors import UserFileError
+from service.cli_common import home_option, output, say, seeds_option, user_errors, workspace
 from service.cli_labels import domains, examples, models, promote
 from service.cli_tag import tag
-from training.data.bootstrap import bootstrap_paths, format_report
-from training.learning.gate import DEFAULT_TOLERANCE
-from training.paths import data_home, seeds_dir
-from training.ops.registry import Registry
-from training.data.taxonomy import load_taxonomy
+from training.workspace import DEFAULT_TOLERANCE
+
+# Heavy libraries (scikit-learn, numpy, the learners) are imported inside the commands that need them, so
+# `policytag --help` and `policytag tag --help` answer at once (tests/test_cli_startup.py keeps it so).
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="policytag")
@@ -45,13 +40,12 @@ def bootstrap(paths: tuple[Path, ...], out: str | None, home: str | None, seeds:
     stderr shows paragraphs per domain, unlabelled paragraphs, dropped boilerplate, rejoined paragraphs
     and which domain each heading mapped to.
     """
-    folder = seeds_dir(seeds)
-    taxonomy = load_taxonomy(folder, data_home(home))  # with domains added through the API/CLI
-    examples, report = bootstrap_paths(list(paths) or [folder], taxonomy)
+    # The taxonomy includes domains added through the API/CLI.
+    found, _, summary = workspace(home, seeds).bootstrap(list(paths))
     with output(out) as handle:
-        for example in examples:
+        for example in found:
             handle.write(json.dumps(example.to_dict(), ensure_ascii=False) + "\n")
-    say(format_report(report, taxonomy))
+    say(summary)
 
 
 @main.command()
@@ -70,10 +64,8 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
     The new model and the served one are scored on the same held-out folds of the labelled paragraphs;
     the new one is promoted only if its macro-F1 is within --tolerance of the served one's (or --force).
     """
-    from training.learning.run import run_training
-    from training.learning.train import format_metrics
-
-    manifest = run_training(data_home(home), seeds_dir(seeds), cv=cv, force=force, tolerance=tolerance, progress=say)
+    ws = workspace(home, seeds)
+    manifest = ws.train(cv=cv, force=force, tolerance=tolerance, progress=say)
     if as_json:
         shown = {k: v for k, v in manifest.items() if k != "training_keys"}
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
@@ -82,7 +74,7 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
     click.echo(f"model {manifest['version']} trained in {manifest['train_seconds']} s on {counts['paragraphs']} "
                f"paragraphs ({counts['items']} training items)")
     click.echo("thresholds: " + ", ".join(f"{d} {t:.2f}" for d, t in manifest["thresholds"].items()))
-    click.echo(format_metrics(manifest["metrics"]))
+    click.echo(ws.metrics_text(manifest["metrics"]))
     if manifest.get("champion_metrics"):
         old = manifest["champion_metrics"]["per_domain"]
         click.echo(f"served model {promotion.get('champion_version')}'s recipe on the same folds:")
@@ -105,24 +97,22 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
     """Serve the HTTP API under a production WSGI server; trains a model from seeds/ first if none exists."""
     from service.app import check_environment
     from service.server import run_server
-    from training.learning.run import run_training
 
     check_environment()
-    data = data_home(home)
-    if not os.environ.get("POLICYTAG_API_TOKEN"):
+    ws = workspace(home, seeds)
+    token = os.environ.get("POLICYTAG_API_TOKEN")
+    if not token:
         # Write endpoints stay closed to anyone without this token; it is shown once, here.
-        os.environ["POLICYTAG_API_TOKEN"] = secrets.token_urlsafe(24)
-        say(f"API token for write endpoints (shown once; set POLICYTAG_API_TOKEN to choose your own): "
-            f"{os.environ['POLICYTAG_API_TOKEN']}")
-    if Registry(data).current() is None:
-        say(f"no model in {data}; training the default model from the seeds first")
-        manifest = run_training(data, seeds_dir(seeds), progress=say)
+        token = secrets.token_urlsafe(24)
+        say(f"API token for write endpoints (shown once; set POLICYTAG_API_TOKEN to choose your own): {token}")
+    if ws.registry.current() is None:
+        say(f"no model in {ws.home}; training the default model from the seeds first")
+        manifest = ws.train(progress=say)
         say(f"model {manifest['version']} ready")
-    # The app factory in each worker reads these: retraining over HTTP must use the same seeds.
-    os.environ["POLICYTAG_HOME"] = str(data)
-    os.environ["POLICYTAG_SEEDS"] = str(seeds_dir(seeds))
+    # Each worker builds its app from this mapping: retraining over HTTP must use the same home and seeds.
+    config = {"HOME": str(ws.home), "SEEDS": str(ws.seeds), "API_TOKEN": token}
     say(f"serving on http://{host}:{port} ({workers} workers); try: curl -s http://{host}:{port}/v1/health")
-    run_server(host, port, workers)
+    run_server(host, port, workers, config)
 
 
 @main.command("eval")
@@ -136,15 +126,15 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
 @user_errors
 def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None, worst: int, home: str | None) -> None:
     """Evaluate the current model on FILE (JSONL: text, labels; [] = about none of the domains)."""
-    from training.learning.evaluate import evaluate, format_report, read_eval_file, write_html
-
-    tagger, manifest = Registry(data_home(home)).load()
-    rows = read_eval_file(file, tagger.classes_)
-    report = evaluate(tagger, [t for t, _ in rows], [labels for _, labels in rows], threshold, worst)
-    report["model"] = manifest.get("version")
-    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
+    ws = workspace(home)
+    report = ws.evaluate(file, threshold, worst)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else ws.report_text(report))
     if html:
-        write_html(report, html)
+        try:
+            ws.write_report_html(report, html)
+        except OSError as exc:
+            raise UserFileError(f"cannot write {str(html)!r}: {exc.strerror or exc}; "
+                                "choose another --html FILE") from None
         say(f"wrote {html}")
 
 

@@ -1,29 +1,26 @@
-"""Helpers shared by the CLI modules: error translation, output files, common options."""
+"""Helpers shared by the CLI modules: error translation, output files, common options.
+
+Only light imports here: `policytag --help` must not load scikit-learn.
+"""
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
 
-from model.artifact import ArtifactError
-from model.text import DecodeError
-from training.paths import SeedsNotFound
-from training.ops.registry import RegistryError
-from training.learning.run import TrainingBusy
-from training.data.store import StoreError
-from training.data.taxonomy import TaxonomyError
+from model.atomic import atomic_file
+from model.errors import PolicytagError, UserFileError
+from training.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
-# Errors that mean "the input or setup is wrong", shown as one line instead of a traceback.
-USER_ERRORS = (ArtifactError, DecodeError, RegistryError, SeedsNotFound, StoreError, TaxonomyError, TrainingBusy,
-               FileNotFoundError, IsADirectoryError, PermissionError, ValueError)
+# Errors that mean "the input or setup is wrong", shown as one line instead of a traceback. Only the
+# project's own classes: a bug (a bare ValueError, KeyError, ...) keeps its traceback.
+USER_ERRORS = (PolicytagError,)
 BATCH = 256
 
 
@@ -47,18 +44,19 @@ def output(path: str | None) -> Iterator[IO[str]]:
     if path in (None, "-"):
         yield sys.stdout
         return
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp files are private; results are meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    target = Path(str(path))
+    with ExitStack() as stack:
+        try:
+            handle = stack.enter_context(atomic_file(target, binary=False))
+        except OSError as exc:
+            raise UserFileError(f"cannot write {str(target)!r}: {exc.strerror or exc}; "
+                                "choose another -o FILE") from None
+        yield handle
+
+
+def workspace(home: str | None, seeds: str | None = None) -> Workspace:
+    """The front door to training/ for the --home/--seeds a command was given."""
+    return Workspace(home, seeds)
 
 
 home_option = click.option("--home", type=click.Path(file_okay=False), default=None,

@@ -6,12 +6,7 @@ from pathlib import Path
 
 import click
 
-from service.cli_common import home_option, output, say, seeds_option, user_errors
-from training.data.importing import import_file
-from training.paths import data_home, seeds_dir, store_path
-from training.ops.registry import Registry
-from training.data.store import ExampleStore
-from training.data.taxonomy import add_user_domain, load_taxonomy
+from service.cli_common import home_option, output, say, seeds_option, user_errors, workspace
 
 
 @click.group()
@@ -30,9 +25,7 @@ def import_(file: Path, author: str | None, home: str | None, seeds: str | None)
 
     The whole file is checked first; if any line is invalid nothing is stored and every problem is listed.
     """
-    data = data_home(home)
-    taxonomy = load_taxonomy(seeds_dir(seeds), data)
-    result = import_file(ExampleStore(store_path(data)), file, known_domains=taxonomy.ids, author=author)
+    result = workspace(home, seeds).import_file(file, author=author)
     click.echo(f"added {result.added}, updated {result.updated}; the store now holds {result.total} examples")
     say("run `policytag train` to train a model that uses them")
 
@@ -43,7 +36,7 @@ def import_(file: Path, author: str | None, home: str | None, seeds: str | None)
 @user_errors
 def list_(limit: int, home: str | None) -> None:
     """Show stored examples, newest labels last."""
-    rows = ExampleStore(store_path(data_home(home))).current()
+    rows = workspace(home).store().current()
     for row in rows[-limit:] if limit else rows:
         labels = ",".join(row.labels) or "(none)"
         text = row.text if len(row.text) <= 60 else row.text[:59] + "…"
@@ -55,7 +48,7 @@ def list_(limit: int, home: str | None) -> None:
 @user_errors
 def stats(home: str | None) -> None:
     """Counts per domain, negatives and sources, as JSON."""
-    click.echo(json.dumps(ExampleStore(store_path(data_home(home))).stats(), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(workspace(home).store().stats(), ensure_ascii=False, indent=2))
 
 
 @examples.command()
@@ -65,7 +58,7 @@ def stats(home: str | None) -> None:
 def export(out: str | None, home: str | None) -> None:
     """Every stored example as JSON lines (re-importable)."""
     with output(out) as handle:
-        for row in ExampleStore(store_path(data_home(home))).export():
+        for row in workspace(home).store().export():
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
@@ -80,7 +73,7 @@ def domains() -> None:
 @user_errors
 def list_domains(home: str | None, seeds: str | None) -> None:
     """Every domain: from the taxonomy file and added ones."""
-    for domain in load_taxonomy(seeds_dir(seeds), data_home(home)).domains:
+    for domain in workspace(home, seeds).taxonomy().domains:
         click.echo(f"{domain.id:<16} {domain.name_zh} / {domain.name_en}  keywords: {'、'.join(domain.keywords)}")
 
 
@@ -95,8 +88,8 @@ def list_domains(home: str | None, seeds: str | None) -> None:
 def add_domain(domain_id: str, name_zh: str, name_en: str, keywords: tuple[str, ...], home: str | None,
                seeds: str | None) -> None:
     """Add a domain without editing the seeds (kept in the data directory)."""
-    domain = add_user_domain(seeds_dir(seeds), data_home(home), {"id": domain_id, "name_zh": name_zh,
-                                                                  "name_en": name_en, "keywords": list(keywords)})
+    domain = workspace(home, seeds).add_domain({"id": domain_id, "name_zh": name_zh, "name_en": name_en,
+                                                "keywords": list(keywords)})
     click.echo(f"added domain {domain.id}; add labelled paragraphs for it and run `policytag train`")
 
 
@@ -105,17 +98,14 @@ def add_domain(domain_id: str, name_zh: str, name_en: str, keywords: tuple[str, 
 @user_errors
 def models(home: str | None) -> None:
     """List model versions with their macro-F1; * marks the current one."""
-    registry = Registry(data_home(home))
-    current = registry.current()
-    if not registry.versions():
+    versions = workspace(home).versions()
+    if not versions:
         say("no models yet; run `policytag train`")
-    for version in registry.versions():
-        manifest = registry.manifest(version)
-        f1 = manifest.get("metrics", {}).get("macro_f1")
-        promotion = manifest.get("promotion", {})
-        state = "current" if version == current else ("candidate" if promotion.get("promoted") is False else "")
-        click.echo(f"{'*' if version == current else ' '} {version:<6} {manifest.get('created', '')}  "
-                   f"macro-F1 {f1 if f1 is not None else '-':<7} domains {','.join(d['id'] for d in manifest.get('domains', []))}  {state}")
+    for v in versions:
+        f1, promotion = v["macro_f1"], v["promotion"] or {}
+        state = "current" if v["current"] else ("candidate" if promotion.get("promoted") is False else "")
+        click.echo(f"{'*' if v['current'] else ' '} {v['version']:<6} {v['created'] or ''}  "
+                   f"macro-F1 {f1 if f1 is not None else '-':<7} domains {','.join(v['domains'])}  {state}")
 
 
 @click.command()
@@ -124,5 +114,5 @@ def models(home: str | None) -> None:
 @user_errors
 def promote(version: str, home: str | None) -> None:
     """Make VERSION the current model (also how to roll back); running services switch within seconds."""
-    Registry(data_home(home)).promote(version)
+    workspace(home).promote(version)
     click.echo(f"{version} is now current")

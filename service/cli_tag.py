@@ -1,19 +1,17 @@
 """`policytag tag`: tag files, folders, lists of files or stdin at corpus scale (flags only; the work is in
-service.corpus)."""
+service.corpus, imported when the command runs so that `policytag tag --help` loads no scikit-learn)."""
 from __future__ import annotations
 
 import click
 
-from service.cli_common import home_option, say, user_errors
-from service.corpus.output import check_output
-from service.corpus import FORMATS, CorpusError, RunOptions, Settings, default_jobs, model_ref, tag_corpus
-from training.ops.registry import Registry
-from training.paths import data_home
+from service.cli_common import home_option, say, user_errors, workspace
+from service.corpus.output import FORMATS, check_output
 
 
 @click.command("tag")
 @click.argument("inputs", nargs=-1)
-@click.option("--glob", default=None, help="In folders, only files whose name (or relative path) matches, e.g. '*.docx'.")
+@click.option("--glob", default=None,
+              help="In folders, only files whose name (or relative path) matches, e.g. '*.docx'.")
 @click.option("--from-list", "from_list", default=None, type=click.Path(dir_okay=False),
               help="Also tag the files and folders listed in this file, one a line.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
@@ -48,19 +46,17 @@ def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: s
     start/end, heading, text, tags, scores, model (and meta for .jsonl/.csv records), in input order
     whatever --jobs. Exit code 1 if any input could not be read (the others are still tagged).
     """
-    try:
-        if out not in (None, "-"):
-            check_output(out)  # before any work, even before the model is looked at
-    except CorpusError as exc:
-        raise click.ClickException(str(exc)) from None
-    registry = Registry(data_home(home))
+    if out not in (None, "-"):
+        check_output(str(out))  # before any work, even before the model is looked at
+    from service.corpus.engines import default_jobs
+    from service.corpus.rows import Settings
+    from service.corpus.runner import RunOptions, model_ref, tag_corpus
+
+    registry = workspace(home).registry
     chosen = version or registry.current()
-    if chosen is None:
-        registry.load()  # raises the registry's "no trained model; run policytag train" error
-    ref, manifest = model_ref(registry.root / str(chosen)) if chosen in registry.versions() else (None, None)
-    if ref is None or manifest is None:
-        registry.load(chosen)  # the registry's "unknown model version" error
-        return
+    if chosen is None or chosen not in registry.versions():
+        registry.load(chosen)  # raises the registry's "no trained model" / "unknown version" error
+    ref, manifest = model_ref(registry.root / str(chosen))
     domains = tuple(manifest["thresholds"])  # in the model's class order
     unknown = [d for d in only if d not in domains]
     if unknown:
@@ -71,8 +67,6 @@ def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: s
                          bom=not no_bom, quiet=quiet, glob=glob, from_list=from_list)
     try:
         result = tag_corpus(inputs, settings, ref, options)
-    except CorpusError as exc:
-        raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         where = f"; rows so far are in {out}.partial: rerun with --resume to continue" if out not in (None, "-") else ""
         say(f"interrupted{where}")

@@ -6,11 +6,8 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from model.artifact import ArtifactError
-from training.paths import SeedsNotFound
-from training.ops.registry import RegistryError
-from training.data.store import StoreBusyError, StoreError
-from training.data.taxonomy import TaxonomyError
+from model.errors import ArtifactError, PolicytagError
+from training.errors import RegistryError, SeedsNotFound, StoreBusyError, StoreError, TaxonomyError
 
 log = logging.getLogger("policytag")
 
@@ -20,7 +17,7 @@ _MESSAGES = {
 }
 
 
-class ApiError(Exception):
+class ApiError(PolicytagError):
     """An error to send to the client as JSON with `status`."""
 
     def __init__(self, status: int, message: str, problems: list[str] | None = None):

@@ -4,16 +4,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-from model.artifact import ArtifactError
+from model.errors import ArtifactError, PolicytagError
+from model.manifest import Manifest
 from model.tagger import Tagger
-from training.ops.registry import Registry, RegistryError
+from training.errors import RegistryError
+
+if TYPE_CHECKING:
+    from training.workspace import Registry
 
 log = logging.getLogger("policytag")
 
 
-class NoModel(Exception):
+class NoModel(PolicytagError):
     """No usable model is available."""
 
 
@@ -24,7 +28,7 @@ class ModelHolder:
         self.registry = registry
         self.check_every = check_every
         self._lock = threading.Lock()
-        self._loaded: tuple[Tagger, dict[str, Any]] | None = None
+        self._loaded: tuple[Tagger, Manifest] | None = None
         self._stamp: object = None
         self._checked = 0.0
         self._error = ""
@@ -50,7 +54,7 @@ class ModelHolder:
                 log.info("serving model %s", loaded[1].get("version"))
             self._stamp = stamp
 
-    def get(self) -> tuple[Tagger, dict[str, Any]]:
+    def get(self) -> tuple[Tagger, Manifest]:
         self.refresh()
         if self._loaded is None:
             raise NoModel(self._error or "no trained model; run `policytag train`")

@@ -137,7 +137,7 @@ def _error(description: str) -> dict[str, Any]:
 
 
 _AUTH = {"401": _error("no 'Authorization: Bearer <token>' header"), "403": _error("wrong token")}
-_SECURED = [{"bearer": []}]
+_SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def spec() -> dict[str, Any]:

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import current_app, request
 
+from model.errors import ThresholdError
+from model.rules import check_threshold
 from service.errors import ApiError
 
 TAG_EXAMPLE = '{"text": "加快关键核心技术攻关。"} or {"texts": ["...", "..."]}'
@@ -70,11 +72,12 @@ def tag_request(body: dict[str, Any]) -> tuple[list[str], float | None, bool]:
         if len(value) > limit:
             raise ApiError(400, f'"texts" has {len(value)} items, over the limit of {limit}; send several requests')
         texts = [_text(v, f'"texts"[{i}]') for i, v in enumerate(value)]
-    threshold = body.get("threshold")
-    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
-                                  or not 0 < threshold <= 1):
-        raise ApiError(400, f'"threshold" must be a number in (0, 1], got {threshold!r}; '
-                            "leave it out to use the model's per-domain thresholds")
+    raw = body.get("threshold")
+    try:
+        threshold = check_threshold(raw)  # the range every tagger shares (model.rules)
+    except ThresholdError:
+        raise ApiError(400, f'"threshold" must be a number in (0, 1], got {raw!r}; '
+                            "leave it out to use the model's per-domain thresholds") from None
     explain = body.get("explain", False)
     if not isinstance(explain, bool):
         raise ApiError(400, f'"explain" must be true or false, got {explain!r}')

@@ -40,11 +40,11 @@ def test_serve_hands_its_seeds_and_home_to_the_workers(runner, monkeypatch, trai
     import service.server
 
     seen = {}
-    monkeypatch.setattr(service.server, "run_server", lambda *a: seen.update(
-        home=os.environ["POLICYTAG_HOME"], seeds=os.environ["POLICYTAG_SEEDS"], token=os.environ["POLICYTAG_API_TOKEN"]))
+    # Workers get an explicit create_app mapping, never settings written into os.environ.
+    monkeypatch.setattr(service.server, "run_server", lambda host, port, workers, config: seen.update(
+        home=config["HOME"], seeds=config["SEEDS"], token=config["API_TOKEN"]))
     for name in ("POLICYTAG_HOME", "POLICYTAG_SEEDS", "POLICYTAG_API_TOKEN"):
-        monkeypatch.setenv(name, "")  # serve writes these; monkeypatch restores them afterwards
-    monkeypatch.delenv("POLICYTAG_API_TOKEN")
+        monkeypatch.delenv(name, raising=False)
     seeds = tmp_path / "my-seeds"
     import shutil
 
@@ -54,3 +54,4 @@ def test_serve_hands_its_seeds_and_home_to_the_workers(runner, monkeypatch, trai
     assert result.exit_code == 0, result.output
     assert seen["seeds"] == str(seeds) and seen["home"] == str(trained_home)
     assert seen["token"] in result.stderr  # the generated token is shown once
+    assert "POLICYTAG_API_TOKEN" not in os.environ and "POLICYTAG_SEEDS" not in os.environ

@@ -223,6 +223,7 @@ def test_explanations_show_boundaries_readably(single_label):
     assert not any(BOS in t or EOS in t for t in terms)
 
 
+@pytest.mark.slow
 def test_fitting_in_worker_processes_does_not_change_the_model(monkeypatch):
     import model.tagger as tagger_module
 
@@ -274,6 +275,7 @@ def test_expected_calibration_error_on_known_cases():
     assert bench.expected_calibration_error(proba, y) == pytest.approx(0.25)
 
 
+@pytest.mark.slow
 def test_benchmark_json_has_the_documented_keys(tmp_path, monkeypatch, capsys):
     bench = _bench()
     classes = list(TOPICS)

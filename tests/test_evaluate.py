@@ -97,11 +97,12 @@ def test_read_eval_file_lists_every_problem_by_line(tmp_path: Path) -> None:
     assert isinstance(caught.value, ValueError)
     assert [int(re.search(r"line (\d+)", p).group(1)) for p in problems] == [2, 3, 4, 5, 6, 7, 8, 9]
     assert "not valid JSON" in problems[0]
-    assert "'text' is missing" in problems[1]
-    assert "'text' must be a non-empty string" in problems[2]
-    assert "'labels' must be a list" in problems[3] and "'labels' must be a list" in problems[4]
-    assert "unknown domain 'health'; known: innovation, rural, consumption" in problems[5]
-    assert "'labels' is missing" in problems[6]
+    # The store's validator and wording (one validator for labelled items).
+    assert "missing 'text'" in problems[1]
+    assert "'text' is empty" in problems[2]
+    assert "'labels' must be a list" in problems[3] and "labels[0] must be a domain id string" in problems[4]
+    assert "unknown domain 'health'; known: consumption, innovation, rural" in problems[5]
+    assert "missing 'labels'" in problems[6]
     assert all(p.startswith("bad.jsonl line ") for p in problems)
     assert "bad.jsonl line 7" in str(caught.value)
 
@@ -272,7 +273,7 @@ def test_real_tagger_report_is_sensible_and_json_ready(tagger: Tagger, tmp_path:
     assert report["confusion"]["labels"] == ["consumption", "innovation", "rural", "none"]
     assert np.trace(np.array(report["confusion"]["matrix"])) >= 4
     # Forcing every tag on shows real explanation terms for the wrong tags.
-    forced = evaluate(tagger, texts, labels, threshold=0.0, worst=3)
+    forced = evaluate(tagger, texts, labels, threshold=1e-9, worst=3)  # one range, (0, 1]
     assert forced["out_of_domain_untagged"] == 0.0
     assert forced["worst"] and all(d["terms"] for m in forced["worst"] for d in m["wrong"][:1])
     assert f"Worst mistakes ({len(forced['worst'])})" in format_report(forced)

@@ -185,5 +185,5 @@ def test_store_problems_from_a_file_name_the_line(tmp_path: Path) -> None:
 
 
 def test_parse_examples_from_bytes() -> None:
-    items = parse_examples("text,labels\n甲,rural\n".encode("utf-8"), "upload.csv")
+    items = parse_examples("text,labels\n甲,rural\n".encode(), "upload.csv")
     assert items == [{"text": "甲", "labels": ["rural"], "_line": 2}]

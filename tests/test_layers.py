@@ -9,19 +9,26 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
     "model": {"training", "service", "flask", "click"},
-    "training": {"service", "flask"},
+    "training": {"service", "flask", "click"},
     "service": set(),
 }
+# service/ reaches training/ only through its front door and its exception classes.
+SERVICE_MAY_IMPORT = {"training.workspace", "training.errors"}
+
+
+def imports(path: Path) -> set[str]:
+    """Every absolute module name `path` imports (also inside functions and TYPE_CHECKING blocks)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
 
 
 def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+    return {name.split(".")[0] for name in imports(path)}
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
@@ -31,6 +38,22 @@ def test_package_imports_only_downstream_layers(package):
     for module in modules:
         bad = imported_roots(module) & FORBIDDEN[package]
         assert not bad, f"{module.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_service_uses_training_only_through_the_workspace():
+    for module in sorted((ROOT / "service").rglob("*.py")):
+        reached = {name for name in imports(module) if name.split(".")[0] == "training"}
+        assert reached <= SERVICE_MAY_IMPORT, (
+            f"{module.relative_to(ROOT)} imports {sorted(reached - SERVICE_MAY_IMPORT)}; "
+            "go through training.workspace.Workspace")
+
+
+def test_the_checks_can_fail(tmp_path):
+    # A module that breaks both rules must be caught by the helpers the tests above rely on.
+    bad = tmp_path / "bad.py"
+    bad.write_text("import flask\nfrom training.ops.registry import Registry\n", encoding="utf-8")
+    assert "flask" in imported_roots(bad) & FORBIDDEN["training"]
+    assert "training.ops.registry" in imports(bad) - SERVICE_MAY_IMPORT
 
 
 def test_model_needs_no_sql():

@@ -11,8 +11,17 @@ from model.cjk_radicals import FOLD_TABLE, RADICAL_SUPPLEMENT, fold_radicals
 from model.readers import Document, ReadError, iter_paths, read_bytes, read_path, supported_suffixes
 from model.text import normalize, paragraphs, parse_blocks
 from tests.conftest import SEEDS
-from tests.docgen import (ACROSS_PAGES, CONSUMPTION, HEADER, INNOVATION, RURAL, make_docx, make_html, make_pdf,
-                          make_scanned_pdf)
+from tests.docgen import (
+    ACROSS_PAGES,
+    CONSUMPTION,
+    HEADER,
+    INNOVATION,
+    RURAL,
+    make_docx,
+    make_html,
+    make_pdf,
+    make_scanned_pdf,
+)
 from training.data.bootstrap import bootstrap_paths
 from training.data.taxonomy import load_taxonomy
 

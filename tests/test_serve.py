@@ -1,10 +1,13 @@
 """`policytag serve` for real: a production server on 127.0.0.1 that trains a model on first run."""
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import SEEDS
 from tests.live import call, live_server
 
 
+@pytest.mark.slow
 def test_serve_trains_a_default_model_then_tags_over_http(tmp_path):
     home = tmp_path / "home"
     with live_server(home, SEEDS) as base:

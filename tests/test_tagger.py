@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from model.artifact import ArtifactError, MANIFEST_FILE, MODEL_FILE, load_artifact, save_artifact
+from model.artifact import MANIFEST_FILE, MODEL_FILE, ArtifactError, load_artifact, save_artifact
 from model.tagger import Tagger
 
 TECH = ["加快关键核心技术攻关。", "推动科技成果转化和产业化。", "建设国家实验室体系。", "支持企业加大研发投入。",

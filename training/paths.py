@@ -4,14 +4,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from training.errors import SeedsNotFound
+
 HOME_ENV = "POLICYTAG_HOME"
 SEEDS_ENV = "POLICYTAG_SEEDS"
 # The repository's own seeds/ (an editable install or a source checkout).
 _PACKAGED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-
-class SeedsNotFound(FileNotFoundError):
-    """No seeds folder could be found."""
 
 
 def data_home(home: str | os.PathLike[str] | None = None) -> Path:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from model.cjk_radicals import fold_radicals
-from model.text import Block, join_lines, classify_unit, heading_paths, parse_blocks, select_units
+from model.errors import PolicytagError
+from model.text import Block, classify_unit, heading_paths, join_lines, parse_blocks, select_units
 
 
-class ReadError(ValueError):
+class ReadError(PolicytagError, ValueError):
     """A file that cannot be read; the message is one line: file name, reason, fix."""
 
 

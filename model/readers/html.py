@@ -19,7 +19,8 @@ _CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w-]+)", re.IGNORECA
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Source line breaks inside Chinese text become spaces in HTML rendering; between two CJK characters they
 # are noise.
-_CJK_SPACE = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+_CJK_SPACE = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
 
 
 def _parse(data: bytes, name: str):  # noqa: ANN202 - lxml element

@@ -73,8 +73,8 @@ def _running_lines(lines: list[_Line], pages: int) -> set[int]:
 
 
 def _paragraphs(lines: list[_Line]) -> list[tuple[str, int, int]]:
-    """Join visual lines into paragraphs (text, heading level, page breaks crossed) using the right margin, indentation and
-    sentence-final punctuation; a lone unpunctuated line that is centred or set larger is a title."""
+    """Join visual lines into paragraphs (text, heading level, page breaks crossed) using the right margin,
+    indentation and sentence-final punctuation; a lone unpunctuated line that is centred or set larger is a title."""
     if not lines:
         return []
     # The text block's edges, robust to a few stray lines (a wide table row, a margin note): the 10th

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from service.corpus.errors import CorpusError
 
+FORMATS = ("jsonl", "csv")
 PARTIAL = ".partial"
 JOURNAL = ".partial.progress"
 

@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from model.readers import iter_paths
 from service.corpus.errors import CorpusError
@@ -65,7 +64,8 @@ def read_list(path: str) -> list[str]:
     except FileNotFoundError:
         raise CorpusError(f"--from-list {path}: no such file; give a file with one path a line") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"--from-list {path}: cannot be read ({exc}); give a UTF-8 file with one path a line") from None
+        raise CorpusError(f"--from-list {path}: cannot be read ({exc}); "
+                          "give a UTF-8 file with one path a line") from None
 
 
 def collect_inputs(given: Sequence[str], glob: str | None = None, stdin: bytes | None = None) -> Inputs:

@@ -14,7 +14,6 @@ from typing import Any
 
 from model.tagging import Tagged
 
-FORMATS = ("jsonl", "csv")
 BOM = "\ufeff".encode()
 
 

@@ -7,13 +7,24 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from model.artifact import verify_artifact
 from service.corpus.engines import make_engine
+from service.corpus.errors import CorpusError
 from service.corpus.output import FileSink, StdoutSink, check_output
 from service.corpus.plan import STDIN, collect_inputs, expand, fingerprint, plan_tasks
 from service.corpus.progress import Progress, Summary
 from service.corpus.rows import Settings, header
 from service.corpus.worker import ModelRef
+
+
+def model_ref(version_dir: Path) -> tuple[ModelRef, dict[str, Any]]:
+    """(reference every worker loads, manifest) for a model version directory, checked here once (SHA-256,
+    scikit-learn version) so that a damaged model stops the run before any work."""
+    manifest = dict(verify_artifact(version_dir))
+    ref = ModelRef(str(Path(version_dir).resolve()), str(manifest["sha256"]), str(manifest.get("version", "")))
+    return ref, manifest
 
 
 @dataclass(frozen=True)
@@ -62,8 +73,6 @@ def tag_corpus(given: Sequence[str], settings: Settings, ref: ModelRef, options:
     say = note or progress.say
     stamp = fingerprint(inputs, {**settings.fingerprint(), "bom": options.bom, "model_sha256": ref.sha256})
     if options.resume and STDIN in names:
-        from service.corpus.errors import CorpusError
-
         raise CorpusError("--resume cannot continue a run that reads stdin (-); give the input as a file")
     sink = FileSink(target) if target is not None else StdoutSink()
     done, saved = sink.open(stamp, header(settings, options.bom), options.resume, note=say)

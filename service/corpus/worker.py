@@ -6,9 +6,9 @@ first time it needs it and keeps it for every later task.
 """
 from __future__ import annotations
 
-import socket
 import gc
 import re
+import socket
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field

@@ -13,7 +13,8 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from model.text import DecodeError, decode_bytes
-from training.data.store import AddResult, ExampleStore, StoreError, ValidationError, join_problems, validate_items
+from training.data.store import AddResult, ExampleStore, StoreError, ValidationError, validate_items
+from training.errors import join_problems
 
 __all__ = [
     "ACCEPTED_SUFFIXES",

@@ -7,7 +7,6 @@ several processes (gunicorn workers, a CLI import) may use the same file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -17,9 +16,10 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from training.errors import StoreBusyError, StoreError, ValidationError
 from training.ops.locks import locked
 
 __all__ = [
@@ -35,10 +35,7 @@ __all__ = [
 ]
 
 MAX_TEXT_CHARS = 20_000
-SEED_PREFIX = "seed:"
 _BUSY_TIMEOUT_S = 30.0
-# Keep exception messages readable when a whole file is bad; .problems has all.
-_MAX_PROBLEMS_IN_MESSAGE = 50
 
 # Ordered migrations; migration i (0-based) brings the file to version i + 1.
 # Never edit a released entry: append a new one instead.
@@ -76,36 +73,13 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 _INITIALISED: set[str] = set()
 
 
-class StoreError(Exception):
-    """Base class for every error raised by the example store."""
-
-
-class ValidationError(StoreError):
-    """A batch was rejected; ``problems`` lists every bad item, nothing was written."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: list[str] = list(problems)
-        super().__init__(join_problems(self.problems))
-
-
-class StoreBusyError(StoreError):
-    """The database stayed locked by another writer for longer than the busy timeout."""
-
-
-def join_problems(problems: Sequence[str]) -> str:
-    shown = "; ".join(problems[:_MAX_PROBLEMS_IN_MESSAGE])
-    hidden = len(problems) - _MAX_PROBLEMS_IN_MESSAGE
-    return f"{shown}; ... and {hidden} more" if hidden > 0 else shown
-
-
 @dataclass(frozen=True)
 class AddResult:
-    """Outcome of ``ExampleStore.add``; ``skipped`` counts seed items kept out by user labels."""
+    """Outcome of ``ExampleStore.add``."""
 
     added: int
     updated: int
     total: int
-    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,7 +93,8 @@ class StoredExample:
     created_at: str
 
 
-_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) (?=[\x00-\x7f])|(?<=[\x00-\x7f]) (?=[^\x00-\x7f])")
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) (?=[\x00-\x7f])"
+                      r"|(?<=[\x00-\x7f]) (?=[^\x00-\x7f])")
 
 
 def normalize_key(text: str) -> str:
@@ -129,9 +104,6 @@ def normalize_key(text: str) -> str:
     # including U+3000 (ideographic space) common in Chinese documents.
     return _CJK_GAP.sub("", " ".join(unicodedata.normalize("NFKC", text).split()))
 
-
-def _is_seed(source: str) -> bool:
-    return source.startswith(SEED_PREFIX)
 
 
 def _type_name(value: object) -> str:
@@ -323,7 +295,7 @@ class ExampleStore:
     ) -> AddResult:
         """Validate the whole batch, then write it in one transaction.
 
-        Raises ValidationError (nothing written) if any item is bad; seed sources never overwrite non-seed labels.
+        Raises ValidationError (nothing written) if any item is bad.
         """
         if not isinstance(source, str) or not source.strip():
             raise ValidationError([f"source must be a non-empty string like 'user', got {source!r}"])
@@ -331,8 +303,7 @@ class ExampleStore:
             raise ValidationError([f"author must be a string or None, got {_type_name(author)}"])
         clean = validate_items(items, known_domains)
         now = _utc_now()
-        seed = _is_seed(source)
-        added = updated = skipped = 0
+        added = updated = 0
 
         with self._write() as conn:
             for item in clean:
@@ -347,10 +318,6 @@ class ExampleStore:
                         (item.key, item.text, labels_json, source, author, now),
                     )
                     added += 1
-                elif seed and not _is_seed(row[0]):
-                    # A human decided this one; a re-run seed bootstrap must not undo it.
-                    skipped += 1
-                    continue
                 else:
                     # UPDATE (not REPLACE) keeps the row id, so current() keeps
                     # first-insertion order.
@@ -366,7 +333,7 @@ class ExampleStore:
                     (item.key, item.text, labels_json, source, author, now),
                 )
             total = conn.execute("SELECT COUNT(*) FROM examples").fetchone()[0]
-        return AddResult(added=added, updated=updated, total=total, skipped=skipped)
+        return AddResult(added=added, updated=updated, total=total)
 
     # -- reads -------------------------------------------------------------
 
@@ -426,18 +393,6 @@ class ExampleStore:
                 "created_at": example.created_at,
             }
 
-    def fingerprint(self) -> str:
-        """Return a sha256 hex digest of the sorted (key, labels) pairs of current examples."""
-        with self._connect() as conn:
-            rows = conn.execute("SELECT key, labels FROM examples").fetchall()
-        pairs = sorted((key, json.loads(labels)) for key, labels in rows)
-        payload = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    def schema_version(self) -> int:
-        """Return the schema version recorded in the database file."""
-        with self._connect() as conn:
-            return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def _row_to_example(row: tuple[str, str, str, str | None, str]) -> StoredExample:
@@ -452,7 +407,7 @@ def _row_to_example(row: tuple[str, str, str, str | None, str]) -> StoredExample
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:

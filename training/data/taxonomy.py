@@ -12,14 +12,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from model.text import normalize
+from training.errors import TaxonomyError
 
 TAXONOMY_FILE = "taxonomy.toml"
 USER_DOMAINS_FILE = "domains.json"
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-
-
-class TaxonomyError(ValueError):
-    """The taxonomy file or a domain definition is invalid."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +48,7 @@ def make_domain(raw: object, where: str) -> Domain:
         problems.append("'keywords' must be a list of non-empty strings")
     if problems:
         raise TaxonomyError(f"{where}: " + "; ".join(problems))
+    assert isinstance(domain_id, str)  # checked above
     return Domain(domain_id, raw["name_zh"].strip(), raw["name_en"].strip(), tuple(k.strip() for k in keywords))
 
 
@@ -116,7 +114,7 @@ def load_user_domains(home: Path) -> list[Domain]:
 
 def add_user_domain(seeds: Path, home: Path, raw: object) -> Domain:
     """Validate and append a domain to `<home>/domains.json` (atomic, safe against concurrent writers)."""
-    from model.artifact import write_atomic
+    from model.atomic import write_atomic
     from training.ops.locks import locked
 
     domain = make_domain(raw, "new domain")

@@ -8,17 +8,18 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import unicodedata
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from sklearn.metrics import precision_recall_fscore_support
 
-from model.artifact import write_atomic
-from training.data.importing import ImportFormatError, by_line, read_examples
-from training.data.store import join_problems
+from model.atomic import write_atomic
+from model.rules import cutoffs, tag_mask
+from training.data.importing import ImportFormatError, by_line, check_items, read_examples
+from training.errors import EvalFileError
 
 __all__ = ["CALIBRATION_BINS", "EvalFileError", "Scorer", "evaluate", "format_report", "read_eval_file",
            "write_html"]
@@ -29,19 +30,14 @@ TEXT_CHARS = 200
 EXPLAIN_TERMS = 5
 
 
-class EvalFileError(ValueError):
-    """An evaluation file could not be used; `problems` lists every problem found (by line)."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: list[str] = list(problems)
-        super().__init__(join_problems(self.problems))
-
-
 class Scorer(Protocol):
     """What `evaluate` needs from a model (`model.tagger.Tagger` has it)."""
 
-    classes_: Sequence[str]
-    thresholds_: Sequence[float]
+    @property
+    def classes_(self) -> Sequence[str]: ...
+
+    @property
+    def thresholds_(self) -> Sequence[float]: ...
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray: ...
 
@@ -59,30 +55,17 @@ def read_eval_file(path: Path, known: Collection[str]) -> list[tuple[str, list[s
         items = read_examples(path)
     except ImportFormatError as exc:
         items, problems = exc.items, list(exc.problems)  # still check the well-formed lines
-    known_list = sorted(known) if isinstance(known, (set, frozenset)) else list(known)
-    known_set = set(known_list)
+    known_list = list(known)
     examples: list[tuple[str, list[str]]] = []
     for item in items:
-        where = f"{path.name} line {item.get('_line', '?')}"
-        line_problems = []
-        item_text, labels = item.get("text"), item.get("labels")
-        if "text" not in item:
-            line_problems.append("'text' is missing")
-        elif not isinstance(item_text, str) or not item_text.strip():
-            line_problems.append(f"'text' must be a non-empty string, got {item_text!r}"[:120])
-        if "labels" not in item:
-            line_problems.append("'labels' is missing; use [] for a text about none of the domains")
-        elif not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-            line_problems.append(f"'labels' must be a list of domain ids, got {json.dumps(labels, ensure_ascii=False)}"
-                                 [:160])
-        elif unknown := list(dict.fromkeys(x for x in labels if x not in known_set)):
-            shown = ", ".join(repr(x) for x in unknown)
-            line_problems.append(f"unknown domain{'s' if len(unknown) > 1 else ''} {shown}; "
-                                 f"known: {', '.join(known_list) or '(none)'}")
-        if line_problems:
-            problems.extend(f"{where}: {p}" for p in line_problems)
+        # The store's validator, one item at a time: eval keeps repeated texts (the store would merge them).
+        found = check_items([item], known_list)
+        if found:
+            problems.extend(f"{path.name} {p}" for p in found)
         else:
-            examples.append((item_text.strip(), list(dict.fromkeys(labels))))
+            text, labels = item["text"], item["labels"]
+            assert isinstance(text, str) and isinstance(labels, list)
+            examples.append((text.strip(), list(dict.fromkeys(labels))))  # first label = primary, kept in order
     if not examples and not problems:
         problems.append(f'{path.name}: no examples; expected one JSON object per line like '
                         f'{{"text": "...", "labels": ["{known_list[0] if known_list else "domain"}"]}}')
@@ -92,17 +75,8 @@ def read_eval_file(path: Path, known: Collection[str]) -> list[tuple[str, list[s
 
 
 # -- scoring -------------------------------------------------------------------------------------------
-def _ratio(num: float, den: float) -> float:
-    return num / den if den else 0.0
-
-
 def _r(x: float) -> float:
     return round(float(x), 4)
-
-
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    # Zero when undefined (nothing predicted / nothing to find), as scikit-learn's zero_division=0.
-    return _ratio(tp, tp + fp), _ratio(tp, tp + fn), _ratio(2 * tp, 2 * tp + fp + fn)
 
 
 def _terms(tagger: Scorer, text: str, label: str) -> list[dict[str, Any]]:
@@ -127,8 +101,6 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
         raise ValueError(f"got {len(texts)} texts but {len(labels)} label lists")
     if not texts:
         raise ValueError("no texts to evaluate")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
     index = {c: k for k, c in enumerate(classes)}
     unknown = sorted({x for ls in labels for x in ls if x not in index})
     if unknown:
@@ -138,36 +110,35 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
     proba = np.asarray(tagger.predict_proba(texts), dtype=np.float64)
     if proba.shape != (n, k_count):
         raise ValueError(f"predict_proba gave shape {proba.shape}, expected {(n, k_count)}")
-    cut = (np.asarray(tagger.thresholds_, dtype=np.float64) if threshold is None
-           else np.full(k_count, float(threshold)))
+    cut = cutoffs(tagger.thresholds_, threshold)
     truth = np.zeros((n, k_count), dtype=bool)
     for row, ls in enumerate(labels):
         truth[row, [index[x] for x in ls]] = True
-    pred = proba >= cut
+    pred = tag_mask(texts, proba, tagger.thresholds_, threshold)
 
     # Per-domain and averaged precision / recall / F1.
     tp = (pred & truth).sum(axis=0)
     fp = (pred & ~truth).sum(axis=0)
     fn = (~pred & truth).sum(axis=0)
+    # Zero where undefined (nothing predicted / nothing to find): scikit-learn's zero_division=0.
+    p, r, f, _ = precision_recall_fscore_support(truth, pred, average=None, zero_division=0)
     per_domain: dict[str, dict[str, Any]] = {}
     for k, c in enumerate(classes):
-        p, r, f = _prf(int(tp[k]), int(fp[k]), int(fn[k]))
-        per_domain[c] = {"precision": _r(p), "recall": _r(r), "f1": _r(f), "support": int(truth[:, k].sum()),
+        per_domain[c] = {"precision": _r(p[k]), "recall": _r(r[k]), "f1": _r(f[k]), "support": int(truth[:, k].sum()),
                          "predicted": int(pred[:, k].sum()), "tp": int(tp[k]), "fp": int(fp[k]), "fn": int(fn[k])}
-    mp, mr, mf = _prf(int(tp.sum()), int(fp.sum()), int(fn.sum()))
+    mp, mr, mf, _ = precision_recall_fscore_support(truth, pred, average="micro", zero_division=0)
     micro = {"precision": _r(mp), "recall": _r(mr), "f1": _r(mf), "support": int(truth.sum())}
     # A domain absent from the eval file has no recall to measure; averaging its zeros in would mislead.
     present = [c for c in classes if per_domain[c]["support"] > 0]
-    macro: dict[str, Any] = {
-        m: (_r(np.mean([_prf(int(tp[index[c]]), int(fp[index[c]]), int(fn[index[c]]))[i] for c in present]))
-            if present else None)
-        for i, m in enumerate(("precision", "recall", "f1"))}
+    kept = [index[c] for c in present]
+    macro: dict[str, Any] = {m: (_r(np.mean(values[kept])) if present else None)
+                             for m, values in (("precision", p), ("recall", r), ("f1", f))}
     macro["domains"] = present
 
     # Primary-domain confusion: first true label vs the top-scoring domain if it passes its threshold.
     names = [*classes, NONE]
     top = proba.argmax(axis=1)
-    top_passes = proba[np.arange(n), top] >= cut[top]
+    top_passes = pred[np.arange(n), top]
     matrix = np.zeros((k_count + 1, k_count + 1), dtype=int)
     for row in range(n):
         true_i = index[labels[row][0]] if labels[row] else k_count
@@ -184,18 +155,18 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
         count = int(mask.sum())
         mean_p = float(flat_p[mask].mean()) if count else None
         observed = float(flat_y[mask].mean()) if count else None
-        if count:
+        if mean_p is not None and observed is not None:
             ece += count / flat_p.size * abs(mean_p - observed)
         bins.append({"lower": _r(b / CALIBRATION_BINS), "upper": _r((b + 1) / CALIBRATION_BINS), "count": count,
                      "mean_predicted": None if mean_p is None else _r(mean_p),
                      "observed": None if observed is None else _r(observed)})
-    brier = {c: _r(np.mean((proba[:, k] - truth[:, k]) ** 2)) for k, c in enumerate(classes)}
+    brier = {c: _r(float(np.mean((proba[:, k] - truth[:, k]) ** 2))) for k, c in enumerate(classes)}
     calibration = {"bins": bins, "ece": _r(ece), "brier": brier}
 
     labelled = truth.any(axis=1)
     top_right = truth[np.arange(n), top]
     in_domain = _r(top_right[labelled].mean()) if labelled.any() else None
-    untagged = ~pred.any(axis=1)
+    untagged = pred.sum(axis=1) == 0
     out_domain = _r(untagged[~labelled].mean()) if (~labelled).any() else None
 
     # Worst mistakes: a miss costs 1 - p (confidently missed), a wrong tag costs p (confidently wrong).
@@ -211,7 +182,8 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
             "true": labels[row],
             "predicted": [{"domain": classes[k], "score": _r(proba[row, k])} for k in tags],
             "error": _r(text_error[row]),
-            "wrong": [{"domain": classes[k], "score": _r(proba[row, k]), "terms": _terms(tagger, texts[row], classes[k])}
+            "wrong": [{"domain": classes[k], "score": _r(proba[row, k]),
+                       "terms": _terms(tagger, texts[row], classes[k])}
                       for k in tags if not truth[row, k]],
             "missed": [{"domain": c, "score": _r(proba[row, index[c]]), "terms": _terms(tagger, texts[row], c)}
                        for c in labels[row] if not pred[row, index[c]]],

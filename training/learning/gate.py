@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from model.tagger import Tagger
+from model.manifest import Promotion
+
+if TYPE_CHECKING:  # kept light: the CLI reads DEFAULT_TOLERANCE before it knows which command runs
+    from model.tagger import Tagger
 
 DEFAULT_TOLERANCE = 0.02
 
@@ -19,11 +22,11 @@ def changed_tags(champion: Tagger, challenger: Tagger, texts: Sequence[str]) -> 
 
 
 def decide(metrics: dict[str, Any], champion_metrics: dict[str, Any] | None, tolerance: float,
-           force: bool = False, served: bool = True) -> dict[str, Any]:
+           force: bool = False, served: bool = True) -> Promotion:
     """Whether to promote, and why, from the challenger's and champion's scores on the same folds."""
     new = metrics.get("macro_f1")
     old = champion_metrics.get("macro_f1") if champion_metrics else None
-    decision: dict[str, Any] = {"challenger_macro_f1": new, "champion_macro_f1": old, "tolerance": tolerance}
+    decision: Promotion = {"challenger_macro_f1": new, "champion_macro_f1": old, "tolerance": tolerance}
     if force:
         return {**decision, "promoted": True, "reason": "promoted with --force / force=true"}
     if not served:

@@ -6,24 +6,22 @@ from pathlib import Path
 from typing import Any
 
 from model.artifact import ArtifactError
-from training.learning.gate import DEFAULT_TOLERANCE, changed_tags, decide
-from training.ops.locks import Busy, try_lock
-from training.paths import store_path
-from training.ops.registry import Registry
+from model.manifest import Manifest
 from training.data.store import ExampleStore
 from training.data.taxonomy import load_taxonomy
+from training.errors import TrainingBusy
+from training.learning.gate import DEFAULT_TOLERANCE, changed_tags, decide
 from training.learning.train import Progress, Recipe, load_training_data, train
+from training.ops.locks import Busy, try_lock
+from training.ops.registry import Registry
+from training.paths import store_path
 
 LOCK_FILE = "train.lock"
 
 
-class TrainingBusy(Exception):
-    """Another training run holds the lock."""
-
-
 def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
                  progress: Progress | None = None, lock: bool = True,
-                 params: dict[str, Any] | None = None) -> dict[str, Any]:
+                 params: dict[str, Any] | None = None) -> Manifest:
     """Train on the seeds and the store, save a new version, and promote it if it passes the gate.
 
     Returns the new version's manifest with a "promotion" entry saying whether it was promoted and why.
@@ -44,7 +42,7 @@ def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tole
 
 
 def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progress: Progress | None,
-         params: dict[str, Any]) -> dict[str, Any]:
+         params: dict[str, Any]) -> Manifest:
     taxonomy = load_taxonomy(seeds, home)
     store = ExampleStore(store_path(home)) if store_path(home).exists() else None
     if progress:
@@ -72,8 +70,9 @@ def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progre
         decision["of_paragraphs"] = len(data.examples)
         decision["champion_version"] = registry.current()
     if decision["promoted"] and not force and registry.current() != served_at_start:
-        decision.update(promoted=False, reason=f"the current model changed to {registry.current()} while this one "
-                                               "was training; kept as a candidate so that change is not undone")
+        decision["promoted"] = False
+        decision["reason"] = (f"the current model changed to {registry.current()} while this one was training; "
+                              "kept as a candidate so that change is not undone")
     manifest = registry.add(result.tagger, {**result.manifest, "seeds": str(seeds), "promotion": decision})
     if decision["promoted"]:
         registry.promote(manifest["version"])

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,9 @@ import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-from model.tagger import Tagger
+from model.manifest import Manifest
 from model.readers import DOCUMENT_SUFFIXES, iter_paths
+from model.tagger import Tagger
 from model.text import split_sentences
 from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths
 from training.data.importing import check_items, read_examples
@@ -116,8 +117,8 @@ def augment(examples: Sequence[Example], taxonomy: Taxonomy) -> tuple[list[str],
     if present:
         target = max(present.values())
         extra = []
-        for domain, count in present.items():
-            pool = [item for item in items if item[1] == (domain,)]
+        for label, count in present.items():
+            pool = [item for item in items if item[1] == (label,)]
             repeats = target // count - 1 if pool else 0
             extra += pool * repeats
         items += extra
@@ -209,7 +210,7 @@ def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: in
 @dataclass
 class TrainResult:
     tagger: Tagger
-    manifest: dict[str, Any]
+    manifest: Manifest
 
 
 def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progress | None = None,
@@ -223,8 +224,8 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     if progress:
         progress("fitting the final model on all paragraphs")
     tagger = fit_tagger(data.examples, taxonomy, **params)
-    manifest = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    manifest: Manifest = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "domains": [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en}
                     for d in taxonomy.domains if d.id in tagger.classes_],
         "thresholds": {c: float(t) for c, t in zip(tagger.classes_, tagger.thresholds_)},
@@ -237,7 +238,8 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     if champion_metrics is not None:
         manifest["champion_metrics"] = champion_metrics
     if held_out is not None:
-        manifest["cv_report"] = held_out_report(data.examples, *held_out, tagger)
+        held_classes, held_proba = held_out
+        manifest["cv_report"] = held_out_report(data.examples, held_classes, held_proba, tagger)
     return TrainResult(tagger, manifest)
 
 

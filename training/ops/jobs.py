@@ -13,19 +13,20 @@ import sys
 import threading
 import traceback
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from model.artifact import write_atomic
-from training.ops.locks import Busy, is_locked, try_lock
+from model.atomic import write_atomic
+from training.learning.gate import DEFAULT_TOLERANCE
 from training.learning.run import LOCK_FILE, TrainingBusy, run_training
+from training.ops.locks import Busy, is_locked, try_lock
 
 _ID_CHARS = set("0123456789abcdef")
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _path(home: Path, job_id: str) -> Path:
@@ -88,9 +89,8 @@ def _child(home: Path, seeds: Path, job_id: str, force: bool, tolerance: float |
     job.update(status="running", started=_now(), pid=os.getpid())
     _write(home, job)
     try:
-        kwargs = {"tolerance": tolerance} if tolerance is not None else {}
         manifest = run_training(home, seeds, force=force, lock=False, progress=lambda m: print(m, flush=True),
-                                **kwargs)
+                                tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance)
     except Exception as exc:  # noqa: BLE001 - every failure is reported in the job, not lost
         traceback.print_exc()
         job.update(status="failed", finished=_now(), error=f"{type(exc).__name__}: {exc}")

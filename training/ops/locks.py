@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from model.errors import PolicytagError
 
-class Busy(Exception):
+
+class Busy(PolicytagError):
     """Another process holds the lock."""
 
 

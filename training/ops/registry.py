@@ -10,17 +10,15 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from model.artifact import ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact, write_atomic
+from model.artifact import ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact
+from model.atomic import write_atomic
+from model.manifest import Manifest
 from model.tagger import Tagger
+from training.errors import RegistryError
 
 _VERSION = re.compile(r"^v(\d+)$")
 CURRENT_FILE = "CURRENT"
-
-
-class RegistryError(Exception):
-    """A version does not exist or no model has been trained yet."""
 
 
 class Registry:
@@ -51,7 +49,7 @@ class Registry:
             return None
         return st.st_ino, st.st_mtime_ns
 
-    def manifest(self, version: str) -> dict[str, Any]:
+    def manifest(self, version: str) -> Manifest:
         return read_manifest(self._dir(version))
 
     def _dir(self, version: str) -> Path:
@@ -61,7 +59,7 @@ class Registry:
             raise RegistryError(f"unknown model version {version!r}; known: {known}")
         return path
 
-    def add(self, tagger: Tagger, manifest: dict[str, Any]) -> dict[str, Any]:
+    def add(self, tagger: Tagger, manifest: Manifest) -> Manifest:
         """Save a new version (not made current); returns its manifest including `version`."""
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
@@ -87,7 +85,7 @@ class Registry:
         verify_artifact(self._dir(version))
         write_atomic(self.root / CURRENT_FILE, f"{version}\n".encode())
 
-    def load(self, version: str | None = None) -> tuple[Tagger, dict[str, Any]]:
+    def load(self, version: str | None = None) -> tuple[Tagger, Manifest]:
         """Load `version` (default: current); RegistryError when there is none."""
         version = version or self.current()
         if version is None:

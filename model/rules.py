@@ -1,0 +1,49 @@
+"""What counts as a tag: the one rule that serving, batch tagging, eval and the promotion gate all apply.
+
+A domain is a tag of a text when its probability reaches the domain's cut-off (the model's per-domain
+threshold, or one threshold in (0, 1] for every domain) and the text has at least one Chinese character.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from model.errors import ThresholdError
+
+# A text with no Chinese character is not Chinese policy text: its scores would come from the model's
+# intercept alone ("hello world", "。。。" scored rural 0.31 against a 0.30 threshold), so it gets no tags.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def check_threshold(threshold: float | None) -> float | None:
+    """`threshold` as a float if it is in (0, 1] (None: the model's own); ThresholdError otherwise."""
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+        raise ThresholdError(f"threshold must be a number in (0, 1], got {threshold!r}; "
+                             "leave it out to use the model's per-domain thresholds")
+    return float(threshold)
+
+
+def taggable(text: str) -> bool:
+    """Whether a text can get tags at all (it has a Chinese character)."""
+    return bool(_HAN.search(text))
+
+
+def cutoffs(thresholds: Sequence[float] | np.ndarray, threshold: float | None = None) -> np.ndarray:
+    """Per-domain cut-offs: the model's thresholds, or one checked `threshold` for every domain."""
+    own = np.asarray(thresholds, dtype=np.float64)
+    chosen = check_threshold(threshold)
+    return own if chosen is None else np.full(len(own), chosen)
+
+
+def tag_mask(texts: Sequence[str], proba: np.ndarray, thresholds: Sequence[float] | np.ndarray,
+             threshold: float | None = None) -> np.ndarray:
+    """Boolean (texts x domains): which domains are tags of which text."""
+    proba = np.asarray(proba)
+    mask = proba >= cutoffs(thresholds, threshold)
+    if len(texts):
+        mask &= np.fromiter((taggable(t) for t in texts), dtype=bool, count=len(texts))[:, None]
+    return mask
