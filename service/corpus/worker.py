@@ -17,7 +17,6 @@ from typing import Any
 
 from model.artifact import load_artifact
 from model.readers import Document, ReadError, read_bytes, read_path
-from model.readers.textfile import read_text
 from model.tagger import Tagger
 from model.tagging import summarize_document, tag_paragraphs
 from service.corpus.errors import CorpusError
@@ -96,7 +95,7 @@ def _documents(item: Item, settings: Settings) -> Iterator[Document]:
     if item.path is not None:
         yield from read_path(item.path, text_field=settings.text_field)
     elif item.source == "<stdin>":
-        yield read_text(item.data or b"", "<stdin>")
+        yield from read_bytes(item.data or b"", "<stdin>", suffix=".txt")
     elif (item.data or b"").strip():  # a .jsonl slice (one of blank lines has no records)
         yield from read_bytes(item.data or b"", item.source, text_field=settings.text_field)
 
