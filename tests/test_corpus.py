@@ -207,8 +207,9 @@ def _run(home: Path, args: list[str]) -> subprocess.Popen:
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_resume_after_a_stopped_run_neither_loses_nor_doubles_a_row(home, tmp_path, how):
     root = corpus(tmp_path / "corpus", files=400)
+    (root / "a_bad.txt").write_bytes(b"\x00binary")  # read first: its failure is in the journal before the stop
     clean = tmp_path / "clean.jsonl"
-    assert _run(home, [str(root), "-o", str(clean), "-j", "1", "-q"]).wait(timeout=300) == 0
+    assert _run(home, [str(root), "-o", str(clean), "-j", "1", "-q"]).wait(timeout=300) == 1
 
     out = tmp_path / "tags.jsonl"
     partial, journal = tmp_path / "tags.jsonl.partial", tmp_path / "tags.jsonl.partial.progress"
@@ -229,11 +230,13 @@ def test_resume_after_a_stopped_run_neither_loses_nor_doubles_a_row(home, tmp_pa
 
     resumed = _run(home, [str(root), "-o", str(out), "-j", "2", "--resume"])
     _, err = resumed.communicate(timeout=300)
-    assert resumed.returncode == 0, err.decode()
+    assert resumed.returncode == 1, err.decode()  # the bad file still counts: it was not read
     assert b"resuming after" in err
     assert out.read_bytes() == clean.read_bytes()
     assert not partial.exists() and not journal.exists()
-    assert f"in {401} documents".encode() not in err  # the summary covers the whole job, not only the rest
+    # The summary covers the whole job, not only what was left: every document, the bad file once.
+    assert b"in 3,400 documents from 401 of 402 files" in err
+    assert err.count(b"a_bad.txt: looks like a binary file") == 1
 
 
 def test_resume_refuses_a_partial_file_from_other_inputs(runner, home, tmp_path, folder):

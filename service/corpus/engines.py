@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from service.corpus.errors import CorpusError
@@ -83,7 +84,11 @@ class LocalPool:
         def submit(task: Task) -> Future[TaskResult]:
             return self.pool.submit(run_task, task, settings, ref)
 
-        return _ordered(submit, tasks, IN_FLIGHT_PER_WORKER * self.jobs)
+        try:
+            yield from _ordered(submit, tasks, IN_FLIGHT_PER_WORKER * self.jobs)
+        except BrokenProcessPool:
+            raise CorpusError("a worker process died (killed, or out of memory?); with -o FILE the rows written "
+                              "so far are kept: rerun with --resume (and fewer --jobs if memory is short)") from None
 
     def close(self) -> None:
         processes = list((getattr(self.pool, "_processes", None) or {}).values())

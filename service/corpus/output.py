@@ -1,7 +1,7 @@
 """Where rows go: stdout, or `-o FILE` written as FILE.partial while the run lasts and renamed when it ends.
 
 Beside FILE.partial a small journal (FILE.partial.progress, one JSON line per finished task) records how
-many tasks are complete, how many bytes of FILE.partial they fill, and the summary so far. The rows of a
+many tasks are complete, how many bytes of FILE.partial they fill, and the counts so far. The rows of a
 task are written and flushed before its journal line, so after Ctrl-C, a crash or `kill -9` the journal
 never claims rows that are not in the file. `--resume` cuts FILE.partial back to the last journalled
 byte (dropping a task that was half written) and continues with the next task: no row lost or doubled.
@@ -49,8 +49,9 @@ class FileSink:
         self.offset = 0
 
     def open(self, fingerprint: str, header: bytes, resume: bool,
-             note: Any = None) -> tuple[int, dict[str, Any] | None]:
-        """Start (or with `resume`, continue) the partial file; returns (tasks already done, summary so far)."""
+             note: Any = None) -> tuple[int, list[dict[str, Any]]]:
+        """Start (or with `resume`, continue) the partial file; returns (tasks already done, the journal
+        entries of the tasks kept: empty when starting afresh)."""
         say = note or (lambda message: None)
         try:
             if resume and self.partial.exists():
@@ -68,9 +69,9 @@ class FileSink:
             self._log.flush()  # the caller commits task 0 (the header) with the starting summary
         except OSError as exc:
             raise CorpusError(f"cannot write {self.partial}: {exc.strerror or exc}; choose another -o") from None
-        return 0, None
+        return 0, []
 
-    def _resume(self, fingerprint: str) -> tuple[int, dict[str, Any] | None]:
+    def _resume(self, fingerprint: str) -> tuple[int, list[dict[str, Any]]]:
         try:
             lines = self.journal.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
@@ -98,7 +99,7 @@ class FileSink:
             self._log = open(self.journal, "a", encoding="utf-8")
         except OSError as exc:
             raise CorpusError(f"cannot continue {self.partial}: {exc.strerror or exc}") from None
-        return done[-1]["tasks"], done[-1]["summary"]
+        return done[-1]["tasks"], [e["summary"] for e in done]
 
     def write(self, data: bytes) -> None:
         assert self._rows is not None
@@ -136,11 +137,12 @@ class StdoutSink:
     def __init__(self, stream: IO[bytes] | None = None) -> None:
         self.stream = stream or sys.stdout.buffer
 
-    def open(self, fingerprint: str, header: bytes, resume: bool, note: Any = None) -> tuple[int, None]:
+    def open(self, fingerprint: str, header: bytes, resume: bool,
+             note: Any = None) -> tuple[int, list[dict[str, Any]]]:
         if resume:
             raise CorpusError("--resume needs -o FILE (the rows of an interrupted run are in FILE.partial)")
         self.stream.write(header)
-        return 0, None
+        return 0, []
 
     def write(self, data: bytes) -> None:
         self.stream.write(data)

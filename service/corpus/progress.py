@@ -32,6 +32,8 @@ class Summary:
     bytes_done: int = 0
     failed_files: set[int] = field(default_factory=set)  # input files with a problem (a .jsonl file may have several)
     problems: list[str] = field(default_factory=list)  # inputs that named nothing to read (an empty folder)
+    _shown: tuple[int, int] = field(default=(0, 0), repr=False)  # failures, problems already in the journal
+    _shown_failed: set[int] = field(default_factory=set, repr=False)
 
     @property
     def unread(self) -> int:
@@ -56,17 +58,29 @@ class Summary:
         self.bytes_done += result.input_bytes
         return new
 
-    def to_dict(self) -> dict[str, Any]:
+    def journal_entry(self) -> dict[str, Any]:
+        """The counts so far and only the problems found since the last entry, so the journal stays small
+        however many files fail."""
+        failures, problems = self.failures[self._shown[0]:], self.problems[self._shown[1]:]
+        failed = sorted(self.failed_files - self._shown_failed)
+        self._shown = (len(self.failures), len(self.problems))
+        self._shown_failed = set(self.failed_files)
         return {"files": self.files, "documents": self.documents, "paragraphs": self.paragraphs,
                 "untagged": self.untagged, "domains": dict(self.domains), "not_tagged": dict(self.not_tagged),
-                "noted_files": self.noted_files, "failures": self.failures, "bytes_done": self.bytes_done,
-                "failed_files": sorted(self.failed_files), "problems": self.problems}
+                "noted_files": self.noted_files, "bytes_done": self.bytes_done, "failed_files": failed,
+                "failures": failures, "problems": problems}
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> Summary:
-        return cls(raw["files"], raw["documents"], raw["paragraphs"], raw["untagged"], Counter(raw["domains"]),
-                   Counter(raw["not_tagged"]), raw["noted_files"], list(raw["failures"]), raw["bytes_done"],
-                   set(raw["failed_files"]), list(raw["problems"]))
+    def from_journal(cls, entries: list[dict[str, Any]]) -> Summary:
+        """The summary as it was after the last of `entries` (counts from it, problems from all)."""
+        last = entries[-1]
+        summary = cls(last["files"], last["documents"], last["paragraphs"], last["untagged"],
+                      Counter(last["domains"]), Counter(last["not_tagged"]), last["noted_files"],
+                      [f for e in entries for f in e["failures"]], last["bytes_done"],
+                      {n for e in entries for n in e["failed_files"]}, [p for e in entries for p in e["problems"]])
+        summary._shown = (len(summary.failures), len(summary.problems))
+        summary._shown_failed = set(summary.failed_files)
+        return summary
 
     def text(self, version: str, seconds: float, domains: tuple[str, ...]) -> str:
         rate = self.paragraphs / seconds if seconds > 0 else 0.0

@@ -76,14 +76,14 @@ def tag_corpus(given: Sequence[str], settings: Settings, ref: ModelRef, options:
         raise CorpusError("--resume cannot continue a run that reads stdin (-); give the input as a file")
     sink = FileSink(target) if target is not None else StdoutSink()
     done, saved = sink.open(stamp, header(settings, options.bom), options.resume, note=say)
-    if saved is None:
+    if not saved:
         summary = Summary(files=len(inputs.files))
         summary.problems += inputs.problems
         for problem in inputs.problems:
             say(f"error: {problem}")
-        sink.commit(0, summary.to_dict())
+        sink.commit(0, summary.journal_entry())
     else:
-        summary = Summary.from_dict(saved)
+        summary = Summary.from_journal(saved)
         say(f"resuming after {summary.documents:,} documents ({summary.paragraphs:,} paragraphs) "
             f"already in {getattr(sink, 'partial', '')}")
         progress.resume_from(summary)
@@ -95,7 +95,7 @@ def tag_corpus(given: Sequence[str], settings: Settings, ref: ModelRef, options:
             sink.write(result.data)
             for failure in summary.add(result):
                 say(f"error: {failure}")
-            sink.commit(result.number + 1, summary.to_dict())
+            sink.commit(result.number + 1, summary.journal_entry())
             progress.update(summary)
         finished = True
     finally:
