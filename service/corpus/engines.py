@@ -23,7 +23,8 @@ from service.corpus.worker import ModelRef, TaskResult, run_task
 
 IN_FLIGHT_PER_WORKER = 3  # enough to keep a worker busy while the parent writes; bounds memory
 LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
-                        "distributed.admin.system-monitor.gil.enabled": False}
+                        "distributed.admin.system-monitor.gil.enabled": False,
+                        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 128 * 2**20}
 
 
 class Engine(Protocol):
