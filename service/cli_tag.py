@@ -10,15 +10,15 @@ from service.corpus.output import FORMATS, check_output
 
 @click.command("tag")
 @click.argument("inputs", nargs=-1)
-@click.option("--glob", default=None,
+@click.option("--glob", default=None, metavar="PATTERN",
               help="In folders, only files whose name (or relative path) matches, e.g. '*.docx'.")
 @click.option("--from-list", "from_list", default=None, type=click.Path(dir_okay=False),
               help="Also tag the files and folders listed in this file, one a line.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
-@click.option("-o", "--output", "out", default=None,
+@click.option("-o", "--output", "out", default=None, metavar="FILE",
               help="Write rows here (FILE.partial while running, renamed to FILE at the end) instead of stdout.")
 @click.option("--no-bom", is_flag=True, help="CSV: no UTF-8 byte-order mark (by default one is written for Excel).")
-@click.option("--text-field", "--text-column", "text_field", default="text", show_default=True,
+@click.option("--text-field", "--text-column", "text_field", default="text", show_default=True, metavar="NAME",
               help="The field (.jsonl) or column (.csv/.tsv) that holds the text; the others go to `meta`.")
 @click.option("--doc-summary", is_flag=True, help="Also write one row per document with its tags.")
 @click.option("--only", "only", multiple=True, metavar="DOMAIN",
@@ -33,7 +33,8 @@ from service.corpus.output import FORMATS, check_output
               help="With --engine dask: an existing Dask scheduler (else a LocalCluster is started).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from -o FILE.partial.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; only errors.")
-@click.option("--model", "version", default=None, help="Model version to tag with [default: the current one].")
+@click.option("--model", "version", default=None, metavar="VERSION",
+              help="Model version to tag with [default: the current one].")
 @home_option
 @user_errors
 def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: str, out: str | None, no_bom: bool,
