@@ -17,6 +17,7 @@ from model.artifact import load_artifact
 from model.readers import read_path
 from model.tagging import tag_document
 from service.cli import main
+from service.corpus.plan import collect_inputs, plan_tasks
 from tests.conftest import ROOT
 from tests.docgen import CONSUMPTION, INNOVATION, RURAL, make_docx, make_pdf
 
@@ -175,13 +176,15 @@ def corpus(root: Path, files: int, paragraphs: int = 12) -> Path:
         (root / f"d{n // 100}").mkdir(parents=True, exist_ok=True)
         (root / f"d{n // 100}" / f"doc{n:04d}.md").write_text(f"# 文件{n}\n\n{body}\n", encoding="utf-8")
     with open(root / "big.jsonl", "w", encoding="utf-8") as handle:
-        for n in range(3000):
+        for n in range(4000):
             handle.write(json.dumps({"id": n, "text": f"{texts[n % 4]}编号{n}。"}, ensure_ascii=False) + "\n")
     return root
 
 
 def test_jobs_2_gives_the_same_bytes_as_jobs_1(runner, home, tmp_path):
     root = corpus(tmp_path / "corpus", files=150)
+    tasks = list(plan_tasks(collect_inputs([str(root)])))
+    assert sum(1 for t in tasks for item in t.items if item.source.endswith("big.jsonl")) >= 2  # cut into slices
     outputs = []
     for jobs in (1, 2, 2):
         out = tmp_path / f"out{len(outputs)}.jsonl"
@@ -191,7 +194,7 @@ def test_jobs_2_gives_the_same_bytes_as_jobs_1(runner, home, tmp_path):
     assert outputs[0] == outputs[1] == outputs[2]
     rows = rows_of(outputs[0].decode("utf-8"))
     records = [r["record"] for r in rows if r["source"].endswith("big.jsonl") and r["kind"] == "paragraph"]
-    assert records == list(range(1, 3001))  # the file was cut into tasks; record numbers are still the file's lines
+    assert records == list(range(1, 4001))  # the file was cut into tasks; record numbers are still the file's lines
     assert [r["meta"]["id"] for r in rows if "meta" in r][:3] == [0, 0, 1]
 
 
@@ -235,7 +238,7 @@ def test_resume_after_a_stopped_run_neither_loses_nor_doubles_a_row(home, tmp_pa
     assert out.read_bytes() == clean.read_bytes()
     assert not partial.exists() and not journal.exists()
     # The summary covers the whole job, not only what was left: every document, the bad file once.
-    assert b"in 3,400 documents from 401 of 402 files" in err
+    assert b"in 4,400 documents from 401 of 402 files" in err
     assert err.count(b"a_bad.txt: looks like a binary file") == 1
 
 
