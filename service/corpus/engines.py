@@ -6,6 +6,7 @@ stays flat however large the corpus is, and the output is the same bytes whateve
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import signal
 import threading
@@ -22,9 +23,14 @@ from service.corpus.rows import Settings
 from service.corpus.worker import ModelRef, TaskResult, run_task
 
 IN_FLIGHT_PER_WORKER = 3  # enough to keep a worker busy while the parent writes; bounds memory
-LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
-                        "distributed.admin.system-monitor.gil.enabled": False,
-                        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 128 * 2**20}
+# A LocalCluster for one batch run: Dask's sampling profiler (every 10 ms) and GIL monitor (every 1 ms) cost
+# CPU that nobody looks at here, and glibc trimming freed memory at 64 kB (Dask's default) makes the scoring
+# loop fault pages back in. The nannies pass this config to the workers.
+LOCAL_CLUSTER_CONFIG: dict[str, object] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 128 * 2**20,
+}
 
 
 class Engine(Protocol):
@@ -121,9 +127,11 @@ class DaskEngine:
             else:
                 import dask
 
-                # Dask's own sampling profiler (every 10 ms) and GIL monitor (every 1 ms) cost ~40% more CPU on
-                # this work; nobody looks at them in a batch run. The nannies pass this config to the workers.
-                with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                config = dict(LOCAL_CLUSTER_CONFIG)
+                if "forkserver" in multiprocessing.get_all_start_methods():  # not on Windows
+                    config["distributed.worker.multiprocessing-method"] = "forkserver"
+                with dask.config.set(config):
+                    _preload_forkserver()
                     self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                                 dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)
@@ -144,6 +152,20 @@ class DaskEngine:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _preload_forkserver() -> None:
+    """Workers fork from one server process that has imported Dask, scikit-learn and the tagger once:
+    spawned workers each imported them again (~2.5 CPU s a worker), and forking this process itself is
+    unsafe (Dask's event-loop thread is already running)."""
+    try:
+        from distributed.utils import get_mp_context
+
+        context = get_mp_context()  # Dask sets its own preload list on its first call: call first, then replace
+    except (ImportError, AttributeError):  # another Dask version: workers start as Dask starts them
+        return
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["distributed", "service.corpus.worker"])
 
 
 def make_engine(engine: str, jobs: int, scheduler: str | None = None) -> Engine:
