@@ -119,7 +119,9 @@ def build_corpus(root: Path, target: int, pool: list[str], seed: int = 0) -> dic
 
 # -- measuring ----------------------------------------------------------------------------------------
 def run_measured(args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
-    """Run a command; wall seconds and peak RSS (MB) of it and all its descendants, summed, sampled every 50 ms."""
+    """Run a command: wall seconds; peak RSS (MB) of it and all its descendants, summed, sampled every 50 ms;
+    CPU seconds of the whole process tree (getrusage of the waited-for tree, or the sum of the last sampled
+    CPU times of every process seen, whichever is larger: Dask's forkserver workers are not waited for)."""
     import psutil
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -127,6 +129,7 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> dict[str
     process = subprocess.Popen(args, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = 0
+    cpu_seen: dict[int, float] = {}
     stop = threading.Event()
 
     def sample() -> None:
@@ -134,10 +137,12 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> dict[str
         parent = psutil.Process(process.pid)
         while not stop.is_set():
             try:
-                total = parent.memory_info().rss
-                for child in parent.children(recursive=True):
+                total = 0
+                for member in [parent, *parent.children(recursive=True)]:
                     try:
-                        total += child.memory_info().rss
+                        total += member.memory_info().rss
+                        times = member.cpu_times()
+                        cpu_seen[member.pid] = times.user + times.system
                     except psutil.Error:
                         pass
                 peak = max(peak, total)
@@ -154,7 +159,7 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> dict[str
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(args[:6])} ... failed ({process.returncode}):\n{err.decode()[-3000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process and every descendant it waited for
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = max((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), sum(cpu_seen.values()))
     return {"seconds": seconds, "cpu_s": round(cpu, 2), "peak_rss_mb": round(peak / 2**20, 1),
             "stdout": out.decode()}
 
@@ -302,6 +307,8 @@ def main() -> None:
                         help="the naive script is timed on this many paragraphs (it is slow)")
     parser.add_argument("--keep", type=Path, default=None, help="build the corpus here and keep it")
     parser.add_argument("--skip", action="append", default=[], help="leave out: dask2, naive, rss, formats")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run jobs1/jobs2/dask2 this many times, interleaved, and keep each one's fastest run")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -342,12 +349,16 @@ def main() -> None:
                                  round(raw["cpu"], 2))
         paragraphs, chars = raw["paragraphs"], raw["chars"]
 
-        for key, flags in (("jobs1", ["-j", "1"]), ("jobs2", ["-j", "2"]), ("dask2", ["--engine", "dask", "-j", "2"])):
-            if key in args.skip:
-                continue
-            say(f"{key}: policytag tag {' '.join(flags)}")
-            out = work / f"{key}.jsonl"
-            measured = tag_run(corpus, home, out, *flags)
+        runs = [(k, f) for k, f in (("jobs1", ["-j", "1"]), ("jobs2", ["-j", "2"]),
+                                    ("dask2", ["--engine", "dask", "-j", "2"])) if k not in args.skip]
+        best: dict[str, dict[str, float]] = {}
+        for attempt in range(args.repeat):  # interleaved, so a burst of other work hits one run, not one engine
+            for key, flags in runs:
+                say(f"{key}: policytag tag {' '.join(flags)} (run {attempt + 1} of {args.repeat})")
+                measured = tag_run(corpus, home, work / f"{key}.jsonl", *flags)
+                if key not in best or measured["seconds"] < best[key]["seconds"]:
+                    best[key] = measured
+        for key, measured in best.items():
             report[key] = rates(paragraphs, chars, measured["seconds"], measured["peak_rss_mb"], measured["cpu_s"])
         if "jobs1" in report and "jobs2" in report:
             report["identical_jobs1_jobs2"] = (work / "jobs1.jsonl").read_bytes() == (work / "jobs2.jsonl").read_bytes()
