@@ -281,3 +281,17 @@ def test_reading_a_document_gives_the_rows_offsets_into_its_extracted_text(runne
     assert [document.text[r["start"]:r["end"]] for r in rows] == [r["text"] for r in rows]
     (rural,) = [r for r in rows if r["text"] == RURAL]
     assert rural["heading"] == ["一、全面推进乡村振兴", "（一）稳定粮食生产"]
+
+
+def test_from_list_stdin_and_quiet(runner, home, tmp_path, folder):
+    listing = tmp_path / "files.txt"
+    listing.write_text(f"# reports to tag\n{folder / 'b.md'}\n\n{folder / 'sub'}\n", encoding="utf-8")
+    result = tag(runner, home, "-", "--from-list", listing, "-j", 1, "-q", input=INNOVATION.encode("gb18030"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # --quiet: no progress, no summary
+    sources = [r["source"] for r in rows_of(result.stdout)]
+    assert sources[0] == "<stdin>"  # command-line inputs first, then the list, each in its own order
+    assert [Path(s).name for s in dict.fromkeys(sources[1:])] == ["b.md", "a.txt", "c.docx"]
+
+    missing = tag(runner, home, "--from-list", tmp_path / "nope.txt")
+    assert missing.exit_code == 1 and "--from-list" in missing.stderr and "no such file" in missing.stderr
