@@ -13,7 +13,7 @@ from model.artifact import verify_artifact
 from service.corpus.engines import make_engine
 from service.corpus.errors import CorpusError
 from service.corpus.output import FileSink, StdoutSink, check_output
-from service.corpus.plan import STDIN, collect_inputs, expand, fingerprint, plan_tasks
+from service.corpus.plan import STDIN, TASK_BYTES, TASK_FILES, collect_inputs, expand, fingerprint, plan_tasks
 from service.corpus.progress import Progress, Summary
 from service.corpus.rows import Settings, header
 from service.corpus.worker import ModelRef
@@ -87,7 +87,10 @@ def tag_corpus(given: Sequence[str], settings: Settings, ref: ModelRef, options:
         say(f"resuming after {summary.documents:,} documents ({summary.paragraphs:,} paragraphs) "
             f"already in {getattr(sink, 'partial', '')}")
         progress.resume_from(summary)
-    engine = make_engine(options.engine, options.jobs, options.scheduler)
+    jobs = options.jobs
+    if options.engine == "local" and inputs.total_bytes <= TASK_BYTES and len(inputs.files) <= TASK_FILES:
+        jobs = 1  # one task: starting workers (and loading the model in each) would only add latency
+    engine = make_engine(options.engine, jobs, options.scheduler)
     finished = False
     try:
         tasks = itertools.islice(plan_tasks(inputs), done, None)
