@@ -52,13 +52,14 @@ TITLE_LEVEL = 9
 _MAX_HEADING_CHARS = 60
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？；!?;])")
 
+_EMAIL_LINE = re.compile(r"^.{0,30}[\w.+-]+@[\w-]+(\.[\w-]+)+.{0,10}$")  # a short line around an e-mail
 # Whole-line patterns only, so a content paragraph is never mistaken for boilerplate.
 _BOILERPLATE = (
     ("byline", re.compile(r"^[□■]\s*[^。！？；，,.!?;:：]{1,24}$")),  # □王叶军 李思坤
     ("note", re.compile(r"^【[^】]*】$")),
     ("affiliation", re.compile(r"^[（(]\s*作者(单位|系|为)[^）)]*[）)]$")),
     ("contact", re.compile(r"^(投稿邮箱|联系电话|联系方式|责任编辑|本版编辑|来源)\s*[:：][^。！？]{0,40}$")),
-    ("contact", re.compile(r"^.{0,30}[\w.+-]+@[\w-]+(\.[\w-]+)+.{0,10}$")),  # a short line around an e-mail
+    ("contact", _EMAIL_LINE),
 )
 
 
@@ -145,6 +146,8 @@ def split_sentences(text: str) -> list[str]:
 
 def _boilerplate_role(line: str) -> str:
     for role, pattern in _BOILERPLATE:
+        if pattern is _EMAIL_LINE and "@" not in line:
+            continue  # the e-mail pattern backtracks over a whole long paragraph before failing
         if pattern.search(line):
             return role
     return ""

@@ -5,21 +5,18 @@ Results go to stdout (or -o FILE), progress and problems to stderr. Library erro
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import secrets
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from model.errors import UserFileError
-from model.text import DecodeError, decode_bytes, split_for_tagging
-from service.cli_common import BATCH, home_option, output, say, seeds_option, user_errors, workspace
+from service.cli_common import home_option, output, say, seeds_option, user_errors, workspace
 from service.cli_labels import domains, examples, models, promote
 from service.cli_pool import audit, pool
+from service.cli_tag import tag
 from training.workspace import DEFAULT_TOLERANCE
 
 # Heavy libraries (scikit-learn, numpy, the learners) are imported inside the commands that need them, so
@@ -100,68 +97,6 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
     click.echo(f"{manifest['version']} {verdict}: {promotion['reason']}")
 
 
-def _read_inputs(files: tuple[str, ...]) -> tuple[list[tuple[str, list[str]]], int]:
-    """(source, paragraphs) per readable input, and how many inputs failed (reported on stderr)."""
-    docs, failed = [], 0
-    for name in files or ("-",):
-        try:
-            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-            units, skipped = split_for_tagging(decode_bytes(data, name))
-            docs.append(("<stdin>" if name == "-" else name, units))
-            if skipped:
-                kinds = ", ".join(sorted({b.role or "title" for b in skipped}))
-                say(f"{name}: {len(skipped)} line(s) not tagged ({kinds})")
-        except (OSError, DecodeError) as exc:
-            failed += 1
-            say(f"error: {exc if isinstance(exc, DecodeError) else f'{name}: {exc.strerror}'}")
-    return docs, failed
-
-
-@main.command()
-@click.argument("files", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", "out", default=None, help="Write results here (atomically) instead of stdout.")
-@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
-              help="One threshold for every domain instead of the model's own.")
-@click.option("--explain", is_flag=True, help="Add the terms that pushed each tag (jsonl only).")
-@home_option
-@user_errors
-def tag(files: tuple[str, ...], fmt: str, out: str | None, threshold: float | None, explain: bool,
-        home: str | None) -> None:
-    """Tag every paragraph of FILES (or - for stdin) with the current model; one row per paragraph."""
-    from model.tagging import tag_paragraphs
-
-    tagger, manifest = workspace(home).load_model()
-    docs, failed = _read_inputs(files)
-    total = sum(len(p) for _, p in docs)
-    domains = list(tagger.classes_)
-    with output(out) as handle:
-        writer = None
-        if fmt == "csv":
-            writer = csv.writer(handle)
-            writer.writerow(["source", "index", "text", "tags", *[f"score_{d}" for d in domains]])
-        with click.progressbar(length=total, label=f"tagging with {manifest['version']}", file=sys.stderr) as bar:
-            for source, texts in docs:
-                for start in range(0, len(texts), BATCH):
-                    chunk = texts[start:start + BATCH]
-                    for offset, result in enumerate(tag_paragraphs(tagger, chunk, threshold, explain)):
-                        index = start + offset
-                        if writer is not None:
-                            writer.writerow([source, index, result.text, "|".join(d for d, _ in result.tags),
-                                             *[result.scores[d] for d in domains]])
-                            continue
-                        row: dict[str, Any] = {"source": source, "index": index, "text": result.text,
-                                               "tags": [{"domain": d, "score": s} for d, s in result.tags],
-                                               "scores": result.scores}
-                        if explain:
-                            row["explanations"] = result.explanations
-                        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    bar.update(len(chunk))
-    say(f"tagged {total} paragraphs from {len(docs)} input(s) with model {manifest['version']}")
-    if failed:
-        raise click.ClickException(f"{failed} input(s) could not be read (see above); the others were tagged")
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -219,7 +154,7 @@ def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None,
         say(f"wrote {html}")
 
 
-for command in (examples, domains, models, promote, pool, audit):
+for command in (tag, examples, domains, models, promote, pool, audit):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -72,7 +72,9 @@ def test_tag_stdin_csv_to_file(runner, home, tmp_path):
     result = runner.invoke(main, ["tag", "-", "--format", "csv", "-o", str(out), "--home", str(home)],
                            input=f"{INNOVATION}\n\n{RURAL}\n".encode("gb18030"))
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a UTF-8 BOM, so Excel on Chinese Windows opens it
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["tags"].split("|")[0] for r in rows] == ["innovation", "rural"]
     assert rows[0]["source"] == "<stdin>" and float(rows[0]["score_innovation"]) > 0.5
 
