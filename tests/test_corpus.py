@@ -263,7 +263,8 @@ def test_dask_local_cluster_gives_the_same_rows_as_the_local_run(runner, home, t
     assert dask.read_bytes() == local.read_bytes()
 
 
-def test_dask_engine_without_dask_or_with_a_bad_scheduler_is_a_clear_error(runner, home, folder):
+def test_dask_engine_without_dask_or_with_a_bad_scheduler_is_a_clear_error(runner, home, folder, monkeypatch):
+    monkeypatch.setattr("service.corpus.engines.SCHEDULER_CONNECT_TIMEOUT", "2s")  # nothing listens on port 9
     result = tag(runner, home, folder, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
     assert result.exit_code == 1
     try:

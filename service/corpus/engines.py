@@ -23,6 +23,7 @@ from service.corpus.rows import Settings
 from service.corpus.worker import ModelRef, TaskResult, run_task
 
 IN_FLIGHT_PER_WORKER = 3  # enough to keep a worker busy while the parent writes; bounds memory
+SCHEDULER_CONNECT_TIMEOUT = "20s"  # how long to keep trying an existing scheduler before saying it cannot be reached
 # A LocalCluster for one batch run: Dask's sampling profiler (every 10 ms) and GIL monitor (every 1 ms) cost
 # CPU that nobody looks at here, and glibc trimming freed memory at 64 kB (Dask's default) makes the scoring
 # loop fault pages back in. The nannies pass this config to the workers.
@@ -123,7 +124,7 @@ class DaskEngine:
         self.cluster = None
         try:
             if scheduler:
-                self.client = Client(scheduler, timeout="20s")
+                self.client = Client(scheduler, timeout=SCHEDULER_CONNECT_TIMEOUT)
             else:
                 import dask
 
