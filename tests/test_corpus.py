@@ -296,3 +296,13 @@ def test_from_list_stdin_and_quiet(runner, home, tmp_path, folder):
 
     missing = tag(runner, home, "--from-list", tmp_path / "nope.txt")
     assert missing.exit_code == 1 and "--from-list" in missing.stderr and "no such file" in missing.stderr
+
+
+def test_files_of_a_type_not_read_are_named_in_the_summary_not_tagged(runner, home, folder):
+    (folder / "sub" / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 a Word 97 file")
+    result = tag(runner, home, folder, "-j", 1)
+    assert result.exit_code == 0, result.output  # every file policytag reads was read
+    assert {r["source"].rsplit(".", 1)[-1] for r in rows_of(result.stdout)} == {"md", "txt", "docx"}
+    line = next(x for x in result.stderr.splitlines() if x.startswith("skipped in folders"))
+    assert "2 file(s) (.doc 1, .xyz 1)" in line and ".docx" in line  # what was skipped, and what is read
+    assert "skipped in folders" not in tag(runner, home, folder, "--glob", "*.md", "-j", 1).stderr

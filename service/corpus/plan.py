@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from model.readers import iter_paths
+from model.readers import SUPPORTED_SUFFIXES, iter_paths
 from service.corpus.errors import CorpusError
 
 # A task is cut when it holds this many input bytes or this many files: ~1,000 paragraphs of text, so the
@@ -49,6 +51,7 @@ class Inputs:
 
     files: list[tuple[str, int, int]] = field(default_factory=list)  # (path, size, mtime_ns); "-" for stdin
     problems: list[str] = field(default_factory=list)  # an input that named nothing to read, with the reason
+    unsupported: Counter[str] = field(default_factory=Counter)  # files in folders of a type not read, by suffix
     stdin: bytes | None = None
 
     @property
@@ -66,6 +69,19 @@ def read_list(path: str) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CorpusError(f"--from-list {path}: cannot be read ({exc}); "
                           "give a UTF-8 file with one path a line") from None
+
+
+def _unsupported(folder: Path) -> Counter[str]:
+    """Suffixes of the files under `folder` that no reader takes (iter_paths leaves them out), so the summary
+    can say they were skipped instead of letting them vanish."""
+    found: Counter[str] = Counter()
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or path.name.startswith("~$"):
+            continue
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES and path.is_file():
+            found[path.suffix.lower() or "(no suffix)"] += 1
+    return found
 
 
 def collect_inputs(given: Sequence[str], glob: str | None = None, stdin: bytes | None = None) -> Inputs:
@@ -87,6 +103,8 @@ def collect_inputs(given: Sequence[str], glob: str | None = None, stdin: bytes |
                 inputs.files.append((str(path), stat.st_size, stat.st_mtime_ns))
             except OSError:
                 inputs.files.append((str(path), 0, 0))
+        if glob is None and Path(name).is_dir():
+            inputs.unsupported.update(_unsupported(Path(name)))
         if not found:
             what = f"no file matching {glob!r}" if glob else "no file policytag reads"
             inputs.problems.append(f"{name}: {what} in this folder; check the folder or --glob")

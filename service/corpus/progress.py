@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from model.readers import SUPPORTED_SUFFIXES
 from service.corpus.worker import TaskResult
 
 _SHOWN_FAILURES = 50
@@ -32,6 +33,8 @@ class Summary:
     bytes_done: int = 0
     failed_files: set[int] = field(default_factory=set)  # input files with a problem (a .jsonl file may have several)
     problems: list[str] = field(default_factory=list)  # inputs that named nothing to read (an empty folder)
+    unsupported: Counter[str] = field(default_factory=Counter)  # files in folders skipped for their type (not kept
+    # in the journal: a resumed run finds them again)
     _shown: tuple[int, int] = field(default=(0, 0), repr=False)  # failures, problems already in the journal
     _shown_failed: set[int] = field(default_factory=set, repr=False)
 
@@ -93,6 +96,10 @@ class Summary:
             kinds = ", ".join(f"{k} {n:,}" for k, n in sorted(self.not_tagged.items(), key=lambda kv: (-kv[1], kv[0])))
             lines.append(f"lines not tagged (titles, headings, bylines, notes): {sum(self.not_tagged.values()):,} "
                          f"in {self.noted_files:,} files ({kinds})")
+        if self.unsupported:
+            kinds = ", ".join(f"{suffix} {n:,}" for suffix, n in sorted(self.unsupported.items()))
+            lines.append(f"skipped in folders, not a format policytag reads: {sum(self.unsupported.values()):,} "
+                         f"file(s) ({kinds}); supported: {', '.join(SUPPORTED_SUFFIXES)}")
         reasons = self.problems + self.failures
         if reasons:
             lines.append(f"{self.unread} input(s) could not be read:")

@@ -87,6 +87,7 @@ def tag_corpus(given: Sequence[str], settings: Settings, ref: ModelRef, options:
         say(f"resuming after {summary.documents:,} documents ({summary.paragraphs:,} paragraphs) "
             f"already in {getattr(sink, 'partial', '')}")
         progress.resume_from(summary)
+    summary.unsupported = inputs.unsupported
     jobs = options.jobs
     if options.engine == "local" and inputs.total_bytes <= TASK_BYTES and len(inputs.files) <= TASK_FILES:
         jobs = 1  # one task: starting workers (and loading the model in each) would only add latency
