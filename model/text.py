@@ -279,13 +279,17 @@ def select_units(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
 
 
 def heading_paths(blocks: list[Block]) -> list[tuple[str, ...]]:
-    """For each block, the headings above it, outermost first (a heading's own path excludes itself)."""
+    """For each block, the headings above it, outermost first. A heading's own path is its parents only:
+    `二、` follows `一、`'s sub-sections in the stack but is not inside them."""
     stack: list[tuple[int, str]] = []
     paths = []
     for block in blocks:
-        paths.append(tuple(h for _, h in stack))
         if block.kind == "heading":
-            stack = [(lvl, h) for lvl, h in stack if lvl < block.level] + [(block.level, block.text)]
+            stack = [(lvl, h) for lvl, h in stack if lvl < block.level]
+            paths.append(tuple(h for _, h in stack))
+            stack.append((block.level, block.text))
+        else:
+            paths.append(tuple(h for _, h in stack))
     return paths
 
 

@@ -12,7 +12,7 @@ from service.errors import ApiError
 from service.holder import NoModel
 from service.requests import json_body, parsed
 from service.schemas import POOL_SOURCE_CHARS, AuditRequest, BatchQuery, pool_request_model, review_request_model
-from training.errors import AuditItemNotFound, NotInPool, RegistryError, ValidationError
+from training.errors import AuditItemNotFound, AuditUnavailable, NotInPool, RegistryError, ValidationError
 
 bp = Blueprint("curation", __name__, url_prefix="/v1")
 POOL_EXAMPLE = '{"texts": ["...", ...]} or a multipart file'
@@ -107,6 +107,8 @@ def audit() -> Response:
         return jsonify(get_workspace().audit_report(n))
     except RegistryError as exc:
         raise ApiError(503, str(exc)) from None
+    except AuditUnavailable as exc:
+        raise ApiError(409, str(exc)) from None
 
 
 @bp.post("/audit")

@@ -146,7 +146,9 @@ PATHS: dict[str, Any] = {
                 "parameters": _N,
                 "responses": {"200": {"description": "disputed labels", **_json("AuditList"),
                                       "links": {"DecideFirst": _link("/v1/audit", "id")}},
-                              "400": _error("bad n"), "503": _error("no trained model yet")}},
+                              "400": _error("bad n"), "503": _error("no trained model yet"),
+                              "409": _error("the labelled data cannot be cross-validated yet (a domain with "
+                                            "fewer than 2 labelled paragraphs)")}},
         "post": {"summary": "Accept the model's suggestion (source audit) or keep the label as checked",
                  "security": _SECURED, "requestBody": {"required": True, **_json("AuditRequest")},
                  "responses": {"200": {"description": "done", **_json("AuditResult")},

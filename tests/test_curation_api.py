@@ -12,6 +12,7 @@ from training.data.store import ExampleStore
 from training.learning.review import select
 from training.ops.registry import Registry
 from training.paths import store_path
+from training.workspace import Workspace
 
 TOKEN = "s3cret"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -375,3 +376,16 @@ def test_report_of_a_cross_validated_version(home):
 
 def test_report_of_an_unknown_version_is_404(client):
     assert_error(client.get("/v1/models/v9/report"), 404, "unknown model version")
+
+
+def test_audit_with_a_one_paragraph_domain_says_why_instead_of_failing(client, home):
+    # A model trained with --cv 0 keeps no held-out scores, so the audit must cross-validate, and a domain with
+    # one labelled paragraph cannot be.
+    domain = {"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}
+    assert client.post("/v1/domains", json=domain, headers=AUTH).status_code == 201
+    example = {"text": "推进长江、黄河等大江大河生态保护治理。", "labels": ["ecology"]}
+    assert client.post("/v1/examples", json={"examples": [example]}, headers=AUTH).status_code == 201
+    Workspace(home).train(cv=0, force=True)
+    response = client.get("/v1/audit")
+    assert response.status_code == 409, response.get_json()
+    assert "label at least 2 paragraphs of every domain" in response.get_json()["error"]

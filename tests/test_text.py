@@ -116,3 +116,14 @@ def test_undecodable_file_names_the_file_and_the_fix(tmp_path):
 def test_binary_file_is_refused():
     with pytest.raises(DecodeError, match="binary"):
         decode_bytes(b"PK\x03\x04\x00\x00binary", "archive.zip")
+
+
+def test_a_heading_s_path_holds_its_parents_not_the_sections_before_it():
+    from model.text import heading_paths, parse_blocks
+
+    blocks = parse_blocks("一、全面推进乡村振兴\n（一）稳定粮食生产\n推进高标准农田建设。\n二、扩大内需\n大力提振消费。\n")
+    paths = dict(zip((b.text for b in blocks), heading_paths(blocks)))
+    assert paths["二、扩大内需"] == ()  # not filed under 一、 (its earlier sibling) and its sub-section
+    assert paths["（一）稳定粮食生产"] == ("一、全面推进乡村振兴",)
+    assert paths["推进高标准农田建设。"] == ("一、全面推进乡村振兴", "（一）稳定粮食生产")
+    assert paths["大力提振消费。"] == ("二、扩大内需",)

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 from model.errors import ArtifactError, PolicytagError
 
-__all__ = ["ArtifactError", "AuditActionError", "AuditItemNotFound", "DomainExists", "EvalFileError", "NotInPool",
-           "PolicytagError", "RegistryError", "SeedsNotFound", "StoreBusyError", "StoreError", "StoreFullError",
-           "StoreReadOnlyError", "TaxonomyError", "TrainingBusy", "ValidationError", "join_problems"]
+__all__ = ["ArtifactError", "AuditActionError", "AuditItemNotFound", "AuditUnavailable", "DomainExists",
+           "EvalFileError", "NotInPool", "PolicytagError", "RegistryError", "SeedsNotFound", "StoreBusyError",
+           "StoreError", "StoreFullError", "StoreReadOnlyError", "TaxonomyError", "TrainingBusy", "ValidationError",
+           "join_problems"]
 
 # Keep exception messages readable when a whole file is bad; .problems has all.
 _MAX_PROBLEMS_IN_MESSAGE = 50
@@ -65,6 +66,10 @@ class TaxonomyError(PolicytagError, ValueError):
 
 class AuditItemNotFound(PolicytagError, LookupError):
     """An audit id that names no labelled paragraph."""
+
+
+class AuditUnavailable(PolicytagError):
+    """The labelled data cannot be cross-validated for an audit (e.g. a domain with one labelled paragraph)."""
 
 
 class AuditActionError(PolicytagError, ValueError):

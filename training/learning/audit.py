@@ -26,6 +26,7 @@ from model.tagger import Tagger
 from training.data.bootstrap import Example
 from training.data.store import normalize_key
 from training.data.taxonomy import Taxonomy
+from training.errors import AuditUnavailable
 from training.learning.train import Progress, cross_validate, paragraph_key
 
 _EPS = 1e-4
@@ -125,7 +126,9 @@ def _cross_validated(examples: Sequence[Example], taxonomy: Taxonomy, classes: l
         report = cross_validate(list(examples), taxonomy, n_splits=5, progress=progress,
                                 **(manifest.get("params") or {}))
         if "_held_out" not in report:
-            raise ValueError(f"cannot audit: {report.get('note', 'cross-validation failed')}")
+            raise AuditUnavailable(f"cannot audit yet: {report.get('note', 'cross-validation failed')}; label at least "
+                                   "2 paragraphs of every domain (or train with --cv 5 so the audit can use the "
+                                   "version's own held-out scores)")
         cv_classes, proba = report["_held_out"]
         cached = {"classes": cv_classes, "rows": dict(zip(keys, np.round(proba, 4).tolist()))}
         write_atomic(path, json.dumps(cached).encode("utf-8"))
