@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -88,3 +89,11 @@ def summarize_document(classes: Sequence[str], paragraphs: Sequence[Tagged], tex
     # The document has the tags its paragraphs have, each with its best paragraph's score.
     tagged = {d for p in paragraphs for d, _ in p.tags}
     return _tagged(text, best, classes, np.array([c in tagged for c in classes]))
+
+
+KIND_SHOWN = {"word": "word", "char": "chars"}  # a jieba word (or word pair) vs a character n-gram
+
+
+def term_label(term: dict[str, Any]) -> str:
+    """`科技[word]` or `科技[chars]`: the same characters can count as a word and as a character n-gram."""
+    return f"{term['term']}[{KIND_SHOWN.get(str(term.get('kind', '')), term.get('kind', ''))}]"

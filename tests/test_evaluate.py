@@ -233,7 +233,7 @@ def test_format_report_shows_domains_matrix_and_mistakes() -> None:
 
 
 def test_a_term_counted_as_word_and_as_characters_is_told_apart() -> None:
-    from training.learning.evaluate import term_label
+    from model.tagging import term_label
 
     word, chars = {"term": "科技", "kind": "word"}, {"term": "科技", "kind": "char"}
     assert term_label(word) == "科技[word]" and term_label(chars) == "科技[chars]"

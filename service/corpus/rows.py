@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from model.tagging import Tagged
+from model.tagging import Tagged, term_label
 
 BOM = "\ufeff".encode()
 
@@ -59,7 +59,7 @@ def _csv_line(values: Sequence[object]) -> str:
 
 
 def _explain_text(explanations: dict[str, list[dict[str, object]]]) -> str:
-    return "; ".join(f"{domain}: " + ", ".join(f"{c['term']} {c['weight']}" for c in terms)
+    return "; ".join(f"{domain}: " + ", ".join(f"{term_label(c)} {c['weight']}" for c in terms)
                      for domain, terms in explanations.items())
 
 

@@ -18,6 +18,7 @@ from sklearn.metrics import precision_recall_fscore_support
 
 from model.atomic import write_atomic
 from model.rules import cutoffs, tag_mask
+from model.tagging import term_label
 from training.data.importing import ImportFormatError, by_line, check_items, read_examples
 from training.errors import EvalFileError
 
@@ -237,12 +238,6 @@ def _one_line(text: str) -> str:
 # the headline figures: a reader seeing mistakes in its in-domain rows next to "100%" must know why).
 CONFUSION_MEANS = ("rows: a paragraph's first label or none; columns: its highest-scoring domain if that passes "
                    "its threshold, else none")
-KIND_SHOWN = {"word": "word", "char": "chars"}  # a jieba word (or word pair) vs a character n-gram
-
-
-def term_label(term: dict[str, Any]) -> str:
-    """`科技[word]` or `科技[chars]`: the same characters can count as a word and as a character n-gram."""
-    return f"{term['term']}[{KIND_SHOWN.get(term.get('kind', ''), term.get('kind', ''))}]"
 
 
 def _mistake_lines(i: int, m: dict[str, Any]) -> list[str]:
