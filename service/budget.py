@@ -1,4 +1,5 @@
-"""The cost budget of one tag request: total characters, paragraphs and explained paragraphs, and a deadline.
+"""The cost budget of one tag request (/v1/tag, or one /v1/upload document): total characters, paragraphs and
+explained paragraphs, and a deadline.
 
 Limits on single texts and on the number of texts (service/requests.py) do not bound the work: 1,000 texts
 of 230 paragraphs each took a worker over a minute with explanations and answered 37 MB without. Here the
@@ -29,27 +30,45 @@ class Deadline:
                                 "send fewer or shorter texts per request (limit: POLICYTAG_REQUEST_TIMEOUT_SECONDS)")
 
 
-def split_within_budget(texts: Sequence[str], explain: bool, config: Mapping[str, Any],
-                        deadline: Deadline) -> list[Split]:
-    """Each text split into (paragraphs, skipped lines); ApiError 413 as soon as the request is over budget."""
-    chars, max_chars = sum(len(t) for t in texts), int(config["MAX_TOTAL_CHARS"])
+def _check_chars(chars: int, config: Mapping[str, Any]) -> None:
+    max_chars = int(config["MAX_TOTAL_CHARS"])
     if chars > max_chars:
         raise ApiError(413, f"the texts have {chars} characters in all, over the limit of {max_chars} per request; "
                             "send them in several requests (POLICYTAG_MAX_TOTAL_CHARS)")
+
+
+def _check_counts(paragraphs: int, lines: int, explain: bool, config: Mapping[str, Any]) -> None:
     max_paragraphs = int(config["MAX_PARAGRAPHS"])
     max_explained = int(config["MAX_EXPLAIN_PARAGRAPHS"])
+    if lines > max_paragraphs:
+        raise ApiError(413, f"the texts hold over {max_paragraphs} paragraphs (and skipped lines) in all, the "
+                            "limit per request; send them in several requests (POLICYTAG_MAX_PARAGRAPHS)")
+    if explain and paragraphs > max_explained:
+        raise ApiError(413, f'"explain": true is limited to {max_explained} paragraphs per request and these '
+                            "texts hold more; send fewer texts with explain, or leave explain out "
+                            "(POLICYTAG_MAX_EXPLAIN_PARAGRAPHS)")
+
+
+def split_within_budget(texts: Sequence[str], explain: bool, config: Mapping[str, Any],
+                        deadline: Deadline) -> list[Split]:
+    """Each text split into (paragraphs, skipped lines); ApiError 413 as soon as the request is over budget."""
+    _check_chars(sum(len(t) for t in texts), config)
     splits, paragraphs, lines = [], 0, 0
     for text in texts:
         deadline.check()
         split = split_for_tagging(text)
         paragraphs += len(split[0])
         lines += len(split[0]) + len(split[1])  # skipped lines are echoed in the response too
-        if lines > max_paragraphs:
-            raise ApiError(413, f"the texts hold over {max_paragraphs} paragraphs (and skipped lines) in all, the "
-                                "limit per request; send them in several requests (POLICYTAG_MAX_PARAGRAPHS)")
-        if explain and paragraphs > max_explained:
-            raise ApiError(413, f'"explain": true is limited to {max_explained} paragraphs per request and these '
-                                "texts hold more; send fewer texts with explain, or leave explain out "
-                                "(POLICYTAG_MAX_EXPLAIN_PARAGRAPHS)")
+        _check_counts(paragraphs, lines, explain, config)
         splits.append(split)
     return splits
+
+
+def units_within_budget(units: Sequence[str], skipped: Sequence[Block], explain: bool,
+                        config: Mapping[str, Any]) -> None:
+    """ApiError 413 when a document already split into units (an upload) is over the budget of one tag request.
+
+    Characters are those of the text read from the file (units and skipped lines), not of its markup.
+    """
+    _check_chars(sum(len(u) for u in units) + sum(len(b.text) for b in skipped), config)
+    _check_counts(len(units), len(units) + len(skipped), explain, config)

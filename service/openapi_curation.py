@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from model.readers import DOCUMENT_SUFFIXES, RECORD_SUFFIXES
 from service.schemas import UPLOAD_EXPLAIN, UPLOAD_THRESHOLD, BatchQuery
 
 _NUM = {"type": "number", "minimum": 0, "maximum": 1}
@@ -63,7 +64,9 @@ SCHEMAS: dict[str, Any] = {
                                    "action": {"enum": ["accept", "keep"]}, "labels": _LABELS}},
     "Upload": {"type": "object", "required": ["file"], "additionalProperties": False,
                "properties": {"file": {"type": "string", "format": "binary",
-                                       "description": ".txt, .md, .docx, .pdf or .html"},
+                                       "description": f"one document: {', '.join(DOCUMENT_SUFFIXES)}; record "
+                                                      f"files ({', '.join(RECORD_SUFFIXES)}) are refused "
+                                                      "(415): POST their texts to /v1/tag"},
                               "threshold": {"type": "string", "pattern": f"^({UPLOAD_THRESHOLD})?$",
                                             "description": "one threshold in (0, 1] for every domain, as a "
                                                            "decimal such as 0.5; empty or left out: the model's "
@@ -161,8 +164,10 @@ PATHS: dict[str, Any] = {
                                                                               "encoding": _FILE_NAME}}},
         "responses": {"200": {"description": "tags per paragraph", **_json("UploadResponse")},
                       "400": _error("no file, empty or unreadable document, bad threshold"),
-                      "413": _error("body over the size limit"), "415": _error("unsupported file type"),
-                      "503": _error("no trained model yet")}}},
+                      "413": _error("body over the size limit, or the document over a tag request's budget "
+                                    "(characters, paragraphs, explained paragraphs)"),
+                      "415": _error("not a document type above (record files included)"),
+                      "503": _error("no trained model yet, or tagging took longer than the request timeout")}}},
     "/v1/models/{version}/report": {"get": {
         "summary": "A version's cross-validated report: per-domain metrics, confusion matrix, calibration",
         "parameters": [{"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from model.readers import SUPPORTED_SUFFIXES, ReadError, UnsupportedFormat
+from model.readers import DOCUMENT_SUFFIXES, RECORD_SUFFIXES, ReadError, UnsupportedFormat
 from model.reading import read_paragraphs
-from model.tagging import tag_units
+from model.tagger import Tagger
+from model.tagging import Tagged, summarize_document, tag_paragraphs
 from service.api import tag_result
 from service.auth import read_access
+from service.budget import Deadline, units_within_budget
 from service.context import get_workspace
 from service.errors import ApiError
 from service.holder import NoModel
@@ -19,6 +21,30 @@ from training.errors import RegistryError
 
 bp = Blueprint("upload", __name__, url_prefix="/v1")
 _FORM_FIELDS = {"threshold", "explain"}
+# Paragraphs tagged between two deadline checks: a few hundred take well under a second, even explained.
+_BATCH = 200
+
+
+def _require_document(name: str) -> None:
+    """ApiError 415 unless `name` is a document file: a record file holds many texts, for /v1/tag or the CLI."""
+    suffix = Path(name).suffix.lower()
+    if suffix in RECORD_SUFFIXES:
+        raise ApiError(415, f"{name}: {suffix} is a file of records (one text per record), and an upload is one "
+                            f"document ({', '.join(DOCUMENT_SUFFIXES)}); to tag records, run `policytag tag "
+                            f"{name}` or POST their texts as JSON to /v1/tag")
+    if suffix not in DOCUMENT_SUFFIXES:
+        raise ApiError(415, f"{name}: unsupported format {suffix or '(no suffix)'!r}; upload one document: "
+                            f"{', '.join(DOCUMENT_SUFFIXES)}")
+
+
+def _tag_in_batches(tagger: Tagger, units: list[str], threshold: float | None, explain: bool,
+                    deadline: Deadline) -> tuple[Tagged, list[Tagged]]:
+    """What `tag_units` returns for the document's units, with the deadline checked between batches of them."""
+    paragraphs: list[Tagged] = []
+    for start in range(0, len(units), _BATCH):
+        deadline.check()
+        paragraphs += tag_paragraphs(tagger, units[start:start + _BATCH], threshold, explain)
+    return summarize_document(tagger.classes_, paragraphs), paragraphs
 
 
 def _threshold(raw: str | None) -> float | None:
@@ -50,24 +76,27 @@ def upload() -> Response:
     upload = request.files.get("file")  # a body over MAX_CONTENT_LENGTH raises 413 here
     if upload is None or not upload.filename:
         raise ApiError(400, "no file: send the document in a multipart field named 'file' "
-                            f"({', '.join(SUPPORTED_SUFFIXES)})")
+                            f"({', '.join(DOCUMENT_SUFFIXES)})")
     if unknown := sorted(set(request.form) - _FORM_FIELDS):
         raise ApiError(400, f"unknown form field {unknown[0]!r}; accepted: file, {', '.join(sorted(_FORM_FIELDS))}")
     threshold, explain = _threshold(request.form.get("threshold")), _explain(request.form.get("explain"))
     name = Path(upload.filename).name
-    data = upload.read()
+    _require_document(name)  # before reading: a record file is not merged into one result
+    deadline = Deadline(float(current_app.config["REQUEST_TIMEOUT_SECONDS"]))
     try:
-        paragraphs, skipped = read_paragraphs(data, name)
+        paragraphs, skipped = read_paragraphs(upload.read(), name)
     except UnsupportedFormat as exc:
         raise ApiError(415, str(exc)) from None
     except ReadError as exc:
         raise ApiError(400, str(exc)) from None
+    units = [p.text for p in paragraphs]
+    units_within_budget(units, skipped, explain, current_app.config)  # 413 before any tagging
     try:
         tagger, manifest = current_app.extensions["policytag.model"].get()
     except NoModel as exc:
         raise ApiError(503, str(exc)) from None
     names = {d["id"]: d["name_zh"] for d in manifest.get("domains", [])}
-    document, tagged = tag_units(tagger, [p.text for p in paragraphs], threshold, explain)
+    document, tagged = _tag_in_batches(tagger, units, threshold, explain, deadline)
     result = tag_result(document, tagged, skipped, names, explain, [p.heading for p in paragraphs])
     return jsonify({"model": {"version": manifest.get("version")}, "source": name, "results": [result]})
 
