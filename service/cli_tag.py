@@ -77,5 +77,5 @@ def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: s
         if result.output is not None:
             say(f"wrote {result.output}")
     if not result.ok:
-        raise click.ClickException(f"{result.summary.unread} input(s) could not be read (listed above); "
-                                   "the others were tagged")
+        others = "the others were tagged" if result.summary.documents else "nothing was tagged"
+        raise click.ClickException(f"{result.summary.unread} input(s) could not be read (listed above); {others}")

@@ -195,12 +195,25 @@ def bootstrap_blocks(blocks: list[Block], source: str, taxonomy: Taxonomy,
     return examples, report
 
 
+def seed_documents(seeds: Path) -> list[Path]:
+    """The documents of a seeds folder whose headings label paragraphs; bootstrap, training and the review
+    pool all read this list."""
+    return find_documents([seeds])
+
+
 def find_documents(paths: list[Path]) -> list[Path]:
-    """Files to read: the files given, and the documents (DOCUMENT_SUFFIXES) inside folders given."""
+    """Files to read: the files given, and the documents (DOCUMENT_SUFFIXES) inside folders given, except
+    README files found in a folder (they describe the folder; they are not its documents)."""
+    found: list[Path] = []
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
-    return list(iter_paths(paths, suffixes=DOCUMENT_SUFFIXES))
+        if path.is_dir():
+            found += [p for p in iter_paths([path], suffixes=DOCUMENT_SUFFIXES)
+                      if not p.name.lower().startswith("readme")]
+        else:
+            found.append(path)
+    return found
 
 
 def bootstrap_paths(paths: list[Path], taxonomy: Taxonomy,

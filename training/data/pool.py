@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.readers import DOCUMENT_SUFFIXES, SUPPORTED_SUFFIXES, iter_paths, read_bytes
+from model.readers import SUPPORTED_SUFFIXES, iter_paths, read_bytes
 from model.reading import read_paragraphs
-from training.data.bootstrap import bootstrap_paths
+from training.data.bootstrap import bootstrap_paths, seed_documents
 from training.data.store import ExampleStore, normalize_key
 from training.data.taxonomy import Taxonomy
 
@@ -49,7 +49,7 @@ def read_pool_file(data: bytes, name: str) -> list[PoolRow]:
 
 def seed_rows(seeds: Path, taxonomy: Taxonomy) -> list[PoolRow]:
     """The seed documents' paragraphs the bootstrap could not label (no matching heading)."""
-    documents = [p for p in iter_paths([seeds], suffixes=DOCUMENT_SUFFIXES) if not p.name.lower().startswith("readme")]
+    documents = seed_documents(seeds)
     examples, _ = bootstrap_paths(documents, taxonomy) if documents else ([], None)
     return [(e.text, f"seed:{e.source}", e.heading) for e in examples if not e.labels]
 

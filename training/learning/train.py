@@ -22,10 +22,9 @@ from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
 from model.manifest import Manifest
-from model.readers import DOCUMENT_SUFFIXES, iter_paths
 from model.tagger import Tagger
 from model.text import split_sentences
-from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths
+from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths, seed_documents
 from training.data.importing import check_items, read_examples
 from training.data.store import ExampleStore, StoreError, ValidationError, normalize_key
 from training.data.taxonomy import Taxonomy
@@ -97,7 +96,7 @@ def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | No
     """Seed documents (bootstrapped), seed label files, then the store; later sources win per paragraph.
     `unmatched_negatives`: bootstrap weak negatives from unmatched sections (None: the taxonomy's setting)."""
     # Every document format the readers know (.md, .txt, .docx, .pdf, .html, ...) is bootstrapped.
-    documents = [p for p in iter_paths([seeds], suffixes=DOCUMENT_SUFFIXES) if not p.name.lower().startswith("readme")]
+    documents = seed_documents(seeds)
     negatives = taxonomy.unmatched_negatives if unmatched_negatives is None else unmatched_negatives
     boot, report = bootstrap_paths(documents, taxonomy, negatives) if documents else ([], BootstrapReport())
     by_key: dict[str, Example] = {}

@@ -51,14 +51,6 @@ class Registry:
             return None
         return name if (self.root / name).is_dir() else None
 
-    def pointer_stamp(self) -> tuple[int, int] | None:
-        """Cheap change detector for hot reload: (inode, mtime_ns) of the CURRENT pointer."""
-        try:
-            st = (self.root / CURRENT_FILE).stat()
-        except FileNotFoundError:
-            return None
-        return st.st_ino, st.st_mtime_ns
-
     def manifest(self, version: str) -> Manifest:
         return read_manifest(self._dir(version))
 
