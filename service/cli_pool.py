@@ -23,16 +23,21 @@ def import_(paths: tuple[Path, ...], home: str | None, seeds: str | None) -> Non
     """Add the paragraphs of PATHS (documents, folders of them, or `policytag tag` JSONL output) to the pool.
 
     The seed documents' unlabelled paragraphs join too. Paragraphs already labelled (seeds or store) and
-    paragraphs already pooled are skipped. A file that cannot be read is reported; the others are imported.
+    paragraphs already pooled are skipped. A file that cannot be read, and a paragraph that cannot be pooled
+    (longer than the store's limit), is reported (exit 1); the rest is imported. Tag output rows are one paragraph
+    each (--doc-summary document rows are left out); other JSONL records are split into their paragraphs.
     """
     result = workspace(home, seeds).pool_import(paths, include_seeds=True, progress=say)
     for problem in result.problems:
         say(f"error: {problem}")
+    skipped = f", {result.skipped} skipped" if result.skipped else ""
     click.echo(f"read {result.read} paragraph(s): {result.added} added to the pool, {result.labelled} already "
-               f"labelled; pool size {result.pool_size}")
+               f"labelled{skipped}; pool size {result.pool_size}")
+    failed = len(result.problems) - result.skipped
     if result.problems:
-        raise click.ClickException(f"{len(result.problems)} file(s) could not be read (see above); "
-                                   "the others were imported")
+        found = [f"{failed} file(s) could not be read"] if failed else []
+        found += [f"{result.skipped} paragraph(s) were skipped"] if result.skipped else []
+        raise click.ClickException(f"{' and '.join(found)} (see above); the rest was imported")
 
 
 @pool.command("stats")

@@ -72,7 +72,7 @@ def add_to_pool() -> tuple[Response, int]:
     except ValidationError as exc:
         raise ApiError(400, f"nothing was added: {exc}", problems=exc.problems) from None
     return jsonify({"added": result.added, "pool_size": result.pool_size, "read": result.read,
-                    "already_labelled": result.labelled}), 201
+                    "already_labelled": result.labelled, "skipped": result.skipped, "problems": result.problems}), 201
 
 
 @bp.get("/review")

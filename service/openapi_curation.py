@@ -26,9 +26,14 @@ SCHEMAS: dict[str, Any] = {
     "PoolUpload": {"type": "object", "required": ["file"],
                    "properties": {"file": {"type": "string", "format": "binary",
                                            "description": "a document or a `policytag tag` JSONL output"}}},
-    "PoolResult": {"type": "object", "required": ["added", "pool_size", "read", "already_labelled"],
+    "PoolResult": {"type": "object",
+                   "required": ["added", "pool_size", "read", "already_labelled", "skipped", "problems"],
                    "properties": {"added": {"type": "integer"}, "pool_size": {"type": "integer"},
-                                  "read": {"type": "integer"}, "already_labelled": {"type": "integer"}}},
+                                  "read": {"type": "integer"}, "already_labelled": {"type": "integer"},
+                                  "skipped": {"type": "integer",
+                                              "description": "paragraphs of an upload left out (too long, ...)"},
+                                  "problems": {"type": "array", "items": {"type": "string"},
+                                               "description": "one line per skipped paragraph: file, where, why"}}},
     "ReviewBatch": {
         "type": "object", "required": ["items", "pool_size", "model"],
         "properties": {

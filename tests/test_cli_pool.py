@@ -91,3 +91,56 @@ def test_audit_lists_a_planted_error_with_the_evidence(runner, home):
 def test_audit_without_a_model_says_how_to_get_one(runner, tmp_path):
     result = runner.invoke(main, ["audit", "--home", str(tmp_path / "none"), "--seeds", str(SEEDS)])
     assert result.exit_code == 1 and "policytag train" in result.output
+
+
+def pool_import(runner, home, *paths):
+    return runner.invoke(main, ["pool", "import", *map(str, paths), "--home", str(home), "--seeds", str(SEEDS)])
+
+
+def pool_items(home) -> dict[str, tuple[str, str]]:
+    return {i.text: (i.source, i.heading) for i in ExampleStore(store_path(home)).pool_items()}
+
+
+def test_pool_import_reads_doc_summary_output_with_heading_paths(runner, home, tmp_path):
+    doc = tmp_path / "plan.md"
+    doc.write_text(DOC, encoding="utf-8")
+    tagged = tmp_path / "tags.jsonl"
+    result = runner.invoke(main, ["tag", str(doc), "--doc-summary", "-o", str(tagged), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert '"kind": "document"' in tagged.read_text(encoding="utf-8")
+    result = pool_import(runner, home, tagged)
+    assert result.exit_code == 0, result.output
+    items = pool_items(home)
+    assert len(items) == 5  # the paragraph rows; the document row carries no text
+    heading = items["发展智慧农业，推动数字技术在农村电商和农产品流通中的应用。"][1]
+    assert heading == "某县2025年工作要点 / 一、发展县域经济"  # the tag row's list, joined as documents' paths are
+
+
+def test_a_paragraph_over_the_limit_is_skipped_and_named_and_the_rest_imported(runner, home, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    long = "推进乡村全面振兴，" * 2_400  # 21,600 characters in one paragraph: `policytag tag` takes it
+    (folder / "a.jsonl").write_text(json.dumps({"text": long}, ensure_ascii=False) + "\n"
+                                    + json.dumps({"text": "健全养老服务体系，发展银发经济。"}, ensure_ascii=False) + "\n",
+                                    encoding="utf-8")
+    (folder / "b.md").write_text(DOC, encoding="utf-8")
+    result = pool_import(runner, home, folder)
+    assert result.exit_code == 1
+    assert f"{folder / 'a.jsonl'}: line 1 skipped: 'text' is 21,600 characters" in result.stderr
+    assert "1 paragraph(s) were skipped" in result.stderr and "1 skipped" in result.stdout
+    items = pool_items(home)
+    assert "健全养老服务体系，发展银发经济。" in items and len(items) == 6  # a.jsonl's other record + b.md's five
+    assert long not in items
+
+
+def test_a_jsonl_record_that_is_not_tag_output_is_split_into_paragraphs(runner, home, tmp_path):
+    record = {"id": "r1", "source": "年度报告", "text": "一、发展县域经济\n\n完善县域商业体系，促进农村消费提质扩容。\n\n"
+                                                      "发展智慧农业，推动数字技术在农村电商中的应用。"}
+    path = tmp_path / "records.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = pool_import(runner, home, path)
+    assert result.exit_code == 0, result.output
+    items = pool_items(home)
+    assert items["完善县域商业体系，促进农村消费提质扩容。"] == ("年度报告", "一、发展县域经济")
+    assert items["发展智慧农业，推动数字技术在农村电商中的应用。"] == ("年度报告", "一、发展县域经济")
+    assert not any("\n" in text for text in items)  # no item holds the whole record

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -389,3 +390,28 @@ def test_audit_with_a_one_paragraph_domain_says_why_instead_of_failing(client, h
     response = client.get("/v1/audit")
     assert response.status_code == 409, response.get_json()
     assert "label at least 2 paragraphs of every domain" in response.get_json()["error"]
+def test_pool_upload_skips_a_paragraph_over_the_limit_and_names_it(client):
+    long = "推进乡村全面振兴，" * 2_399 + "推进乡村全面振兴。"  # 21,600 characters, a sentence end: one paragraph
+    doc = f"{POOL_TEXTS[0]}\n\n{long}\n\n{POOL_TEXTS[1]}\n".encode()
+    response = upload(client, doc, "plan.txt", "/v1/pool", AUTH)
+    body = response.get_json()
+    assert response.status_code == 201, body
+    conforms(body, "PoolResult")
+    assert body["added"] == 2 and body["skipped"] == 1
+    assert body["problems"] == ["plan.txt: paragraph 2 skipped: 'text' is 21,600 characters; the limit is 20,000, "
+                                "split it into paragraphs"]
+    texts = client.post("/v1/pool", json={"texts": [POOL_TEXTS[2], long]}, headers=AUTH)
+    assert_error(texts, 400, "texts[1]: has 21600 characters")  # a JSON body stays all-or-nothing
+    assert client.get("/v1/pool").get_json()["pool_size"] == 2
+
+
+def test_pool_upload_of_doc_summary_jsonl_leaves_the_document_rows_out(client):
+    rows = [{"kind": "paragraph", "source": "plan.md", "index": 0, "start": 0, "end": 10, "heading": ["报告", "一、农业"],
+             "text": POOL_TEXTS[0], "tags": [], "scores": {}, "model": "v1"},
+            {"kind": "document", "source": "plan.md", "paragraphs": 1, "tags": [], "scores": {}, "model": "v1"}]
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    response = upload(client, data, "tags.jsonl", "/v1/pool", AUTH)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["added"] == 1
+    (item,) = client.get("/v1/review?n=10").get_json()["items"]
+    assert item["source"] == "plan.md" and item["heading"] == "报告 / 一、农业"

@@ -9,7 +9,7 @@ from typing import Any
 
 from model.readers import ReadError
 from model.tagger import Tagger
-from training.data.pool import PoolImport, import_rows, pool_files, read_pool_file, seed_rows
+from training.data.pool import PoolImport, import_file, import_rows, pool_files, seed_rows
 from training.data.store import ExampleStore, normalize_key
 from training.data.taxonomy import load_taxonomy
 from training.errors import AuditActionError, AuditItemNotFound
@@ -35,26 +35,28 @@ def _labelled_keys(home: Path, seeds: Path) -> set[str]:
 def import_pool(home: Path, seeds: Path, paths: Iterable[Path] = (), include_seeds: bool = False,
                 progress: Progress | None = None) -> PoolImport:
     """Pool the paragraphs of files and folders (documents or `policytag tag` JSONL) and, with
-    `include_seeds`, the seed documents' unlabelled paragraphs; unreadable files go to `problems`."""
+    `include_seeds`, the seed documents' unlabelled paragraphs; unreadable files and skipped paragraphs (too
+    long, ...) go to `problems`, and the rest is imported."""
     result, labelled, store = PoolImport(), _labelled_keys(home, seeds), _store(home)
     if include_seeds:
         import_rows(store, seed_rows(seeds, load_taxonomy(seeds, home)), labelled, result)
     for path in pool_files(paths):
+        before = result.read
         try:
-            rows = read_pool_file(path.read_bytes(), str(path))
+            import_file(store, path.read_bytes(), str(path), labelled, result)
         except (OSError, ReadError) as exc:
             result.problems.append(str(exc) if isinstance(exc, ReadError) else f"{path}: {exc.strerror}")
             continue
-        import_rows(store, rows, labelled, result)
         if progress:
-            progress(f"{path}: {len(rows)} paragraph(s) read, pool now {result.pool_size}")
+            progress(f"{path}: {result.read - before} paragraph(s) read, pool now {result.pool_size}")
     result.pool_size = store.pool_size()
     return result
 
 
 def import_pool_bytes(home: Path, seeds: Path, data: bytes, name: str) -> PoolImport:
-    """Pool one uploaded file's paragraphs; ReadError when it cannot be read."""
-    return import_rows(_store(home), read_pool_file(data, name), _labelled_keys(home, seeds))
+    """Pool one uploaded file's paragraphs (those that cannot be pooled are skipped and named in `problems`);
+    ReadError when the file cannot be read."""
+    return import_file(_store(home), data, name, _labelled_keys(home, seeds))
 
 
 def import_pool_texts(home: Path, seeds: Path, texts: Sequence[str], source: str = "api") -> PoolImport:

@@ -5,14 +5,16 @@ nothing to review in them.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.readers import SUPPORTED_SUFFIXES, iter_paths, read_bytes
 from model.reading import read_paragraphs
+from model.text import DecodeError, decode_bytes
 from training.data.bootstrap import bootstrap_paths, seed_documents
-from training.data.store import ExampleStore, normalize_key
+from training.data.store import ExampleStore, normalize_key, pool_text_problem
 from training.data.taxonomy import Taxonomy
 
 PoolRow = tuple[str, str, str]  # (text, source, heading)
@@ -20,17 +22,19 @@ PoolRow = tuple[str, str, str]  # (text, source, heading)
 
 @dataclass
 class PoolImport:
-    """What an import did: paragraphs read, newly pooled, skipped as labelled, files that failed."""
+    """What an import did: paragraphs read, newly pooled, skipped as labelled, skipped as unfit (too long, ...),
+    and `problems`: files that failed and paragraphs skipped, one line each."""
 
     read: int = 0
     added: int = 0
     labelled: int = 0
+    skipped: int = 0
     pool_size: int = 0
     problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {"read": self.read, "added": self.added, "already_labelled": self.labelled,
-                "pool_size": self.pool_size, "problems": self.problems}
+                "skipped": self.skipped, "pool_size": self.pool_size, "problems": self.problems}
 
 
 def pool_files(inputs: Iterable[Path]) -> list[Path]:
@@ -38,13 +42,65 @@ def pool_files(inputs: Iterable[Path]) -> list[Path]:
     return list(iter_paths(inputs, suffixes=SUPPORTED_SUFFIXES))
 
 
-def read_pool_file(data: bytes, name: str) -> list[PoolRow]:
-    """(text, source, heading) rows of one uploaded or local file; ReadError when it cannot be read."""
-    if name.lower().endswith(".jsonl"):  # a `policytag tag` output (or any JSONL with a `text` field): a row a record
-        return [(d.text, str(d.meta.get("source") or name), str(d.meta.get("heading") or ""))
-                for d in read_bytes(data, name)]
-    paragraphs, _ = read_paragraphs(data, name)
-    return [(p.text, name, p.heading) for p in paragraphs]
+_TAG_ROW_FIELDS = ("index", "start")  # what marks a `policytag tag` paragraph row: its place in the document
+
+
+def _heading(value: object) -> str:
+    """A heading path as the pool stores it: a tag row's list joined with " / " (as documents' paths are)."""
+    if isinstance(value, (list, tuple)):
+        return " / ".join(str(part).strip() for part in value if str(part).strip())
+    return str(value or "").strip()
+
+
+def _jsonl_without_summaries(data: bytes, name: str) -> bytes:
+    """The JSONL with `policytag tag --doc-summary` document rows blanked (they carry tags, not text); line
+    numbers stay as they were so errors still point at the right line."""
+    try:
+        lines = decode_bytes(data, name).lstrip("\ufeff").splitlines()
+    except DecodeError:
+        return data  # the reader reports it
+    kept = []
+    for line in lines:
+        try:
+            fields = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:
+            fields = None
+        kept.append("" if isinstance(fields, dict) and fields.get("kind") == "document" else line)
+    if kept == lines:
+        return data
+    return "\n".join(kept).encode("utf-8")
+
+
+def _rows(data: bytes, name: str) -> Iterator[tuple[str, PoolRow]]:
+    """(where, row) of every paragraph in the file; where is "line N" for a JSONL record, else "paragraph N"."""
+    if not name.lower().endswith(".jsonl"):
+        paragraphs, _ = read_paragraphs(data, name)
+        for number, p in enumerate(paragraphs, start=1):
+            yield f"paragraph {number}", (p.text, name, p.heading)
+        return
+    for document in read_bytes(_jsonl_without_summaries(data, name), name):
+        source, outer = str(document.meta.get("source") or name), _heading(document.meta.get("heading"))
+        where = f"line {document.record}"
+        if all(f in document.meta for f in _TAG_ROW_FIELDS):  # a tag output row: already one paragraph
+            yield where, (document.text, source, outer)
+            continue
+        for block, path in document.units():  # any other record: its paragraphs, as `policytag tag` sees them
+            yield where, (block.text, source, " / ".join(p for p in (outer, *path) if p))
+
+
+def read_pool_file(data: bytes, name: str) -> tuple[list[PoolRow], list[str]]:
+    """(rows, problems) of one uploaded or local file: its (text, source, heading) paragraphs that can be
+    pooled, and one line per paragraph skipped (too long, ...) naming the file and where. ReadError when the
+    file cannot be read at all."""
+    rows: list[PoolRow] = []
+    problems: list[str] = []
+    for where, row in _rows(data, name):
+        problem = pool_text_problem(row[0])
+        if problem:
+            problems.append(f"{name}: {where} skipped: {problem}")
+        else:
+            rows.append(row)
+    return rows, problems
 
 
 def seed_rows(seeds: Path, taxonomy: Taxonomy) -> list[PoolRow]:
@@ -68,3 +124,15 @@ def import_rows(store: ExampleStore, rows: Iterable[PoolRow], labelled_keys: set
     result.added += store.pool_add(fresh)
     result.pool_size = store.pool_size()
     return result
+
+
+def import_file(store: ExampleStore, data: bytes, name: str, labelled_keys: set[str],
+                result: PoolImport | None = None) -> PoolImport:
+    """Pool one file's paragraphs; those that cannot be pooled are counted in `skipped` and named in
+    `problems`, the rest are imported. ReadError (nothing pooled) when the file cannot be read."""
+    rows, problems = read_pool_file(data, name)
+    result = result or PoolImport()
+    result.read += len(problems)
+    result.skipped += len(problems)
+    result.problems += problems
+    return import_rows(store, rows, labelled_keys, result)

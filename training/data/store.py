@@ -40,6 +40,7 @@ __all__ = [
     "StoredExample",
     "ValidationError",
     "normalize_key",
+    "pool_text_problem",
 ]
 
 MAX_TEXT_CHARS = 20_000
@@ -152,6 +153,17 @@ class _CleanItem:
     key: str
     text: str
     labels: tuple[str, ...]
+
+
+def pool_text_problem(text: object) -> str | None:
+    """Why `text` cannot enter the review pool (one line naming the fix), or None when it can."""
+    if not isinstance(text, str) or not text.strip() or not normalize_key(text):
+        return f"'text' must be a non-empty string, got {text!r:.40}"
+    if not _encodable(text):
+        return "'text' has unpaired surrogate characters; send valid UTF-8 text"
+    if len(text) > MAX_TEXT_CHARS:
+        return f"'text' is {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}, split it into paragraphs"
+    return None
 
 
 def _encodable(text: str) -> bool:
@@ -458,13 +470,9 @@ class ExampleStore:
         clean: dict[str, tuple[str, str, str]] = {}
         for index, item in enumerate(items):
             text, source, heading = item
-            if not isinstance(text, str) or not text.strip() or not normalize_key(text):
-                problems.append(f"item {index}: 'text' must be a non-empty string, got {text!r:.40}")
-            elif not _encodable(text):
-                problems.append(f"item {index}: 'text' has unpaired surrogate characters; send valid UTF-8 text")
-            elif len(text) > MAX_TEXT_CHARS:
-                problems.append(f"item {index}: 'text' is {len(text):,} characters; the limit is "
-                                f"{MAX_TEXT_CHARS:,}, split it into paragraphs")
+            problem = pool_text_problem(text)
+            if problem:
+                problems.append(f"item {index}: {problem}")
             else:
                 clean.setdefault(normalize_key(text), (text.strip(), str(source), str(heading or "")))
         if problems:
