@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 from model.cjk_radicals import fold_radicals
 from model.errors import PolicytagError
@@ -30,6 +29,10 @@ BLANK_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr
                + "\u2028\u2029\u202f\u205f\u3000\ufeff")
 # A regular expression (same meaning in Python, ECMA-262 and Rust) that matches text with a non-blank character.
 NOT_BLANK_PATTERN = "[^" + "".join(f"\\u{ord(c):04x}" for c in BLANK_CHARS) + "]"
+
+
+# The longest text a labelled example or pool paragraph may hold (the store and the request schemas).
+MAX_EXAMPLE_CHARS = 20_000
 
 
 def is_blank(text: str) -> bool:
@@ -126,12 +129,6 @@ def _plausible_chinese(text: str) -> bool:
         except UnicodeEncodeError:
             pass
     return common / len(cjk) >= 0.5
-
-
-def read_document(path: str | Path) -> str:
-    """Read a text/markdown file in any encoding `decode_bytes` accepts."""
-    path = Path(path)
-    return decode_bytes(path.read_bytes(), str(path))
 
 
 def normalize(text: str) -> str:
@@ -291,12 +288,6 @@ def heading_paths(blocks: list[Block]) -> list[tuple[str, ...]]:
         else:
             paths.append(tuple(h for _, h in stack))
     return paths
-
-
-def paragraphs(text: str) -> list[str]:
-    """The units to tag: content paragraphs and enumerated sub-headings (they carry content), in order.
-    Markdown titles are skipped unless there is nothing else (a bare title is its own paragraph)."""
-    return split_for_tagging(text)[0]
 
 
 def split_for_tagging(text: str) -> tuple[list[str], list[Block]]:

@@ -17,13 +17,11 @@ from pydantic_core import PydanticCustomError
 
 from model.errors import PolicytagError
 from model.json_names import json_type
-from model.text import NOT_BLANK_PATTERN
+from model.text import MAX_EXAMPLE_CHARS, NOT_BLANK_PATTERN
 from training.workspace import DEFAULT_TOLERANCE
 
 DOMAIN_ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-# The store's limit per labelled text (training.data.store.MAX_TEXT_CHARS; a test keeps them equal). Not imported:
-# the store module is kept out of `policytag --help`'s imports.
-EXAMPLE_MAX_CHARS = 20_000
+EXAMPLE_MAX_CHARS = MAX_EXAMPLE_CHARS  # the store's limit per labelled text (one owner: model/text.py)
 
 
 def _valid_unicode(value: str) -> str:

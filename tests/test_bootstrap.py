@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.text import read_document
 from tests.conftest import SEED_DOC, SEEDS
+from tests.text_helpers import read_document
 from training.data.bootstrap import bootstrap_paths, bootstrap_text
 from training.data.taxonomy import load_taxonomy
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from model.cjk_radicals import FOLD_TABLE, RADICAL_SUPPLEMENT, fold_radicals
-from model.readers import Document, ReadError, iter_paths, read_bytes, read_path, supported_suffixes
-from model.text import normalize, paragraphs, parse_blocks
+from model.readers import SUPPORTED_SUFFIXES, Document, ReadError, iter_paths, read_bytes, read_path
+from model.text import normalize, parse_blocks
 from tests.conftest import SEEDS
 from tests.docgen import (
     ACROSS_PAGES,
@@ -22,6 +22,7 @@ from tests.docgen import (
     make_pdf,
     make_scanned_pdf,
 )
+from tests.text_helpers import paragraphs
 from training.data.bootstrap import bootstrap_paths
 from training.data.taxonomy import load_taxonomy
 
@@ -240,7 +241,7 @@ def test_iter_paths_is_recursive_sorted_filtered_and_keeps_given_files(tmp_path)
     assert [p.name for p in iter_paths([tmp_path], glob="*.docx")] == ["2.docx"]
     given = tmp_path / "c" / "skip.png"
     assert list(iter_paths([given, tmp_path / "missing.md"])) == [given, tmp_path / "missing.md"]
-    assert set(supported_suffixes()) >= {".md", ".txt", ".docx", ".pdf", ".html", ".htm", ".jsonl", ".csv", ".tsv"}
+    assert set(SUPPORTED_SUFFIXES) >= {".md", ".txt", ".docx", ".pdf", ".html", ".htm", ".jsonl", ".csv", ".tsv"}
 
 
 def test_bootstrap_labels_paragraphs_of_a_docx_from_its_headings(tmp_path):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from model.text import DecodeError, decode_bytes, paragraphs, parse_blocks, read_document, split_for_tagging
+from model.text import DecodeError, decode_bytes, parse_blocks, split_for_tagging
+from tests.text_helpers import paragraphs, read_document
 
 BROKEN = """# 标题
 

@@ -21,7 +21,7 @@ from model.readers.document import Document, ReadError, UnsupportedFormat
 from model.text import Block
 
 __all__ = ["Block", "Document", "ReadError", "UnsupportedFormat", "DOCUMENT_SUFFIXES", "RECORD_SUFFIXES",
-           "SUPPORTED_SUFFIXES", "iter_paths", "read_bytes", "read_path", "supported_suffixes"]
+           "SUPPORTED_SUFFIXES", "iter_paths", "read_bytes", "read_path"]
 
 _SINGLE: dict[str, Callable[[bytes, str], Document]] = {}
 for _module, _reader in ((textfile, textfile.read_text), (word, word.read_docx), (pdf, pdf.read_pdf),
@@ -36,11 +36,6 @@ _RECORDS: dict[str, Callable[[bytes, str, str], Iterator[Document]]] = {
 DOCUMENT_SUFFIXES: tuple[str, ...] = tuple(_SINGLE)  # one document per file
 RECORD_SUFFIXES: tuple[str, ...] = tuple(_RECORDS)  # one document per record
 SUPPORTED_SUFFIXES: tuple[str, ...] = DOCUMENT_SUFFIXES + RECORD_SUFFIXES
-
-
-def supported_suffixes() -> tuple[str, ...]:
-    """Every file suffix `read_path` reads (lower case, with the dot)."""
-    return SUPPORTED_SUFFIXES
 
 
 def read_bytes(data: bytes, name: str, *, text_field: str = "text", suffix: str | None = None) -> Iterator[Document]:

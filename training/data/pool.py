@@ -14,7 +14,7 @@ from model.readers import SUPPORTED_SUFFIXES, iter_paths, read_bytes
 from model.reading import read_paragraphs
 from model.text import DecodeError, decode_bytes
 from training.data.bootstrap import bootstrap_paths, seed_documents
-from training.data.store import ExampleStore, normalize_key, pool_text_problem
+from training.data.store import ExampleStore, normalize_key, text_problem
 from training.data.taxonomy import Taxonomy
 
 PoolRow = tuple[str, str, str]  # (text, source, heading)
@@ -95,7 +95,7 @@ def read_pool_file(data: bytes, name: str) -> tuple[list[PoolRow], list[str]]:
     rows: list[PoolRow] = []
     problems: list[str] = []
     for where, row in _rows(data, name):
-        problem = pool_text_problem(row[0])
+        problem = text_problem(row[0])
         if problem:
             problems.append(f"{name}: {where} skipped: {problem}")
         else:

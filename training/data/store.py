@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from model.json_names import json_type
-from model.text import is_blank
+from model.text import MAX_EXAMPLE_CHARS, is_blank
 from training.errors import NotInPool, StoreBusyError, StoreError, StoreFullError, StoreReadOnlyError, ValidationError
 from training.ops.locks import locked
 
@@ -40,10 +40,10 @@ __all__ = [
     "StoredExample",
     "ValidationError",
     "normalize_key",
-    "pool_text_problem",
+    "text_problem",
 ]
 
-MAX_TEXT_CHARS = 20_000
+MAX_TEXT_CHARS = MAX_EXAMPLE_CHARS
 _BUSY_TIMEOUT_S = 30.0  # the CLI waits this long for another writer; the HTTP API passes a shorter timeout
 
 # Ordered migrations; migration i (0-based) brings the file to version i + 1.
@@ -155,10 +155,13 @@ class _CleanItem:
     labels: tuple[str, ...]
 
 
-def pool_text_problem(text: object) -> str | None:
-    """Why `text` cannot enter the review pool (one line naming the fix), or None when it can."""
-    if not isinstance(text, str) or not text.strip() or not normalize_key(text):
-        return f"'text' must be a non-empty string, got {text!r:.40}"
+def text_problem(text: object) -> str | None:
+    """Why `text` cannot be stored (a labelled example or a pool paragraph), in one line naming the fix;
+    None when it can."""
+    if not isinstance(text, str):
+        return f"'text' must be a string, got {json_type(text)}"
+    if is_blank(text) or not normalize_key(text):
+        return "'text' is empty"
     if not _encodable(text):
         return "'text' has unpaired surrogate characters; send valid UTF-8 text"
     if len(text) > MAX_TEXT_CHARS:
@@ -204,17 +207,10 @@ def validate_items(
         key = ""
         if "text" not in item:
             item_problems.append(f"{where}: missing 'text'")
-        elif not isinstance(text, str):
-            item_problems.append(f"{where}: 'text' must be a string, got {json_type(text)}")
-        elif is_blank(text) or not (key := normalize_key(text)):
-            item_problems.append(f"{where}: 'text' is empty")
-        elif not _encodable(text):
-            item_problems.append(f"{where}: 'text' has unpaired surrogate characters; send valid UTF-8 text")
-        elif len(text) > MAX_TEXT_CHARS:
-            item_problems.append(
-                f"{where}: 'text' is {len(text):,} characters; the limit is "
-                f"{MAX_TEXT_CHARS:,}, split it into paragraphs"
-            )
+        elif problem := text_problem(text):
+            item_problems.append(f"{where}: {problem}")
+        else:
+            key = normalize_key(str(text))  # text_problem checked it is a string
 
         labels = item.get("labels")
         clean_labels: set[str] = set()
@@ -470,7 +466,7 @@ class ExampleStore:
         clean: dict[str, tuple[str, str, str]] = {}
         for index, item in enumerate(items):
             text, source, heading = item
-            problem = pool_text_problem(text)
+            problem = text_problem(text)
             if problem:
                 problems.append(f"item {index}: {problem}")
             else:
