@@ -16,6 +16,7 @@ from service.errors import ApiError, public_message
 from service.holder import ModelHolder, NoModel
 from service.openapi import spec
 from service.requests import json_body, tag_request
+from service.turns import tagging_turn
 from training.errors import SeedsNotFound, TaxonomyError
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
@@ -47,7 +48,9 @@ def tag() -> Response:
     results = []
     for text, split in zip(texts, splits):
         deadline.check()  # between texts: one text is at most MAX_TEXT_CHARS of work
-        results.append(tag_result(*tag_document(tagger, text, threshold, explain, split), names, explain))
+        with tagging_turn(deadline):
+            tagged = tag_document(tagger, text, threshold, explain, split)
+        results.append(tag_result(*tagged, names, explain))
     return jsonify({"model": {"version": manifest.get("version")}, "results": results})
 
 

@@ -26,8 +26,14 @@ class Deadline:
 
     def check(self) -> None:
         if time.monotonic() > self.ends:
-            raise ApiError(503, f"tagging this request took longer than {self.seconds:g} s, so it was stopped; "
-                                "send fewer or shorter texts per request (limit: POLICYTAG_REQUEST_TIMEOUT_SECONDS)")
+            raise self.expired()
+
+    def remaining(self) -> float:
+        return max(0.0, self.ends - time.monotonic())
+
+    def expired(self) -> ApiError:
+        return ApiError(503, f"tagging this request took longer than {self.seconds:g} s, so it was stopped; "
+                             "send fewer or shorter texts per request (limit: POLICYTAG_REQUEST_TIMEOUT_SECONDS)")
 
 
 def _check_chars(chars: int, config: Mapping[str, Any]) -> None:

@@ -17,6 +17,7 @@ from service.context import get_workspace
 from service.errors import ApiError
 from service.holder import NoModel
 from service.schemas import UPLOAD_EXPLAIN, UPLOAD_THRESHOLD
+from service.turns import tagging_turn
 from training.errors import RegistryError
 
 bp = Blueprint("upload", __name__, url_prefix="/v1")
@@ -43,7 +44,8 @@ def _tag_in_batches(tagger: Tagger, units: list[str], threshold: float | None, e
     paragraphs: list[Tagged] = []
     for start in range(0, len(units), _BATCH):
         deadline.check()
-        paragraphs += tag_paragraphs(tagger, units[start:start + _BATCH], threshold, explain)
+        with tagging_turn(deadline):
+            paragraphs += tag_paragraphs(tagger, units[start:start + _BATCH], threshold, explain)
     return summarize_document(tagger.classes_, paragraphs), paragraphs
 
 

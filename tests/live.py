@@ -13,6 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# The server process behind each base URL yielded by `live_server`, while it runs (for tests that look at its
+# worker processes).
+PROCESSES: dict[str, subprocess.Popen] = {}
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -63,8 +67,10 @@ def live_server(home: Path, seeds: Path, token: str | None = None, workers: int 
             if time.monotonic() > deadline:
                 raise AssertionError("server did not become ready in 120 s")
             time.sleep(0.2)
+        PROCESSES[base] = process
         yield base
     finally:
+        PROCESSES.pop(base, None)
         process.terminate()
         try:
             process.wait(timeout=30)

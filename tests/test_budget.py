@@ -59,3 +59,31 @@ def test_the_documented_response_bound_holds_for_a_full_budget(client):
     response = client.post("/v1/tag", data=data, content_type="application/json")
     assert response.status_code == 200
     assert len(response.get_data()) <= len(data) + 250 * 500
+
+
+def test_waiting_for_the_turn_to_tag_counts_against_the_deadline(home):
+    # A worker's threads tag one text at a time (service/turns.py); a request that waits longer than its
+    # deadline for its turn gets the same 503 as one that tags too long, and the next one is served.
+    import threading
+    import time
+
+    from service import turns
+
+    client = create_app({"TESTING": True, "HOME": str(home), "REQUEST_TIMEOUT_SECONDS": 0.3}).test_client()
+    assert client.post("/v1/tag", json={"text": SENTENCE}).status_code == 200
+    release = threading.Event()
+    holder = threading.Thread(target=lambda: (turns._TAGGING.acquire(), release.wait(10),
+                                              turns._TAGGING.release()))
+    holder.start()
+    try:
+        while not turns._TAGGING.locked():
+            time.sleep(0.01)
+        started = time.monotonic()
+        response = client.post("/v1/tag", json={"text": SENTENCE})
+        waited = time.monotonic() - started
+        assert response.status_code == 503 and "POLICYTAG_REQUEST_TIMEOUT_SECONDS" in response.get_json()["error"]
+        assert 0.25 < waited < 3
+    finally:
+        release.set()
+        holder.join()
+    assert client.post("/v1/tag", json={"text": SENTENCE}).status_code == 200

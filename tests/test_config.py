@@ -14,6 +14,7 @@ from service.cli import main
     ("POLICYTAG_MAX_TEXTS", "0", "POLICYTAG_MAX_TEXTS"),
     ("POLICYTAG_RELOAD_CHECK_SECONDS", "abc", "POLICYTAG_RELOAD_CHECK_SECONDS"),
     ("POLICYTAG_READS_NEED_TOKEN", "maybe", "true or false"),
+    ("POLICYTAG_ACCESS_LOG", "verbose", "POLICYTAG_ACCESS_LOG must be true or false"),
 ])
 def test_bad_settings_are_refused_by_name(monkeypatch, tmp_path, name, value, needle):
     monkeypatch.setenv(name, value)
@@ -57,3 +58,14 @@ def test_serve_hands_its_seeds_and_home_to_the_workers(runner, monkeypatch, trai
     assert seen["seeds"] == str(seeds) and seen["home"] == str(trained_home)
     assert seen["token"] in result.stderr  # the generated token is shown once
     assert "POLICYTAG_API_TOKEN" not in os.environ and "POLICYTAG_SEEDS" not in os.environ
+
+
+def test_gunicorn_spreads_connections_and_logs_requests_only_when_asked(monkeypatch):
+    from service.app import resolve_settings
+    from service.gunicorn_conf import gunicorn_options
+
+    monkeypatch.delenv("POLICYTAG_ACCESS_LOG", raising=False)
+    options = gunicorn_options("127.0.0.1", 8000, 2, resolve_settings())
+    assert options["reuse_port"] is True and options["accesslog"] is None
+    monkeypatch.setenv("POLICYTAG_ACCESS_LOG", "yes")
+    assert gunicorn_options("127.0.0.1", 8000, 2, resolve_settings())["accesslog"] == "-"

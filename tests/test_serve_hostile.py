@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import SEEDS
-from tests.live import call, live_server, raw_exchange
+from tests.live import PROCESSES, call, live_server, raw_exchange
 
 pytestmark = pytest.mark.slow
 
@@ -169,3 +169,53 @@ def test_slow_large_uploads_are_bounded_in_memory_and_small_requests_still_pass(
         finally:
             for sock in uploads:
                 sock.close()
+
+
+def _sockets_of_workers(base: str) -> dict[int, int]:
+    """Open sockets (listening one included) of each worker process of the server at `base` (Linux /proc)."""
+    arbiter = PROCESSES[base].pid
+    workers = [int(p) for p in open(f"/proc/{arbiter}/task/{arbiter}/children").read().split()]
+    counts = {}
+    for pid in workers:
+        fds = os.listdir(f"/proc/{pid}/fd")
+        counts[pid] = sum(1 for fd in fds if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"))
+    return counts
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts worker sockets in /proc")
+def test_keep_alive_connections_are_spread_over_the_workers(trained_home, tmp_path):
+    # With one listening socket shared by the workers, the worker that woke first took every connection a
+    # client pool opened at once (8 of 8 in 4 runs out of 5): half the cores idle for as long as the pool
+    # lived. Each worker now listens on its own socket and the kernel spreads connections over them.
+    shutil.copytree(trained_home, tmp_path / "home")
+    with live_server(tmp_path / "home", SEEDS, workers=2) as base:
+        host, port = _host_port(base)
+        idle = _sockets_of_workers(base)
+        assert len(idle) == 2
+        body = '{"text": "加快关键核心技术攻关，推动科技成果转化。"}'.encode()
+        request = (f"POST /v1/tag HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        pool = []
+        try:
+            for _ in range(16):  # 2 in 65,536 that a fair spread puts all 16 on one worker
+                sock = socket.create_connection((host, port), timeout=10)
+                pool.append(sock)
+                sock.sendall(request)
+                assert sock.recv(65536).startswith(b"HTTP/1.1 200")  # kept alive, held by its worker
+            held = {pid: n - idle[pid] for pid, n in _sockets_of_workers(base).items()}
+            assert sum(held.values()) == 16
+            assert min(held.values()) >= 1, f"connections per worker: {held}"
+        finally:
+            for sock in pool:
+                sock.close()
+
+
+def test_the_access_log_is_written_only_when_asked_for(trained_home, tmp_path):
+    for setting, expected in (("false", False), ("true", True)):
+        home = tmp_path / setting / "home"
+        shutil.copytree(trained_home, home)
+        with live_server(home, SEEDS, workers=1, env={"POLICYTAG_ACCESS_LOG": setting}) as base:
+            assert call(f"{base}/v1/tag", TAG)[0] == 200
+            _, port = _host_port(base)
+        log = (home.parent / f"server-{port}.log").read_text(encoding="utf-8")
+        assert ('"POST /v1/tag HTTP/1.1" 200' in log) is expected, log[-2000:]
