@@ -49,6 +49,10 @@ def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: s
     """
     if out not in (None, "-"):
         check_output(str(out))  # before any work, even before the model is looked at
+    if engine == "dask" and scheduler is None:
+        from service.corpus import forkserver
+
+        forkserver.start()  # the LocalCluster's workers fork from it: it imports their modules while we import ours
     from service.corpus.engines import default_jobs
     from service.corpus.rows import Settings
     from service.corpus.runner import RunOptions, model_ref, tag_corpus
