@@ -49,7 +49,8 @@ def test_schemathesis_finds_no_server_error_and_no_disagreement(trained_home: Pa
     report = tmp_path / "schemathesis.txt"
     # Every operation but GET /v1/openapi.json: schemathesis leaves out the one it loaded the description from.
     operations = sum(len(methods) for methods in spec()["paths"].values()) - 1
-    with live_server(home, SEEDS, token=TOKEN) as base:
+    # The access log (off by default) is how this test sees which answers the fuzzer got.
+    with live_server(home, SEEDS, token=TOKEN, env={"POLICYTAG_ACCESS_LOG": "true"}) as base:
         status, pooled = call(f"{base}/v1/pool", {"texts": POOL, "source": "fuzz-seed"}, token=TOKEN)
         assert status == 201 and pooled["pool_size"] == len(POOL), pooled
         with open(report, "w", encoding="utf-8") as out:
