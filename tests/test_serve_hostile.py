@@ -171,18 +171,27 @@ def test_slow_large_uploads_are_bounded_in_memory_and_small_requests_still_pass(
                 sock.close()
 
 
-def _sockets_of_workers(base: str) -> dict[int, int]:
-    """Open sockets (listening one included) of each worker process of the server at `base` (Linux /proc)."""
+def _worker_of_each_connection(base: str, client_ports: list[int]) -> list[int]:
+    """The worker process that holds the server end of each client connection (Linux /proc)."""
+    _, port = _host_port(base)
+    inodes = {}  # client port -> inode of the server's socket for it
+    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if int(local.split(":")[1], 16) == port:
+            inodes[int(remote.split(":")[1], 16)] = f"socket:[{inode}]"
     arbiter = PROCESSES[base].pid
-    workers = [int(p) for p in open(f"/proc/{arbiter}/task/{arbiter}/children").read().split()]
-    counts = {}
-    for pid in workers:
-        fds = os.listdir(f"/proc/{pid}/fd")
-        counts[pid] = sum(1 for fd in fds if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"))
-    return counts
+    holder = {}
+    for pid in (int(p) for p in open(f"/proc/{arbiter}/task/{arbiter}/children").read().split()):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                holder[os.readlink(f"/proc/{pid}/fd/{fd}")] = pid
+            except OSError:
+                pass
+    return [holder.get(inodes.get(client, ""), 0) for client in client_ports]
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts worker sockets in /proc")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds each connection's worker in /proc")
 def test_keep_alive_connections_are_spread_over_the_workers(trained_home, tmp_path):
     # With one listening socket shared by the workers, the worker that woke first took every connection a
     # client pool opened at once (8 of 8 in 4 runs out of 5): half the cores idle for as long as the pool
@@ -190,8 +199,6 @@ def test_keep_alive_connections_are_spread_over_the_workers(trained_home, tmp_pa
     shutil.copytree(trained_home, tmp_path / "home")
     with live_server(tmp_path / "home", SEEDS, workers=2) as base:
         host, port = _host_port(base)
-        idle = _sockets_of_workers(base)
-        assert len(idle) == 2
         body = '{"text": "加快关键核心技术攻关，推动科技成果转化。"}'.encode()
         request = (f"POST /v1/tag HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
@@ -202,9 +209,9 @@ def test_keep_alive_connections_are_spread_over_the_workers(trained_home, tmp_pa
                 pool.append(sock)
                 sock.sendall(request)
                 assert sock.recv(65536).startswith(b"HTTP/1.1 200")  # kept alive, held by its worker
-            held = {pid: n - idle[pid] for pid, n in _sockets_of_workers(base).items()}
-            assert sum(held.values()) == 16
-            assert min(held.values()) >= 1, f"connections per worker: {held}"
+            workers = _worker_of_each_connection(base, [sock.getsockname()[1] for sock in pool])
+            assert 0 not in workers, f"a connection held by no worker: {workers}"
+            assert len(set(workers)) == 2, f"all 16 connections on one worker: {workers}"
         finally:
             for sock in pool:
                 sock.close()
