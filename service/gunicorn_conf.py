@@ -1,6 +1,7 @@
 """gunicorn settings for `policytag serve`, derived from the service's settings (one place to read them)."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,10 +41,11 @@ def gunicorn_options(host: str, port: int, workers: int, settings: Mapping[str, 
         # gunicorn's default control socket (~/.gunicorn/gunicorn.ctl) is shared by every server of the
         # user: stopping one deleted another's. policytag does not use it, so there is none.
         "control_socket_disable": True,
-        # One listening socket per worker (SO_REUSEPORT): the kernel spreads new connections over the
-        # workers. With one shared socket, the worker that woke first took them all: 8 keep-alive clients
-        # landed on one worker in 4 runs out of 5 and the other core stayed idle (issue 9, load benchmark).
-        "reuse_port": True,
+        # One listening socket per worker (SO_REUSEPORT): Linux spreads new connections over the workers.
+        # With one shared socket, the worker that woke first took them all: 8 keep-alive clients landed on
+        # one worker in 4 runs out of 5 and the other core stayed idle (issue 9, load benchmark). Elsewhere
+        # (macOS, BSD) SO_REUSEPORT does not spread connections, so the workers keep sharing one socket.
+        "reuse_port": sys.platform.startswith("linux"),
         # gunicorn's access log is off unless asked for: it cost about a fifth of the requests per second.
         "accesslog": "-" if settings["ACCESS_LOG"] else None,
         "errorlog": "-",

@@ -69,21 +69,82 @@ def test_waiting_for_the_turn_to_tag_counts_against_the_deadline(home):
 
     from service import turns
 
-    client = create_app({"TESTING": True, "HOME": str(home), "REQUEST_TIMEOUT_SECONDS": 0.3}).test_client()
+    client = create_app({"TESTING": True, "HOME": str(home), "REQUEST_TIMEOUT_SECONDS": 1.0}).test_client()
     assert client.post("/v1/tag", json={"text": SENTENCE}).status_code == 200
     release = threading.Event()
-    holder = threading.Thread(target=lambda: (turns._TAGGING.acquire(), release.wait(10),
+    holder = threading.Thread(target=lambda: (turns._TAGGING.acquire(10), release.wait(10),
                                               turns._TAGGING.release()))
     holder.start()
     try:
-        while not turns._TAGGING.locked():
+        while not turns._TAGGING.busy():
             time.sleep(0.01)
         started = time.monotonic()
         response = client.post("/v1/tag", json={"text": SENTENCE})
         waited = time.monotonic() - started
         assert response.status_code == 503 and "POLICYTAG_REQUEST_TIMEOUT_SECONDS" in response.get_json()["error"]
-        assert 0.25 < waited < 3
+        assert 0.9 < waited < 5
     finally:
         release.set()
         holder.join()
     assert client.post("/v1/tag", json={"text": SENTENCE}).status_code == 200
+
+
+def test_turns_are_first_come_first_served():
+    import threading
+    import time
+
+    from service.turns import Turns
+
+    turns, order, go = Turns(), [], threading.Event()
+    assert turns.acquire(1)
+
+    def wait_in_line(name: str) -> None:
+        assert turns.acquire(10)
+        order.append(name)
+        go.wait(10)
+        turns.release()
+
+    first = threading.Thread(target=wait_in_line, args=("first",))
+    first.start()
+    while len(turns._waiting) < 1:
+        time.sleep(0.005)
+    second = threading.Thread(target=wait_in_line, args=("second",))
+    second.start()
+    while len(turns._waiting) < 2:
+        time.sleep(0.005)
+    turns.release()
+    assert not turns.acquire(0.2)  # the turn went to the first in line, not to whoever asks next
+    go.set()
+    first.join()
+    second.join()
+    assert order == ["first", "second"]
+    assert turns.acquire(0) and not turns._waiting  # a waiter that gave up left the line
+    turns.release()
+
+
+def test_a_one_sentence_request_is_not_held_up_by_a_long_one(home):
+    # Turns are per text and in order of arrival: a request of 1,000 texts lets a one-sentence request in
+    # after its current text, instead of keeping the turn for all of its length.
+    import threading
+    import time
+
+    from service import turns
+
+    app = create_app({"TESTING": True, "HOME": str(home)})
+    big = {"texts": [SENTENCE * 15] * 1000}
+    done = {}
+
+    def long_request() -> None:
+        done["big"] = app.test_client().post("/v1/tag", json=big).status_code
+
+    worker = threading.Thread(target=long_request)
+    worker.start()
+    while not turns._TAGGING.busy():
+        time.sleep(0.001)
+    started = time.monotonic()
+    assert app.test_client().post("/v1/tag", json={"text": SENTENCE}).status_code == 200
+    small_took = time.monotonic() - started
+    still_tagging = worker.is_alive()
+    worker.join()
+    assert done["big"] == 200
+    assert still_tagging, f"the one-sentence request waited for all 1,000 texts ({small_took:.2f} s)"

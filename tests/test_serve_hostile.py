@@ -181,8 +181,15 @@ def _worker_of_each_connection(base: str, client_ports: list[int]) -> list[int]:
         if int(local.split(":")[1], 16) == port:
             inodes[int(remote.split(":")[1], 16)] = f"socket:[{inode}]"
     arbiter = PROCESSES[base].pid
+    workers = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1]) == arbiter:
+                workers.append(int(entry))
+        except OSError:
+            pass
     holder = {}
-    for pid in (int(p) for p in open(f"/proc/{arbiter}/task/{arbiter}/children").read().split()):
+    for pid in workers:
         for fd in os.listdir(f"/proc/{pid}/fd"):
             try:
                 holder[os.readlink(f"/proc/{pid}/fd/{fd}")] = pid

@@ -35,11 +35,12 @@ SCHEDULER_CONNECT_TIMEOUT = "20s"  # how long to keep trying an existing schedul
 LOCAL_CLUSTER_CONFIG: dict[str, object] = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.gil.enabled": False,
-    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1},
+    "distributed.nanny.pre-spawn-environ": forkserver.WORKER_ENVIRONMENT,
     "distributed.admin.tick.interval": "500ms",
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.memory.monitor-interval": "1s",
     "distributed.scheduler.work-stealing": False,
+    "distributed.scheduler.worker-saturation": float("inf"),
 }
 
 

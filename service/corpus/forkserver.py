@@ -8,9 +8,14 @@ ready 1.5-2 s after the command started instead of 3.3-4 s. This module imports 
 """
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
+import os
 
 PRELOAD = ["distributed", "service.corpus.worker"]
+# What Dask's nannies set for their workers (one thread per numerical library); the workers inherit the
+# server's environment, and the server now starts before a nanny could set anything.
+WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
 def available() -> bool:
@@ -19,9 +24,12 @@ def available() -> bool:
 
 
 def start() -> None:
-    """Start the fork server now (it imports PRELOAD); a no-op where there is none, or if it already runs."""
-    if not available():
+    """Start the fork server now (it imports PRELOAD); a no-op where there is none, without Dask (the command
+    is about to say how to install it), or if it already runs."""
+    if not available() or importlib.util.find_spec("distributed") is None:
         return
+    for name, value in WORKER_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)  # this process does no numerical work itself with --engine dask
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
     from multiprocessing import forkserver
 
