@@ -40,7 +40,6 @@ LOCAL_CLUSTER_CONFIG: dict[str, object] = {
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.memory.monitor-interval": "1s",
     "distributed.scheduler.work-stealing": False,
-    "distributed.scheduler.worker-saturation": float("inf"),
 }
 
 
