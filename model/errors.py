@@ -19,3 +19,7 @@ class UserFileError(PolicytagError):
 
 class ThresholdError(PolicytagError, ValueError):
     """A tag threshold outside (0, 1]."""
+
+
+class NotFittedError(PolicytagError, ValueError, AttributeError):
+    """A model used before `fit` (the same bases as scikit-learn's NotFittedError)."""

@@ -19,6 +19,7 @@ the per-class SVMs of large data sets run in `n_jobs` worker processes.
 """
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,14 +27,8 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-from sklearn.svm import LinearSVC
 
-from model.errors import ArtifactError
+from model.errors import ArtifactError, NotFittedError
 from model.features import Featurizer, display_term, run_starts
 from model.rules import tag_mask
 
@@ -67,6 +62,8 @@ _PARALLEL_WORK = 5_000_000
 
 def _svm(X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None, random_state: int
          ) -> tuple[np.ndarray, float]:
+    from sklearn.svm import LinearSVC
+
     model = LinearSVC(C=C, class_weight=class_weight, random_state=random_state).fit(X, y)
     return model.coef_[0], float(model.intercept_[0])
 
@@ -115,7 +112,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return z
 
 
-class Tagger(BaseEstimator):
+class Tagger:
     """Multi-label text tagger; `y` is a list of label lists (an empty list: about none of the classes).
 
     min_df: keep features seen in at least this many training texts; "auto": 1 below 5,000 texts, else 2
@@ -162,6 +159,32 @@ class Tagger(BaseEstimator):
         self.none_share = none_share
         self.class_prior = class_prior
 
+    # -- scikit-learn's estimator contract (get_params/set_params, so `sklearn.base.clone` works), without
+    # inheriting BaseEstimator: importing scikit-learn took ~0.85 s of every `policytag tag` or `serve`
+    # start, and a fitted Tagger holds only numpy arrays and the featurizer, so tagging never needs it.
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        return sorted(p.name for p in inspect.signature(cls.__init__).parameters.values()
+                      if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyper-parameters given to `__init__` (none of them is an estimator, so `deep` changes nothing)."""
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params: Any) -> Tagger:
+        valid = self._get_param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"Invalid parameter {name!r} for estimator {type(self).__name__}. "
+                                 f"Valid parameters are: {valid!r}.")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = type(self)().get_params()
+        changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
     # -- fitting -------------------------------------------------------------------------------------
     def _processes(self) -> int:
         if self.n_jobs is None:
@@ -181,6 +204,8 @@ class Tagger(BaseEstimator):
         params = (self.C, self.class_weight, self.random_state)
         jobs = self._processes() if X.nnz * len(fitted) >= _PARALLEL_WORK else 1
         if jobs > 1:
+            from joblib import Parallel, delayed
+
             # Processes, not threads: liblinear shuffles with one generator per process, so concurrent fits
             # in threads would make the model depend on timing. joblib memory-maps X for the workers.
             found = Parallel(n_jobs=jobs, backend="loky", max_nbytes="1M")(
@@ -219,6 +244,8 @@ class Tagger(BaseEstimator):
         return W, b
 
     def _folds(self, Y: np.ndarray, groups: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
         primary = np.where(Y.any(axis=1), Y.argmax(axis=1), -1)
         if groups is None:
             # Every text its own group: plain stratified folds (StratifiedGroupKFold is slow on many groups).
@@ -286,6 +313,8 @@ class Tagger(BaseEstimator):
     def fit(self, X: Sequence[str], y: Sequence[Iterable[str]], groups: Sequence[object] | None = None,
             classes: Sequence[str] | None = None) -> Tagger:
         """Fit on texts `X` and label lists `y`; rows sharing a `groups` value stay in one CV fold."""
+        from sklearn.linear_model import LogisticRegression  # here, not at the top: tagging needs no scikit-learn
+
         X = list(X)
         y = [list(labels) for labels in y]
         if len(X) != len(y):
@@ -438,7 +467,7 @@ class Tagger(BaseEstimator):
                              float(contributions[i])) for i in order if contributions[i] > 0]
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state = dict(self.__dict__)
         state.pop("_feature_names", None)  # a cache, rebuilt on demand
         return state
 
@@ -451,7 +480,8 @@ class Tagger(BaseEstimator):
         state.setdefault("calibration_unit", "row")
         state.setdefault("none_share", None)
         state.setdefault("class_prior", "labelled")
-        super().__setstate__(state)
+        state.pop("_sklearn_version", None)  # written when Tagger was a BaseEstimator; the manifest keeps it
+        self.__dict__.update(state)
 
     def _names(self) -> list[str]:
         if getattr(self, "_feature_names", None) is None:

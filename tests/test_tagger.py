@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
 
 from model.artifact import MANIFEST_FILE, MODEL_FILE, ArtifactError, load_artifact, save_artifact
+from model.errors import NotFittedError
 from model.tagger import Tagger
 
 TECH = ["加快关键核心技术攻关。", "推动科技成果转化和产业化。", "建设国家实验室体系。", "支持企业加大研发投入。",
