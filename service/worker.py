@@ -29,6 +29,7 @@ _RECV = 256 * 1024
 _LINGER_SECONDS = 2.0  # how long a closing connection may still send (its unread request) before it is cut
 _LINGER_BYTES = 4 * 1024 * 1024
 _SMALL_REQUEST = 64 * 1024  # a request this small is never refused for the memory of others
+_SCAN_EVERY = 0.1  # seconds between two looks at the deadlines of the connections the loop watches
 
 
 class _Captured:
@@ -56,6 +57,8 @@ class BufferingWorker(ThreadWorker):
         super().__init__(*args, **kwargs)
         self._watched: set[TConn] = set()  # connections being read or closed by the loop (with a deadline)
         self._held = 0  # bytes of unfinished requests in the loop's buffers
+        self._next_scan = 0.0  # when murder_pending next looks at the deadlines of watched connections
+        self._next_notify = 0.0
 
     def init_process(self) -> None:
         if self.cfg.is_ssl:  # the loop reads raw bytes; TLS belongs in a reverse proxy in front
@@ -181,10 +184,22 @@ class BufferingWorker(ThreadWorker):
         self.nr_conns -= 1
         conn.close()
 
+    def notify(self) -> None:
+        """Tell the arbiter we are alive at most every second (gunicorn does it on every turn of the loop, a
+        system call per request; the arbiter only acts after `timeout` seconds, 60 or more)."""
+        now = time.monotonic()
+        if now >= self._next_notify:
+            self._next_notify = now + 1.0
+            super().notify()
+
     def murder_pending(self) -> None:
-        """Also expire connections that are too slow to send their request (408) or to go away."""
+        """Also expire connections that are too slow to send their request (408) or to go away. Their deadlines
+        are seconds long, so the scan over them runs at most every 0.1 s, not on every turn of the loop."""
         super().murder_pending()
         now = time.monotonic()
+        if now < self._next_scan and self.alive:
+            return
+        self._next_scan = now + _SCAN_EVERY
         for conn in [c for c in self._watched if c.timeout <= now or (not self.alive and not c.started)]:
             if conn.state == "reading" and conn.started:
                 self._unwatch(conn)
