@@ -264,6 +264,47 @@ def test_dask_local_cluster_gives_the_same_rows_as_the_local_run(runner, home, t
 
 
 @pytest.mark.slow
+def test_an_existing_dask_cluster_gives_the_same_rows_as_the_local_run(runner, home, tmp_path):
+    # What the README says to do on a real cluster, on 127.0.0.1: a scheduler, workers that can import
+    # policytag and read the inputs and the data directory at the same paths, and --scheduler.
+    pytest.importorskip("distributed")
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    from tests.live import free_port
+
+    root = corpus(tmp_path / "corpus", files=30)
+    local, remote = tmp_path / "local.jsonl", tmp_path / "remote.jsonl"
+    assert tag(runner, home, root, "-o", local, "-j", 1).exit_code == 0
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    log = open(tmp_path / "cluster.log", "w")
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"], env=env, stdout=log, stderr=log)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", f"tcp://127.0.0.1:{port}",
+                               "--nthreads", "1", "--nworkers", "2", "--no-dashboard", "--host", "127.0.0.1"],
+                              env=env, stdout=log, stderr=log, cwd=tmp_path)
+    try:
+        from distributed import Client
+
+        with Client(f"tcp://127.0.0.1:{port}", timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        result = tag(runner, home, root, "-o", remote, "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}")
+        assert result.exit_code == 0, result.output
+        assert remote.read_bytes() == local.read_bytes()
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+        for process in (worker, scheduler):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+@pytest.mark.slow
 def test_dask_local_workers_start_without_a_fixed_malloc_threshold():
     # Dask's default worker environment sets MALLOC_TRIM_THRESHOLD_; any fixed glibc threshold turns off the
     # dynamic mmap threshold, and the workers then mapped and unmapped every large array: twice the page
