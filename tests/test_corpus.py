@@ -322,7 +322,7 @@ def test_dask_local_workers_start_without_a_fixed_malloc_threshold():
 
 
 def test_dask_engine_without_dask_or_with_a_bad_scheduler_is_a_clear_error(runner, home, folder, monkeypatch):
-    monkeypatch.setattr("service.corpus.engines.SCHEDULER_CONNECT_TIMEOUT", "2s")  # nothing listens on port 9
+    monkeypatch.setattr("service.corpus.engines.SCHEDULER_CONNECT_TIMEOUT", "0.5s")  # nothing listens on port 9
     result = tag(runner, home, folder, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
     assert result.exit_code == 1
     try:
