@@ -174,8 +174,7 @@ def _preload_forkserver() -> None:
     except (ImportError, AttributeError):  # another Dask version: workers start as Dask starts them
         return
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(forkserver.PRELOAD)
-        forkserver.start()
+        forkserver.start()  # sets our preload list (replacing Dask's) and starts the server if it is not running
 
 
 def make_engine(engine: str, jobs: int, scheduler: str | None = None) -> Engine:
