@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "THREADS": 8,  # threads per worker process (they only ever see fully received requests)
     "READ_TIMEOUT_SECONDS": 10.0,  # a client must send its whole request within this (408 after)
     "KEEPALIVE_SECONDS": 5.0,  # an idle kept-alive connection is closed after this
+    "CONNECTIONS_PER_CLIENT": 64,  # open connections one client address may hold in each worker (503 beyond)
     "ACCESS_LOG": False,  # one line per request on the server's output (about a fifth of the throughput)
 }
 
@@ -43,7 +44,7 @@ class ConfigError(PolicytagError, ValueError):
 
 
 _POSITIVE_INTS = ("MAX_CONTENT_LENGTH", "MAX_TEXT_CHARS", "MAX_TEXTS", "MAX_PARAGRAPHS", "MAX_TOTAL_CHARS",
-                  "MAX_EXPLAIN_PARAGRAPHS", "THREADS")
+                  "MAX_EXPLAIN_PARAGRAPHS", "THREADS", "CONNECTIONS_PER_CLIENT")
 _POSITIVE_SECONDS = ("REQUEST_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "KEEPALIVE_SECONDS")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
