@@ -12,7 +12,7 @@ The way out is buffered too: a thread writes its response into the connection's 
 the loop sends the outbox as the client reads it, and reads the client's next (pipelined) request only when
 the outbox is empty. A client that stops reading costs its buffered answer until `read_timeout` cuts it.
 One client address may hold at most `per_client` of a worker's connections: beyond that a new connection is
-answered 503 and closed, so one machine opening connections and sending nothing cannot take the server.
+answered 429 and closed, so one machine opening connections and sending nothing cannot take the server.
 """
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ class BufferingWorker(ThreadWorker):
         if self._clients.get(host, 0) >= self.per_client:
             # Refused before anything is read: a fresh socket takes this short answer without blocking.
             self.log.warning("refused a connection from %s: it already holds %d", host, self.per_client)
-            _send_quietly(client, json_error(503, "Service Unavailable", f"too many connections from {host} "
+            _send_quietly(client, json_error(429, "Too Many Requests", f"too many connections from {host} "
                                              f"(at most {self.per_client} per worker); reuse a kept-alive "
                                              "connection, or retry later (POLICYTAG_CONNECTIONS_PER_CLIENT)"))
             client.close()
