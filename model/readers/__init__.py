@@ -93,7 +93,8 @@ def iter_paths(inputs: Iterable[str | Path], glob: str | None = None,
                suffixes: Iterable[str] = SUPPORTED_SUFFIXES) -> Iterator[Path]:
     """Files to read, in a deterministic order: each input file as given (whatever its suffix, so the reader
     reports it), and for each folder every file below it with one of `suffixes` whose name matches `glob`,
-    sorted by relative path. Hidden files/folders and Word lock files (~$x.docx) are skipped. A missing input
+    sorted by relative path. Hidden files/folders and Word lock files (~$x.docx) are skipped, and so is a
+    symbolic link that leads out of the folder (a link to /etc/passwd is not a document of it). A missing input
     is yielded too: reading it raises a ReadError naming it."""
     wanted = tuple(s.lower() for s in suffixes)
     for given in inputs:
@@ -102,6 +103,7 @@ def iter_paths(inputs: Iterable[str | Path], glob: str | None = None,
             yield path
             continue
         found = []
+        root = path.resolve()
         for candidate in path.rglob("*"):
             relative = candidate.relative_to(path)
             if any(part.startswith(".") for part in relative.parts) or candidate.name.startswith("~$"):
@@ -109,6 +111,8 @@ def iter_paths(inputs: Iterable[str | Path], glob: str | None = None,
             if candidate.suffix.lower() not in wanted or not candidate.is_file():
                 continue
             if glob and not fnmatch.fnmatch(candidate.name, glob) and not fnmatch.fnmatch(relative.as_posix(), glob):
+                continue
+            if not candidate.resolve().is_relative_to(root):
                 continue
             found.append((relative.as_posix(), candidate))
         yield from (candidate for _, candidate in sorted(found))
