@@ -87,7 +87,7 @@ class Framer:
                                               "send one of them")
             if codings != [b"chunked"]:
                 shown = ", ".join(c.decode("latin-1") for c in codings)
-                return Verdict("reject", 501, f"Transfer-Encoding {shown!r} is not supported; send the body as it "
+                return Verdict("reject", 400, f"Transfer-Encoding {shown!r} is not supported; send the body as it "
                                               "is, with Content-Length or Transfer-Encoding: chunked")
             self._chunked, self._pos = True, self._body_start
             return None
