@@ -152,7 +152,7 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
         manifest = ws.train(progress=say)
         say(f"model {manifest['version']} ready")
     # Each worker builds its app from this mapping: retraining over HTTP must use the same home and seeds.
-    config = {"HOME": str(ws.home), "SEEDS": str(ws.seeds), "API_TOKEN": token}
+    config = {"HOME": str(ws.home), "SEEDS": str(ws.seeds), "API_TOKEN": token, "BIND_HOST": host}
     say(f"serving on http://{host}:{port} ({workers} workers); try: curl -s http://{host}:{port}/v1/health")
     run_server(host, port, workers, config)
 
