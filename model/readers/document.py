@@ -24,6 +24,7 @@ class Document:
 
     `text` is the extracted text (radicals folded); every block's `start`/`end` index into it. `meta` holds a
     record's other fields; `record` is its 1-based line (.jsonl) or data row (.csv) number, else None.
+    `warnings` are one-line notes about parts of the file left unread (file, what, why), for the user.
     """
 
     source: str
@@ -32,6 +33,7 @@ class Document:
     format: str
     meta: dict[str, Any] = field(default_factory=dict)
     record: int | None = None
+    warnings: tuple[str, ...] = ()
 
     def units(self) -> list[tuple[Block, tuple[str, ...]]]:
         """The blocks to tag, each with its heading path (outermost first), in document order."""
@@ -50,7 +52,8 @@ def text_document(text: str, source: str, fmt: str, **extra: Any) -> Document:
     return Document(source, text, tuple(parse_blocks(text)), fmt, **extra)
 
 
-def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int]], source: str, fmt: str) -> Document:
+def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int]], source: str, fmt: str,
+                   warnings: Iterable[str] = ()) -> Document:
     """A document from whole units (text, heading level or 0[, page breaks mended]) of a structured format:
     one unit per line of the extracted text, each classified by `classify_unit`, so offsets match exactly."""
     pieces: list[str] = []
@@ -71,7 +74,7 @@ def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int]], sour
         blocks += found
         pieces.append(unit)
         offset += len(unit) + 1
-    return Document(source, "\n".join(pieces), tuple(blocks), fmt)
+    return Document(source, "\n".join(pieces), tuple(blocks), fmt, warnings=tuple(warnings))
 
 
 def require_text(document: Document, fix: str) -> Document:

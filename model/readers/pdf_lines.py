@@ -1,0 +1,155 @@
+"""A PDF page's text as visual lines in the producer's reading order, with the geometry paragraphs need.
+
+The text comes from PDFium's text page in content order (the order the producer wrote it: browsers and office
+suites write column by column and table cell by table cell) and is split where PDFium breaks lines. Character
+boxes are used only for geometry: where each line starts and ends, its height, and gaps wide enough to
+separate table cells or columns drawn on one baseline. Grouping characters by their boxes instead scrambles
+CJK punctuation, digits and flat glyphs (`一`), whose boxes sit higher or lower than their neighbours'.
+"""
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+
+# A gap between two characters of one PDFium line wider than this many line heights separates two pieces
+# (table cells, columns or a header's left and right parts). Next to a CJK character the gap can be narrower:
+# CJK text is set solid (justified browser text stretched its gaps to 0.2 em), autospacing around digits and
+# Latin words is a quarter of an em, and a browser's table cells were 0.56 em apart; between Latin words a
+# justified line may stretch its spaces much further.
+_PIECE_GAP = 1.5
+_PIECE_GAP_CJK = 0.4
+# Characters that may not start a line (CJK line-breaking rules): a line wraps before the character they follow.
+_NO_LINE_START = set("，。、；：！？）)】》」』〉”’…·%％,.;:!?]}—～")
+# Characters that may not end a line: a line wraps before them and the character after them.
+_NO_LINE_END = set("（(【《「『〈“‘[{")
+# Quotation marks stick to the characters on both sides (Unicode line breaking, LB19): "一站式”人才" wraps
+# before "式”人" as a whole.
+_QUOTES = set("“”‘’\"'")
+
+
+@dataclass
+class Line:
+    """One visual line (or one piece of a line split at a wide gap) in points from the page's top-left."""
+
+    page: int  # 0-based
+    top: float
+    bottom: float
+    left: float
+    right: float
+    text: str
+    lead: float  # width of the text's first unbreakable unit: what would have had to fit on the line above
+    row: int  # the PDFium line it came from (pieces of one row share it)
+    page_width: float
+    page_height: float
+    order: int = 0  # position on its page in content order
+
+    @property
+    def size(self) -> float:
+        return self.bottom - self.top
+
+
+def _keeps_space(before: str, after: str) -> bool:
+    """A space between two characters survives only between Latin letters, digits and ASCII punctuation:
+    between CJK characters (or CJK and Latin) it is justification or autospacing, not text."""
+    return ord(before) < 0x2000 and ord(after) < 0x2000
+
+
+def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 PdfPage
+    """The page's visual lines in content order; empty for a page without a text layer."""
+    import pypdfium2.raw as pdfium_c
+
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        if count <= 0:
+            return []
+        text = textpage.get_text_range()
+        if len(text) != count:  # characters outside the BMP come out of get_text_range as surrogate pairs
+            get = pdfium_c.FPDFText_GetUnicode
+            text = "".join(chr(get(textpage, i) or 0xFFFD) for i in range(count))
+        rect = pdfium_c.FS_RECTF()
+        ref = ctypes.byref(rect)
+        box = pdfium_c.FPDFText_GetLooseCharBox
+        boxes = []
+        for i in range(count):
+            if box(textpage, i, ref):
+                boxes.append((rect.left, height - rect.top, rect.right, height - rect.bottom))
+            else:
+                boxes.append(None)
+    finally:
+        textpage.close()
+    return _split_lines(text, boxes, number, width, height)
+
+
+def _split_lines(text: str, boxes: list, number: int, width: float, height: float) -> list[Line]:
+    """Lines from PDFium's characters (text[i] has boxes[i] = (left, top, right, bottom) or None): a line ends
+    at a line break; a gap wider than _PIECE_GAP line heights ends a piece."""
+    lines: list[Line] = []
+    chars: list[tuple[str, tuple[float, float, float, float]]] = []
+    row = 0
+
+    def finish() -> None:
+        if chars:
+            lines.append(_make_line(chars, number, row, width, height))
+            chars.clear()
+
+    space = False
+    for char, found in zip(text, boxes):
+        if char in "\r\n":
+            finish()
+            row += 1
+            space = False
+            continue
+        if char.isspace() or found is None or char in "\ufffe\x02\x00":
+            space = space or char.isspace()
+            continue
+        left, top, right, bottom = found
+        if right - left > 0.9 * width or bottom - top > 0.5 * height:
+            continue  # a glyph box covering the page is not a character anyone reads
+        if chars:
+            last_char, last = chars[-1]
+            tall = max(last[3] - last[1], bottom - top, 1.0)
+            gap = (_PIECE_GAP if _keeps_space(last_char, char) else _PIECE_GAP_CJK) * tall
+            if left - last[2] > gap or left < last[0] - tall and abs(top - last[1]) < tall:
+                finish()  # a wide gap (another cell or column), or a jump back along the same baseline
+            elif space and _keeps_space(last_char, char):
+                chars.append((" ", (last[2], last[1], left, last[3])))
+        space = False
+        chars.append((char, found))
+    finish()
+    for order, line in enumerate(lines):
+        line.order = order
+    return lines
+
+
+def _make_line(chars: list[tuple[str, tuple[float, float, float, float]]], number: int, row: int, width: float,
+               height: float) -> Line:
+    # Top and bottom are the medians of the CJK characters' em boxes (of all characters when there are none):
+    # PDFium falls back to a glyph's tight box when its font lacks ascent/descent, so one flat "一" must not
+    # make the line look thin, and office suites set digits and Latin words in a Western font of other
+    # proportions, so a line of dates must not look smaller than its paragraph.
+    boxes = [box for c, box in chars if c >= "\u2e80"] or [box for _, box in chars]
+    tops = sorted(box[1] for box in boxes)
+    bottoms = sorted(box[3] for box in boxes)
+    middle = len(boxes) // 2
+    text = "".join(c for c, _ in chars)
+    return Line(number, tops[middle], bottoms[middle], chars[0][1][0], max(box[2] for _, box in chars), text,
+                _lead_width(chars), row, width, height)
+
+
+def _lead_width(chars: list[tuple[str, tuple[float, float, float, float]]]) -> float:
+    """Width of the line's first unit that a line break cannot split: opening punctuation with the character
+    after it, a Latin word or number, then any closing punctuation that may not start a line."""
+    end = 0
+    while end < len(chars) - 1 and chars[end][0] in _NO_LINE_END:
+        end += 1
+    if chars[end][0].isascii() and chars[end][0].isalnum():
+        while end + 1 < len(chars) and chars[end + 1][0].isascii() and chars[end + 1][0] not in " ":
+            end += 1
+    while end + 1 < len(chars):
+        this, after = chars[end][0], chars[end + 1][0]
+        if not (after in _NO_LINE_START or after in _QUOTES or this in _QUOTES or this in _NO_LINE_END):
+            break
+        end += 1
+    return chars[end][1][2] - chars[0][1][0]
