@@ -186,8 +186,10 @@ def print_html_pdf(path: Path, header_footer: bool) -> Path:
 
 def make_source_docx(path: Path) -> Path:
     """SOURCE as a Word file the way offices write them: everything in Normal style (headings are `一、` text),
-    first-line indents of two characters, bold lead sentences, a running header, page numbers and a table."""
+    first-line indents of two characters, bold lead sentences, a running header, page numbers, a table and an
+    appendix set in two columns."""
     import docx
+    from docx.enum.section import WD_SECTION
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -236,10 +238,21 @@ def make_source_docx(path: Path) -> Path:
     table.style = "Table Grid"
     for index, value in enumerate(cells):
         table.cell(index // _TABLE_COLUMNS, index % _TABLE_COLUMNS).text = value
-    for kind, value in COLUMNS:
+    # The appendix: a heading across the page, then a section of two columns on the same page.
+    heading = document.add_paragraph()
+    heading.add_run(COLUMNS[0][1]).bold = True
+    heading.paragraph_format.page_break_before = True
+    columns = document.add_section(WD_SECTION.CONTINUOUS)
+    grid = columns._sectPr.find(qn("w:cols"))
+    if grid is None:
+        grid = OxmlElement("w:cols")
+        columns._sectPr.append(grid)
+    grid.set(qn("w:num"), "2")
+    grid.set(qn("w:space"), "425")
+    for kind, value in COLUMNS[1:]:
         paragraph = document.add_paragraph()
-        paragraph.paragraph_format.first_line_indent = Pt(0 if kind == "column-heading" else 32)
-        paragraph.add_run(value).bold = kind == "column-heading"
+        paragraph.paragraph_format.first_line_indent = Pt(32)
+        paragraph.add_run(value)
     document.save(path)
     return path
 
@@ -256,10 +269,25 @@ def export_docx_pdf(path: Path) -> Path:
     return path.with_suffix(".pdf")
 
 
-def make_columns_pdf(path: Path, paragraphs: list[str], chars: int = 18) -> Path:
-    """One A4 page of two text columns drawn by reportlab row by row across both columns (the left line, then
-    the right line beside it), each paragraph wrapped at `chars` characters with a two-character indent; the
-    left column gets the first half of the paragraphs."""
+def _wrap(text: str, width: float, indent: float, size: float) -> list[tuple[str, float]]:
+    """`text` broken into (line, x offset) that fill `width` points of STSong-Light at `size`, the first line
+    indented by `indent` points, as a typesetter wraps CJK text (at any character)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[tuple[str, float]] = []
+    start, room = 0, width - indent
+    for end in range(1, len(text) + 1):
+        if stringWidth(text[start:end], "STSong-Light", size) > room:
+            lines.append((text[start:end - 1], width - room))
+            start, room = end - 1, width
+    lines.append((text[start:], width - room))
+    return lines
+
+
+def make_columns_pdf(path: Path, paragraphs: list[str], width: float = 200) -> Path:
+    """One A4 page of two text columns `width` points wide, drawn by reportlab row by row across both columns
+    (the left column's line, then the right column's line beside it), each paragraph with a two-character
+    indent; the left column gets the first half of the paragraphs."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -267,22 +295,14 @@ def make_columns_pdf(path: Path, paragraphs: list[str], chars: int = 18) -> Path
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     size = 11
-
-    def column(texts: list[str]) -> list[tuple[str, float]]:
-        lines = []
-        for text in texts:
-            first = chars - 2
-            lines.append((text[:first], 2 * size))
-            lines += [(text[i:i + chars], 0.0) for i in range(first, len(text), chars)]
-        return lines
-
     half = (len(paragraphs) + 1) // 2
-    left, right = column(paragraphs[:half]), column(paragraphs[half:])
+    left = [line for text in paragraphs[:half] for line in _wrap(text, width, 2 * size, size)]
+    right = [line for text in paragraphs[half:] for line in _wrap(text, width, 2 * size, size)]
     sheet = canvas.Canvas(str(path), pagesize=A4)
     sheet.setFont("STSong-Light", size)
     y = A4[1] - 90
     for row in range(max(len(left), len(right))):
-        for lines, x in ((left, 60), (right, 60 + chars * size + 30)):
+        for lines, x in ((left, 60), (right, 60 + width + 30)):
             if row < len(lines):
                 text, indent = lines[row]
                 sheet.drawString(x + indent, y, text)

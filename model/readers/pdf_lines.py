@@ -9,6 +9,7 @@ CJK punctuation, digits and flat glyphs (`一`), whose boxes sit higher or lower
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # A gap between two characters of one PDFium line wider than this many line heights separates two pieces
@@ -41,11 +42,11 @@ class Line:
     row: int  # the PDFium line it came from (pieces of one row share it)
     page_width: float
     page_height: float
+    size: float  # type size in points
     order: int = 0  # position on its page in content order
 
-    @property
-    def size(self) -> float:
-        return self.bottom - self.top
+
+_Char = tuple[str, tuple[float, float, float, float], int]  # character, (left, top, right, bottom), PDFium index
 
 
 def _keeps_space(before: str, after: str) -> bool:
@@ -71,31 +72,44 @@ def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 Pdf
         rect = pdfium_c.FS_RECTF()
         ref = ctypes.byref(rect)
         box = pdfium_c.FPDFText_GetLooseCharBox
-        boxes = []
+        boxes: list[tuple[float, float, float, float] | None] = []
         for i in range(count):
             if box(textpage, i, ref):
                 boxes.append((rect.left, height - rect.top, rect.right, height - rect.bottom))
             else:
                 boxes.append(None)
+        matrix = pdfium_c.FS_MATRIX()
+        matrix_ref = ctypes.byref(matrix)
+
+        def size_of(index: int) -> float:
+            # The type size as printed: the font size scaled by the text and page transforms (a browser sets
+            # 16 "pixels" under a 0.75 scale for 12 pt). Glyph boxes are no measure: a font without ascent and
+            # descent gets tight boxes, and office suites set digits in a Western font of other proportions.
+            if not pdfium_c.FPDFText_GetMatrix(textpage, index, matrix_ref):
+                return 0.0
+            scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+            return pdfium_c.FPDFText_GetFontSize(textpage, index) * scale
+
+        return _split_lines(text, boxes, size_of, number, width, height)
     finally:
         textpage.close()
-    return _split_lines(text, boxes, number, width, height)
 
 
-def _split_lines(text: str, boxes: list, number: int, width: float, height: float) -> list[Line]:
+def _split_lines(text: str, boxes: list[tuple[float, float, float, float] | None], size_of: Callable[[int], float],
+                 number: int, width: float, height: float) -> list[Line]:
     """Lines from PDFium's characters (text[i] has boxes[i] = (left, top, right, bottom) or None): a line ends
     at a line break; a gap wider than _PIECE_GAP line heights ends a piece."""
     lines: list[Line] = []
-    chars: list[tuple[str, tuple[float, float, float, float]]] = []
+    chars: list[_Char] = []
     row = 0
 
     def finish() -> None:
         if chars:
-            lines.append(_make_line(chars, number, row, width, height))
+            lines.append(_make_line(chars, size_of, number, row, width, height))
             chars.clear()
 
     space = False
-    for char, found in zip(text, boxes):
+    for index, (char, found) in enumerate(zip(text, boxes)):
         if char in "\r\n":
             finish()
             row += 1
@@ -108,39 +122,41 @@ def _split_lines(text: str, boxes: list, number: int, width: float, height: floa
         if right - left > 0.9 * width or bottom - top > 0.5 * height:
             continue  # a glyph box covering the page is not a character anyone reads
         if chars:
-            last_char, last = chars[-1]
+            last_char, last, _ = chars[-1]
             tall = max(last[3] - last[1], bottom - top, 1.0)
             gap = (_PIECE_GAP if _keeps_space(last_char, char) else _PIECE_GAP_CJK) * tall
             if left - last[2] > gap or left < last[0] - tall and abs(top - last[1]) < tall:
                 finish()  # a wide gap (another cell or column), or a jump back along the same baseline
             elif space and _keeps_space(last_char, char):
-                chars.append((" ", (last[2], last[1], left, last[3])))
+                chars.append((" ", (last[2], last[1], left, last[3]), -1))
         space = False
-        chars.append((char, found))
+        chars.append((char, found, index))
     finish()
     for order, line in enumerate(lines):
         line.order = order
     return lines
 
 
-def _make_line(chars: list[tuple[str, tuple[float, float, float, float]]], number: int, row: int, width: float,
+def _make_line(chars: list[_Char], size_of: Callable[[int], float], number: int, row: int, width: float,
                height: float) -> Line:
-    # Top and bottom are the medians of the CJK characters' em boxes (of all characters when there are none):
-    # PDFium falls back to a glyph's tight box when its font lacks ascent/descent, so one flat "一" must not
-    # make the line look thin, and office suites set digits and Latin words in a Western font of other
-    # proportions, so a line of dates must not look smaller than its paragraph.
-    boxes = [box for c, box in chars if c >= "\u2e80"] or [box for _, box in chars]
-    tops = sorted(box[1] for box in boxes)
-    bottoms = sorted(box[3] for box in boxes)
-    middle = len(boxes) // 2
-    text = "".join(c for c, _ in chars)
-    return Line(number, tops[middle], bottoms[middle], chars[0][1][0], max(box[2] for _, box in chars), text,
-                _lead_width(chars), row, width, height)
+    # The type size of a few CJK characters (of any when there are none), spread over the line; top and bottom
+    # are medians of the characters' em boxes, so one glyph with an odd box does not move the line.
+    sample = [index for c, _, index in chars if c >= "\u2e80"] or [index for c, _, index in chars if index >= 0]
+    step = max(1, len(sample) // 5)
+    sizes = sorted(size_of(index) for index in sample[::step])
+    tops = sorted(box[1] for _, box, _ in chars)
+    bottoms = sorted(box[3] for _, box, _ in chars)
+    middle = len(chars) // 2
+    size = sizes[len(sizes) // 2] or bottoms[middle] - tops[middle]
+    text = "".join(c for c, _, _ in chars)
+    return Line(number, tops[middle], bottoms[middle], chars[0][1][0], max(box[2] for _, box, _ in chars), text,
+                _lead_width(chars), row, width, height, size)
 
 
-def _lead_width(chars: list[tuple[str, tuple[float, float, float, float]]]) -> float:
+def _lead_width(chars: list[_Char]) -> float:
     """Width of the line's first unit that a line break cannot split: opening punctuation with the character
-    after it, a Latin word or number, then any closing punctuation that may not start a line."""
+    after it, a Latin word or number, then any closing punctuation that may not start a line; quotation marks
+    hold on to the characters on both sides."""
     end = 0
     while end < len(chars) - 1 and chars[end][0] in _NO_LINE_END:
         end += 1
