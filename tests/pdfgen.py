@@ -249,7 +249,7 @@ def make_source_docx(path: Path) -> Path:
         columns._sectPr.append(grid)
     grid.set(qn("w:num"), "2")
     grid.set(qn("w:space"), "425")
-    for kind, value in COLUMNS[1:]:
+    for _, value in COLUMNS[1:]:
         paragraph = document.add_paragraph()
         paragraph.paragraph_format.first_line_indent = Pt(32)
         paragraph.add_run(value)
@@ -307,6 +307,32 @@ def make_columns_pdf(path: Path, paragraphs: list[str], width: float = 200) -> P
                 text, indent = lines[row]
                 sheet.drawString(x + indent, y, text)
         y -= size * 1.7
+    sheet.showPage()
+    sheet.save()
+    return path
+
+
+def make_rotated_pdf(path: Path, paragraphs: list[str], angle: int, page_rotation: int = 0) -> Path:
+    """One A4 page whose text runs at `angle` degrees (a landscape page drawn turned), shown turned by
+    `page_rotation` degrees (/Rotate); paragraphs wrapped by width with a two-character indent."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    sheet = canvas.Canvas(str(path), pagesize=A4)
+    sheet.setPageRotation(page_rotation)
+    width, height = A4 if angle in (0, 180) else A4[::-1]
+    sheet.translate(A4[0] / 2, A4[1] / 2)
+    sheet.rotate(angle)
+    sheet.translate(-width / 2, -height / 2)
+    sheet.setFont("STSong-Light", 12)
+    y = height - 60
+    for text in paragraphs:
+        for line, indent in _wrap(text, width - 120, 24, 12):
+            sheet.drawString(60 + indent, y, line)
+            y -= 20
     sheet.showPage()
     sheet.save()
     return path

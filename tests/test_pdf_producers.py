@@ -11,6 +11,7 @@ no row that is not in the source (page furniture), and the source order.
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -30,6 +31,7 @@ from tests.pdfgen import (
     export_docx_pdf,
     make_columns_pdf,
     make_infographic_pdf,
+    make_rotated_pdf,
     print_html_pdf,
     score,
     soffice,
@@ -153,6 +155,14 @@ def test_columns_drawn_row_by_row_are_read_column_by_column(tmp_path):
     assert_reads_as(document, paragraphs)
 
 
+@pytest.mark.parametrize(("angle", "page_rotation"), [(0, 90), (0, 180), (90, 270), (270, 90), (180, 0)])
+def test_turned_pages_read_like_upright_ones(tmp_path, angle, page_rotation):
+    """Landscape pages: text drawn turned and shown upright by /Rotate, or an upright page given a /Rotate."""
+    paragraphs = [text for _, text in COLUMNS[1:]]
+    document = read_one(make_rotated_pdf(tmp_path / "turned.pdf", paragraphs, angle, page_rotation))
+    assert_reads_as(document, paragraphs)
+
+
 def test_page_of_scattered_text_is_left_out_with_a_warning(tmp_path):
     body = SOURCE_TEXTS[2]
     document = read_one(make_infographic_pdf(tmp_path / "brief.pdf", body))
@@ -186,3 +196,17 @@ def test_only_scattered_text_is_an_error_not_an_empty_document(tmp_path):
     sheet.save()
     with pytest.raises(ReadError, match=r"chart\.pdf: no page reads as running text .*charts or infographics"):
         read_one(path)
+
+
+def test_left_out_page_is_listed_in_an_upload_result(client, tmp_path):
+    from tests.test_api import conforms
+
+    path = make_infographic_pdf(tmp_path / "brief.pdf", SOURCE_TEXTS[2])
+    response = client.post("/v1/upload", data={"file": (io.BytesIO(path.read_bytes()), "brief.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    [result] = response.get_json()["results"]
+    assert [p["text"] for p in result["paragraphs"]] == [SOURCE_TEXTS[2]]
+    assert result["skipped"] == [{"text": "brief.pdf: page 2 left out: 19 pieces of text scattered over the page "
+                                          "(a chart or an infographic?) have no reading order", "reason": "left out"}]
+    conforms(response.get_json(), "UploadResponse")

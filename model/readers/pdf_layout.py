@@ -16,7 +16,7 @@ from model.readers.pdf_lines import Line
 # (an infographic, a chart's labels, a map): read in any order it is noise.
 _SCATTER_MIN_PIECES = 12
 _SHORT_PIECE = 10  # characters
-_TEXT_COLUMN_CHARS = 8  # median characters a line in a text column (not a table column) has at least
+_TEXT_COLUMN_CHARS = 10  # median characters a line in a text column (not a table column) has at least
 
 
 @dataclass
@@ -24,7 +24,14 @@ class Region:
     """Lines side by side: `columns[i]` are the lines of column i (left to right), in reading order."""
 
     columns: list[list[Line]] = field(default_factory=list)
-    text: bool = False  # text columns (a paragraph may flow from the foot of one column to the head of the next)
+    # Which columns hold running text (a paragraph may flow from the foot of one into the head of the next);
+    # the others are table columns, whose lines are cells.
+    text_columns: list[bool] = field(default_factory=list)
+
+    @property
+    def text(self) -> bool:
+        """Text columns throughout (not a table, not text beside a table or a list of links)."""
+        return all(self.text_columns)
 
     def right(self, column: int) -> float:
         return max(line.right for line in self.columns[column])
@@ -98,7 +105,7 @@ def regions(lines: list[Line]) -> list[Region]:
         if sides >= 2:
             # When every row above the first side-by-side row fits its gutters, they belong to the region too:
             # the end of a table cell carried over from the previous page.
-            above = gutters
+            above: list[tuple[float, float]] | None = gutters
             for row in reversed(rows[taken:index]):
                 above = _fit(row, above) if above is not None else None
             if taken == 0 and index and above is not None:
@@ -115,13 +122,10 @@ def _region(rows: list[list[Line]], gutters: list[tuple[float, float]]) -> Regio
     columns: list[list[Line]] = [[] for _ in range(len(gutters) + 1)]
     for row in rows:
         for line in row:
-            column = sum(line.left >= high for _, high in gutters)
-            columns[column].append(line)
-    for column in columns:
-        column.sort(key=lambda item: item.order)
-    region = Region(columns)
-    region.text = all(_text_column(column) for column in columns)
-    return region
+            columns[sum(line.left >= high for _, high in gutters)].append(line)
+    for lines in columns:
+        lines.sort(key=lambda item: item.order)
+    return Region(columns, [_text_column(lines) for lines in columns])
 
 
 def _text_column(column: list[Line]) -> bool:
@@ -132,7 +136,7 @@ def _text_column(column: list[Line]) -> bool:
     if lengths[len(lengths) // 2] < _TEXT_COLUMN_CHARS:
         return False
     right = max(line.right for line in column)
-    full = sum(right - line.right < 2 * line.size for line in column)
+    full = sum(right - line.right < line.size for line in column)
     return full * 2 >= len(column)
 
 

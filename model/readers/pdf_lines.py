@@ -9,6 +9,8 @@ CJK punctuation, digits and flat glyphs (`一`), whose boxes sit higher or lower
 from __future__ import annotations
 
 import ctypes
+import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,6 +62,12 @@ def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 Pdf
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
+    if page.get_rotation():
+        # PDFium reorders a rotated page's text (lines split, their halves swapped); with the page's /Rotate
+        # undone (in memory only) it keeps the content order. The text's own direction is found below.
+        if page.get_rotation() in (90, 270):
+            width, height = height, width
+        page.set_rotation(0)
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
@@ -69,17 +77,25 @@ def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 Pdf
         if len(text) != count:  # characters outside the BMP come out of get_text_range as surrogate pairs
             get = pdfium_c.FPDFText_GetUnicode
             text = "".join(chr(get(textpage, i) or 0xFFFD) for i in range(count))
+        matrix = pdfium_c.FS_MATRIX()
+        matrix_ref = ctypes.byref(matrix)
+        votes: Counter[int] = Counter()
+        for i in range(0, count, max(1, count // 24)):
+            if pdfium_c.FPDFText_GetMatrix(textpage, i, matrix_ref):
+                votes[round(math.degrees(math.atan2(matrix.b, matrix.a)) / 90) % 4 * 90] += 1
+        direction = votes.most_common(1)[0][0] if votes else 0
+        place = _placement(direction, width, height)
+        if direction in (90, 270):
+            width, height = height, width
         rect = pdfium_c.FS_RECTF()
         ref = ctypes.byref(rect)
         box = pdfium_c.FPDFText_GetLooseCharBox
         boxes: list[tuple[float, float, float, float] | None] = []
         for i in range(count):
             if box(textpage, i, ref):
-                boxes.append((rect.left, height - rect.top, rect.right, height - rect.bottom))
+                boxes.append(place(rect.left, rect.bottom, rect.right, rect.top))
             else:
                 boxes.append(None)
-        matrix = pdfium_c.FS_MATRIX()
-        matrix_ref = ctypes.byref(matrix)
 
         def size_of(index: int) -> float:
             # The type size as printed: the font size scaled by the text and page transforms (a browser sets
@@ -93,6 +109,20 @@ def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 Pdf
         return _split_lines(text, boxes, size_of, number, width, height)
     finally:
         textpage.close()
+
+
+def _placement(direction: int, width: float, height: float
+               ) -> Callable[[float, float, float, float], tuple[float, float, float, float]]:
+    """Maps a box in PDF space (left, bottom, right, top; y up) to (left, top, right, bottom) in the frame of
+    text running at `direction` degrees: x along the lines, y down from the first line (a landscape table on
+    a portrait page reads like any other page)."""
+    if direction == 90:
+        return lambda left, bottom, right, top: (bottom, left, top, right)
+    if direction == 180:
+        return lambda left, bottom, right, top: (width - right, bottom, width - left, top)
+    if direction == 270:
+        return lambda left, bottom, right, top: (height - top, width - right, height - bottom, width - left)
+    return lambda left, bottom, right, top: (left, height - top, right, height - bottom)
 
 
 def _split_lines(text: str, boxes: list[tuple[float, float, float, float] | None], size_of: Callable[[int], float],

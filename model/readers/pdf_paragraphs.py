@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from model.readers.pdf_layout import Region
 from model.readers.pdf_lines import Line
-from model.text import _ENUMERATED, SENTENCE_END, TITLE_LEVEL, join_lines, looks_like_title
+from model.text import SENTENCE_END, TITLE_LEVEL, classify_unit, join_lines, looks_like_title
 
 _MARGIN_BAND = 0.07  # top and bottom 7% of the page (A4: 59 pt; browsers print body text from ~36 pt)
 _PAGE_NUMBER = re.compile(r"^[\s\-–—·•.第页共/|]*(?:\d+|[ivxlcdm]+)[\s\-–—·•.第页共/|\d]*$|^(?:page|p\.)\s*\d+.*$",
@@ -41,7 +41,7 @@ class _Placed:
     left: float  # its block's left edge (what indentation is measured from)
     region: tuple[int, int] | None  # (page, region) for a line of text columns or a table, else None
     column: int = 0  # its column in the region, left to right
-    text: bool = False  # the region is text columns (else a table)
+    text: bool = False  # its column holds running text (else it is a table column)
 
     @property
     def cell(self) -> bool:
@@ -102,7 +102,8 @@ def _outermost(line: Line, page: list[Line], dropped: set[int]) -> bool:
 
 
 def _enumerated(text: str) -> bool:
-    return any(pattern.match(text) for pattern, _ in _ENUMERATED)
+    """An enumerated heading (一、 （一） 1. (1)): its level comes from the text, not from how it is set."""
+    return any(block.kind == "heading" for block in classify_unit(text))
 
 
 @dataclass
@@ -141,11 +142,13 @@ def paragraphs(pages: list[list[Line]], page_regions: list[list[Region]]) -> lis
         if prev is not None and prev.line.page != item.line.page:
             tails = {}
             if prev.cell:
-                for group in groups:
-                    if group[-1].region == prev.region:
-                        tails[group[-1].column] = group
+                for group in reversed(groups):
+                    if group[-1].region != prev.region:
+                        break
+                    tails.setdefault(group[-1].column, group)
         target = None
-        if tails and item.cell and item.line.top <= region_tops[item.region] + 0.5 * item.line.size:
+        if tails and item.region is not None and item.cell \
+                and item.line.top <= region_tops[item.region] + 0.5 * item.line.size:
             target = _carried_cell(item, tails, rules)
         if target is not None:
             target.append(item)
@@ -207,7 +210,8 @@ def _place(pages: list[list[Line]], page_regions: list[list[Region]]) -> list[_P
             if spot is None:
                 placed.append(_Placed(line, block, 0.0, 0.0, None))
             else:
-                placed.append(_Placed(line, block, 0.0, 0.0, (number, spot[0]), spot[1], found[spot[0]].text))
+                placed.append(_Placed(line, block, 0.0, 0.0, (number, spot[0]), spot[1],
+                                      found[spot[0]].text_columns[spot[1]]))
             previous, previous_where = line, spot
         _frame_blocks(placed[start:], found)
     return placed
@@ -324,6 +328,6 @@ def _breaks(prev: _Placed, item: _Placed, rules: _Rules) -> bool:
     if prev.block == item.block:
         return bool(rules.pitch and (b.top - a.top) / a.size > _SPACING * rules.pitch)
     if a.page != b.page:  # the last line of one page (in reading order), the first of a following page
-        return prev.region is not None or item.region is not None
+        return prev.cell or item.cell  # a table cell goes on only in its own column (see _carried_cell)
     # Text columns: from the foot of one column to the head of the next.
     return not (prev.text and item.text and prev.region == item.region and item.column == prev.column + 1)
