@@ -103,14 +103,18 @@ def regions(lines: list[Line]) -> list[Region]:
             sides += _side_by_side(rows[end])
             end += 1
         if sides >= 2:
-            # When every row above the first side-by-side row fits its gutters, they belong to the region too:
-            # the end of a table cell carried over from the previous page.
-            above: list[tuple[float, float]] | None = gutters
-            for row in reversed(rows[taken:index]):
-                above = _fit(row, above) if above is not None else None
-            if taken == 0 and index and above is not None:
-                members[:0] = rows[:index]
-                gutters = above
+            # Rows above the first side-by-side row that fit its gutters belong to the region too (a column's
+            # heading, a sidebar's first lines, the end of a table cell carried over from the previous page),
+            # but not the last line of a paragraph that runs across the gutters just above it.
+            while index > taken:
+                narrowed = _fit(rows[index - 1], gutters)
+                if narrowed is None or (index - 1 > taken and _fit(rows[index - 2], narrowed) is None
+                                        and rows[index - 1][0].top - rows[index - 2][0].bottom
+                                        < rows[index - 1][0].size):
+                    break
+                gutters = narrowed
+                index -= 1
+                members.insert(0, rows[index])
             found.append(_region(members, gutters))
             index = taken = end
         else:

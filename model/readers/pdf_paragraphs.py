@@ -139,21 +139,19 @@ def paragraphs(pages: list[list[Line]], page_regions: list[list[Region]]) -> lis
     current: list[_Placed] = []
     for index, item in enumerate(placed):
         prev = placed[index - 1] if index else None
+        foot = None
         if prev is not None and prev.line.page != item.line.page:
-            tails = {}
-            if prev.cell:
-                for group in reversed(groups):
-                    if group[-1].region != prev.region:
-                        break
-                    tails.setdefault(group[-1].column, group)
+            tails, foot = _page_foot(groups, prev)
         target = None
         if tails and item.region is not None and item.cell \
                 and item.line.top <= region_tops[item.region] + 0.5 * item.line.size:
             target = _carried_cell(item, tails, rules)
+        elif foot is not None and not _breaks(foot[-1], item, rules):
+            target = foot  # the paragraph at the foot of the previous page goes on
         if target is not None:
             target.append(item)
             current = target
-        elif prev is None or _breaks(prev, item, rules):
+        elif prev is None or foot is not None or prev.line.page != item.line.page or _breaks(prev, item, rules):
             current = [item]
             groups.append(current)
         else:
@@ -161,6 +159,23 @@ def paragraphs(pages: list[list[Line]], page_regions: list[list[Region]]) -> lis
         if prev is not None and prev.line.page == item.line.page and not item.cell:
             tails = {}
     return [_paragraph(group, rules) for group in groups]
+
+
+def _page_foot(groups: list[list[_Placed]], prev: _Placed) -> tuple[dict[int, list[_Placed]], list[_Placed] | None]:
+    """What may go on at the head of the next page: the last paragraph of each column of a table that ends the
+    page, and the paragraph whose last line sits lowest on the page unless it is a table cell (not necessarily
+    the last in reading order: a sidebar beside the text is read after it)."""
+    tails: dict[int, list[_Placed]] = {}
+    foot: list[_Placed] | None = None
+    for group in reversed(groups):
+        last = group[-1]
+        if last.line.page != prev.line.page:
+            break
+        if prev.cell and last.region == prev.region:
+            tails.setdefault(last.column, group)
+        if foot is None or last.line.bottom > foot[-1].line.bottom:
+            foot = group
+    return tails, (None if foot is None or foot[-1].cell else foot)
 
 
 def _carried_cell(item: _Placed, tails: dict[int, list[_Placed]], rules: _Rules) -> list[_Placed] | None:
@@ -200,19 +215,24 @@ def _place(pages: list[list[Line]], page_regions: list[list[Region]]) -> list[_P
                 for line in column:
                     where[id(line)] = (r, c)
         start = len(placed)
-        previous: Line | None = None
-        previous_where: tuple[int, int] | None = None
+        previous: _Placed | None = None
+        previous_spot: tuple[int, int] | None = None
         for line in page:
             spot = where.get(id(line))
-            if previous is None or spot != previous_where or (spot is None and not _continues_block(previous, line)) \
-                    or (spot is not None and not _below(previous, line)):
-                block += 1
             if spot is None:
-                placed.append(_Placed(line, block, 0.0, 0.0, None))
+                item = _Placed(line, block, 0.0, 0.0, None)
             else:
-                placed.append(_Placed(line, block, 0.0, 0.0, (number, spot[0]), spot[1],
-                                      found[spot[0]].text_columns[spot[1]]))
-            previous, previous_where = line, spot
+                item = _Placed(line, block, 0.0, 0.0, (number, spot[0]), spot[1], found[spot[0]].text_columns[spot[1]])
+            # A table cell is a block of its own; running text goes on in one block while its lines follow one
+            # another, also into or out of text columns (a sidebar that ends beside the text).
+            if previous is None or (
+                    (item.cell or previous.cell) and (spot != previous_spot or not _below(previous.line, line))) or (
+                    not _continues_block(previous.line, line)) or (
+                    spot is not None and previous.region is not None and spot != previous_spot):
+                block += 1
+            item.block = block
+            placed.append(item)
+            previous, previous_spot = item, spot
         _frame_blocks(placed[start:], found)
     return placed
 
@@ -234,28 +254,36 @@ def _frame_blocks(items: list[_Placed], found: list[Region]) -> None:
     by_block: dict[int, list[_Placed]] = defaultdict(list)
     for item in items:
         by_block[item.block].append(item)
-    big = sorted((group for group in by_block.values() if len(group) >= 2 and group[0].region is None),
+    big = sorted((group for group in by_block.values() if len(group) >= 2 and not group[0].cell),
                  key=len, reverse=True)
     for group in by_block.values():
         head = group[0]
-        if head.region is not None:
+        if head.cell:
             column = found[head.region[1]].columns[head.column]
             frame = _wrap_edge(column)
-            left = min(item.line.left for item in group) if len(group) >= 2 else min(line.left for line in column)
+            left = _usual_left([item.line for item in group] if len(group) >= 2 else column)
         elif len(group) >= 2:
             frame = _wrap_edge([item.line for item in group])
-            left = min(item.line.left for item in group)
+            left = _usual_left([item.line for item in group])
         else:
             line = head.line
             frame, left = line.right, line.left
             for other in big:
-                other_left = min(item.line.left for item in other)
+                other_left = _usual_left([item.line for item in other])
                 other_right = max(item.line.right for item in other)
                 if other_left - line.size <= line.left < other_right and line.right <= other_right + line.size:
                     frame, left = max(other_right, line.right), min(other_left, line.left)
                     break
         for item in group:
             item.frame, item.left = frame, left
+
+
+def _usual_left(lines: list[Line]) -> float:
+    """The left edge most of the lines start at (the leftmost of equally common ones): where a paragraph's
+    wrapped lines start, so a first-line indent counts from it and a heading set further left does not."""
+    tolerance = 0.3 * lines[0].size
+    best = min(lines, key=lambda line: (-sum(abs(other.left - line.left) <= tolerance for other in lines), line.left))
+    return best.left
 
 
 def _wrap_edge(lines: list[Line]) -> float:
