@@ -46,15 +46,7 @@ class Line:
     page_height: float
     size: float  # type size in points
     order: int = 0  # position on its page in content order
-
-
-_Char = tuple[str, tuple[float, float, float, float], int]  # character, (left, top, right, bottom), PDFium index
-
-
-def _keeps_space(before: str, after: str) -> bool:
-    """A space between two characters survives only between Latin letters, digits and ASCII punctuation:
-    between CJK characters (or CJK and Latin) it is justification or autospacing, not text."""
-    return ord(before) < 0x2000 and ord(after) < 0x2000
+    alone: bool = True  # no other piece shares its PDFium line
 
 
 def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 PdfPage
@@ -84,18 +76,8 @@ def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 Pdf
             if pdfium_c.FPDFText_GetMatrix(textpage, i, matrix_ref):
                 votes[round(math.degrees(math.atan2(matrix.b, matrix.a)) / 90) % 4 * 90] += 1
         direction = votes.most_common(1)[0][0] if votes else 0
-        place = _placement(direction, width, height)
         if direction in (90, 270):
             width, height = height, width
-        rect = pdfium_c.FS_RECTF()
-        ref = ctypes.byref(rect)
-        box = pdfium_c.FPDFText_GetLooseCharBox
-        boxes: list[tuple[float, float, float, float] | None] = []
-        for i in range(count):
-            if box(textpage, i, ref):
-                boxes.append(place(rect.left, rect.bottom, rect.right, rect.top))
-            else:
-                boxes.append(None)
 
         def size_of(index: int) -> float:
             # The type size as printed: the font size scaled by the text and page transforms (a browser sets
@@ -104,11 +86,46 @@ def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 Pdf
             if not pdfium_c.FPDFText_GetMatrix(textpage, index, matrix_ref):
                 return 0.0
             scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
-            return pdfium_c.FPDFText_GetFontSize(textpage, index) * scale
+            return float(pdfium_c.FPDFText_GetFontSize(textpage, index) * scale)
 
-        return _split_lines(text, boxes, size_of, number, width, height)
+        return _split_lines(text, _boxes(textpage, count, direction, width, height), size_of, number, width, height)
     finally:
         textpage.close()
+
+
+def _boxes(textpage, count: int, direction: int, width: float, height: float  # noqa: ANN001 - PdfTextPage
+           ) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Every character's em box as (lefts, tops, rights, bottoms) in the frame of the text (see _placement);
+    NaN for a character without a box."""
+    import pypdfium2.raw as pdfium_c
+
+    rect = pdfium_c.FS_RECTF()
+    ref = ctypes.byref(rect)
+    box = pdfium_c.FPDFText_GetLooseCharBox
+    lefts, tops, rights, bottoms = [], [], [], []
+    nan = math.nan
+    if direction == 0:  # the common case, without a function call per character
+        for i in range(count):
+            if box(textpage, i, ref):
+                lefts.append(rect.left)
+                tops.append(height - rect.top)
+                rights.append(rect.right)
+                bottoms.append(height - rect.bottom)
+            else:
+                lefts.append(nan)
+                tops.append(nan)
+                rights.append(nan)
+                bottoms.append(nan)
+        return lefts, tops, rights, bottoms
+    place = _placement(direction, width if direction == 180 else height, height if direction == 180 else width)
+    for i in range(count):
+        left, top, right, bottom = place(rect.left, rect.bottom, rect.right, rect.top) if box(textpage, i, ref) \
+            else (nan, nan, nan, nan)
+        lefts.append(left)
+        tops.append(top)
+        rights.append(right)
+        bottoms.append(bottom)
+    return lefts, tops, rights, bottoms
 
 
 def _placement(direction: int, width: float, height: float
@@ -125,77 +142,88 @@ def _placement(direction: int, width: float, height: float
     return lambda left, bottom, right, top: (left, height - top, right, height - bottom)
 
 
-def _split_lines(text: str, boxes: list[tuple[float, float, float, float] | None], size_of: Callable[[int], float],
-                 number: int, width: float, height: float) -> list[Line]:
-    """Lines from PDFium's characters (text[i] has boxes[i] = (left, top, right, bottom) or None): a line ends
-    at a line break; a gap wider than _PIECE_GAP line heights ends a piece."""
+def _split_lines(text: str, boxes: tuple[list[float], list[float], list[float], list[float]],
+                 size_of: Callable[[int], float], number: int, width: float, height: float) -> list[Line]:
+    """Lines from PDFium's characters (text[i] has the box lefts[i], tops[i], rights[i], bottoms[i], NaN when it
+    has none): a line ends at a line break; a gap wider than _PIECE_GAP line heights ends a piece."""
+    lefts, tops, rights, bottoms = boxes
     lines: list[Line] = []
-    chars: list[_Char] = []
+    chars: list[int] = []  # indexes of the current piece's characters; -1 for a space kept between Latin words
     row = 0
-
-    def finish() -> None:
-        if chars:
-            lines.append(_make_line(chars, size_of, number, row, width, height))
-            chars.clear()
-
     space = False
-    for index, (char, found) in enumerate(zip(text, boxes)):
-        if char in "\r\n":
-            finish()
+    last = -1
+    for index, char in enumerate(text):
+        if char == "\r" or char == "\n":
+            if chars:
+                lines.append(_make_line(text, boxes, chars, size_of, number, row, width, height))
+                chars = []
             row += 1
             space = False
             continue
-        if char.isspace() or found is None or char in "\ufffe\x02\x00":
+        left = lefts[index]
+        if char.isspace() or left != left or char in "\ufffe\x02\x00":  # left != left: NaN, no box
             space = space or char.isspace()
             continue
-        left, top, right, bottom = found
+        top, right, bottom = tops[index], rights[index], bottoms[index]
         if right - left > 0.9 * width or bottom - top > 0.5 * height:
             continue  # a glyph box covering the page is not a character anyone reads
         if chars:
-            last_char, last, _ = chars[-1]
-            tall = max(last[3] - last[1], bottom - top, 1.0)
-            gap = (_PIECE_GAP if _keeps_space(last_char, char) else _PIECE_GAP_CJK) * tall
-            if left - last[2] > gap or left < last[0] - tall and abs(top - last[1]) < tall:
-                finish()  # a wide gap (another cell or column), or a jump back along the same baseline
-            elif space and _keeps_space(last_char, char):
-                chars.append((" ", (last[2], last[1], left, last[3]), -1))
+            # Between Latin letters, digits and ASCII punctuation a space is text; between CJK characters (or
+            # CJK and Latin) it is justification or autospacing, and the gap that splits pieces is narrower.
+            latin = ord(text[last]) < 0x2000 and ord(char) < 0x2000
+            tall = max(bottoms[last] - tops[last], bottom - top, 1.0)
+            if left - rights[last] > (_PIECE_GAP if latin else _PIECE_GAP_CJK) * tall \
+                    or left < lefts[last] - tall and abs(top - tops[last]) < tall:
+                # a wide gap (another cell or column), or a jump back along the same baseline
+                lines.append(_make_line(text, boxes, chars, size_of, number, row, width, height))
+                chars = []
+            elif space and latin:
+                chars.append(-1)
         space = False
-        chars.append((char, found, index))
-    finish()
+        chars.append(index)
+        last = index
+    if chars:
+        lines.append(_make_line(text, boxes, chars, size_of, number, row, width, height))
+    pieces = Counter(line.row for line in lines)
     for order, line in enumerate(lines):
         line.order = order
+        line.alone = pieces[line.row] == 1
     return lines
 
 
-def _make_line(chars: list[_Char], size_of: Callable[[int], float], number: int, row: int, width: float,
-               height: float) -> Line:
+def _make_line(text: str, boxes: tuple[list[float], list[float], list[float], list[float]], chars: list[int],
+               size_of: Callable[[int], float], number: int, row: int, width: float, height: float) -> Line:
     # The type size of a few CJK characters (of any when there are none), spread over the line; top and bottom
     # are medians of the characters' em boxes, so one glyph with an odd box does not move the line.
-    sample = [index for c, _, index in chars if c >= "\u2e80"] or [index for c, _, index in chars if index >= 0]
-    step = max(1, len(sample) // 5)
-    sizes = sorted(size_of(index) for index in sample[::step])
-    tops = sorted(box[1] for _, box, _ in chars)
-    bottoms = sorted(box[3] for _, box, _ in chars)
-    middle = len(chars) // 2
-    size = sizes[len(sizes) // 2] or bottoms[middle] - tops[middle]
-    text = "".join(c for c, _, _ in chars)
-    return Line(number, tops[middle], bottoms[middle], chars[0][1][0], max(box[2] for _, box, _ in chars), text,
-                _lead_width(chars), row, width, height, size)
+    lefts, tops, rights, bottoms = boxes
+    real = [index for index in chars if index >= 0]
+    sample = [index for index in real if text[index] >= "\u2e80"] or real
+    sizes = sorted(size_of(index) for index in sample[::max(1, len(sample) // 3)])
+    line_tops = sorted([tops[index] for index in real])
+    line_bottoms = sorted([bottoms[index] for index in real])
+    middle = len(real) // 2
+    size = sizes[len(sizes) // 2] or line_bottoms[middle] - line_tops[middle] or 1.0
+    content = "".join(text[index] if index >= 0 else " " for index in chars)
+    head = chars[:24]  # a kept space (-1) takes the edges of the character before it
+    head_lefts = [lefts[index] if index >= 0 else rights[head[at - 1]] for at, index in enumerate(head)]
+    head_rights = [rights[index] if index >= 0 else rights[head[at - 1]] for at, index in enumerate(head)]
+    return Line(number, line_tops[middle], line_bottoms[middle], lefts[real[0]], max([rights[index] for index in real]),
+                content, _lead_width(content[:len(head)], head_lefts, head_rights), row, width, height, size)
 
 
-def _lead_width(chars: list[_Char]) -> float:
+def _lead_width(text: str, lefts: list[float], rights: list[float]) -> float:
     """Width of the line's first unit that a line break cannot split: opening punctuation with the character
     after it, a Latin word or number, then any closing punctuation that may not start a line; quotation marks
-    hold on to the characters on both sides."""
+    hold on to the characters on both sides. `lefts`/`rights`: the edges of the characters of `text`."""
     end = 0
-    while end < len(chars) - 1 and chars[end][0] in _NO_LINE_END:
+    while end < len(text) - 1 and text[end] in _NO_LINE_END:
         end += 1
-    if chars[end][0].isascii() and chars[end][0].isalnum():
-        while end + 1 < len(chars) and chars[end + 1][0].isascii() and chars[end + 1][0] not in " ":
+    if text[end].isascii() and text[end].isalnum():
+        while end + 1 < len(text) and text[end + 1].isascii() and text[end + 1] != " ":
             end += 1
-    while end + 1 < len(chars):
-        this, after = chars[end][0], chars[end + 1][0]
+    while end + 1 < len(text):
+        this, after = text[end], text[end + 1]
         if not (after in _NO_LINE_START or after in _QUOTES or this in _QUOTES or this in _NO_LINE_END):
             break
         end += 1
-    return chars[end][1][2] - chars[0][1][0]
+    return rights[end] - lefts[0]

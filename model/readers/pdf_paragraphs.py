@@ -198,7 +198,7 @@ def _paragraph(group: list[_Placed], rules: _Rules) -> tuple[str, int, int]:
     # A first-line indent (not a cell or a line set far to the right) sets a short line apart too.
     indented = _INDENT * first.size < first.left - group[0].left < 4 * first.size
     large = all(item.line.size > _LARGER * rules.size for item in group)
-    standout = large or (len(group) == 1 and (centred or indented) and not group[0].cell)
+    standout = large or (len(group) == 1 and (centred or indented) and not group[0].cell and first.alone)
     title = standout and looks_like_title(text) and not _enumerated(text) and text[-1] not in SENTENCE_END
     return text, TITLE_LEVEL if title else 0, group[-1].line.page - first.page
 
@@ -258,7 +258,7 @@ def _frame_blocks(items: list[_Placed], found: list[Region]) -> None:
                  key=len, reverse=True)
     for group in by_block.values():
         head = group[0]
-        if head.cell:
+        if head.cell and head.region is not None:
             column = found[head.region[1]].columns[head.column]
             frame = _wrap_edge(column)
             left = _usual_left([item.line for item in group] if len(group) >= 2 else column)
