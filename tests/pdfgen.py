@@ -387,7 +387,8 @@ def _bigrams(text: str) -> set[str]:
 class Score:
     """How well extracted rows reproduce the source units."""
 
-    accuracy: float  # 1 - (edit distance of matched pairs + unmatched rows and units) / source characters
+    # 1 - (edit distance of matched pairs + characters of unmatched rows and units) / source characters, at least 0
+    accuracy: float
     matched: list[tuple[int, int]] = field(default_factory=list)  # (source index, row index), both ascending
     missing: list[str] = field(default_factory=list)  # source units not found as one row
     extra: list[str] = field(default_factory=list)  # rows that match no source unit
@@ -430,4 +431,4 @@ def score(source: list[str], rows: list[str], found_at: float = 0.9) -> Score:
     distance += sum(len(row) for row in extra)
     total = sum(len(unit) for unit in source)
     punctuation = [row for row in rows if not any(unicodedata.category(c)[0] in "LN" for c in row)]
-    return Score(1 - distance / total if total else 0.0, matched, missing, extra, punctuation)
+    return Score(max(0.0, 1 - distance / total) if total else 0.0, matched, missing, extra, punctuation)

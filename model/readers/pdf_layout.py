@@ -8,6 +8,7 @@ by row from producers that draw rows), so they are never read down one column an
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from model.readers.pdf_lines import Line
@@ -172,12 +173,12 @@ def scattered(lines: list[Line]) -> bool:
     short = sum(len(line.text) < _SHORT_PIECE for line in lines)
     if short * 10 < len(lines) * 7:
         return False
-    aligned = 0
-    for line in lines:
-        tolerance = max(2.0, 0.25 * line.size)
-        for edge in (lambda x: x.left, lambda x: (x.left + x.right) / 2, lambda x: x.right):
-            mine = edge(line)
-            if sum(abs(edge(other) - mine) <= tolerance for other in lines) >= 3:  # itself and two others
-                aligned += 1
-                break
-    return aligned * 2 < len(lines)
+    aligned: set[int] = set()
+    for edge in (lambda x: x.left, lambda x: (x.left + x.right) / 2, lambda x: x.right):
+        values = sorted(edge(line) for line in lines)
+        for index, line in enumerate(lines):
+            mine, tolerance = edge(line), max(2.0, 0.25 * line.size)
+            # itself and two others within the tolerance
+            if bisect_right(values, mine + tolerance) - bisect_left(values, mine - tolerance) >= 3:
+                aligned.add(index)
+    return len(aligned) * 2 < len(lines)

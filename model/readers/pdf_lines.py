@@ -66,14 +66,15 @@ def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 Pdf
         if count <= 0:
             return []
         text = textpage.get_text_range()
+        handle = textpage.raw  # the raw handle: the wrapper object costs a property lookup on every call
         if len(text) != count:  # characters outside the BMP come out of get_text_range as surrogate pairs
             get = pdfium_c.FPDFText_GetUnicode
-            text = "".join(chr(get(textpage, i) or 0xFFFD) for i in range(count))
+            text = "".join(chr(get(handle, i) or 0xFFFD) for i in range(count))
         matrix = pdfium_c.FS_MATRIX()
         matrix_ref = ctypes.byref(matrix)
         votes: Counter[int] = Counter()
         for i in range(0, count, max(1, count // 24)):
-            if pdfium_c.FPDFText_GetMatrix(textpage, i, matrix_ref):
+            if pdfium_c.FPDFText_GetMatrix(handle, i, matrix_ref):
                 votes[round(math.degrees(math.atan2(matrix.b, matrix.a)) / 90) % 4 * 90] += 1
         direction = votes.most_common(1)[0][0] if votes else 0
         if direction in (90, 270):
@@ -83,17 +84,17 @@ def page_lines(page, number: int) -> list[Line]:  # noqa: ANN001 - pypdfium2 Pdf
             # The type size as printed: the font size scaled by the text and page transforms (a browser sets
             # 16 "pixels" under a 0.75 scale for 12 pt). Glyph boxes are no measure: a font without ascent and
             # descent gets tight boxes, and office suites set digits in a Western font of other proportions.
-            if not pdfium_c.FPDFText_GetMatrix(textpage, index, matrix_ref):
+            if not pdfium_c.FPDFText_GetMatrix(handle, index, matrix_ref):
                 return 0.0
             scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
-            return float(pdfium_c.FPDFText_GetFontSize(textpage, index) * scale)
+            return float(pdfium_c.FPDFText_GetFontSize(handle, index) * scale)
 
-        return _split_lines(text, _boxes(textpage, count, direction, width, height), size_of, number, width, height)
+        return _split_lines(text, _boxes(handle, count, direction, width, height), size_of, number, width, height)
     finally:
         textpage.close()
 
 
-def _boxes(textpage, count: int, direction: int, width: float, height: float  # noqa: ANN001 - PdfTextPage
+def _boxes(textpage, count: int, direction: int, width: float, height: float  # noqa: ANN001 - FPDF_TEXTPAGE
            ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Every character's em box as (lefts, tops, rights, bottoms) in the frame of the text (see _placement);
     NaN for a character without a box."""

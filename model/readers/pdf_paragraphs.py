@@ -71,16 +71,17 @@ def furniture(pages: list[list[Line]]) -> set[int]:
             middle = (line.top + line.bottom) / 2
             if middle < _MARGIN_BAND * line.page_height or middle > (1 - _MARGIN_BAND) * line.page_height:
                 candidates.append(line)
-    same_text: dict[str, list[Line]] = defaultdict(list)
+    # Pages on which each text (digits ignored) stands at each height, in 3-point steps.
+    at_height: dict[tuple[str, int], set[int]] = defaultdict(set)
     for line in candidates:
-        same_text[_key(line)].append(line)
+        at_height[(_key(line), round(line.top / 3))].add(line.page)
     text_pages = sum(1 for page in pages if page)
     # "On several pages": at least two, and at least a third of them, so one title page's line is kept.
     needed = max(2, text_pages // 3)
 
     def repeated(line: Line) -> bool:
-        tolerance = max(3.0, 0.5 * line.size)
-        return len({other.page for other in same_text[_key(line)] if abs(other.top - line.top) <= tolerance}) >= needed
+        key, step = _key(line), round(line.top / 3)
+        return len(at_height[(key, step - 1)] | at_height[(key, step)] | at_height[(key, step + 1)]) >= needed
 
     dropped = {id(line) for line in candidates
                if _PAGE_NUMBER.match(line.text) or (text_pages > 1 and repeated(line))}
