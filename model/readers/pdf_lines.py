@@ -203,7 +203,7 @@ def _make_line(text: str, boxes: tuple[list[float], list[float], list[float], li
     line_tops = sorted([tops[index] for index in real])
     line_bottoms = sorted([bottoms[index] for index in real])
     middle = len(real) // 2
-    size = sizes[len(sizes) // 2] or line_bottoms[middle] - line_tops[middle] or 1.0
+    size = abs(sizes[len(sizes) // 2]) or abs(line_bottoms[middle] - line_tops[middle]) or 1.0
     content = "".join(text[index] if index >= 0 else " " for index in chars)
     head = chars[:24]  # a kept space (-1) takes the edges of the character before it
     head_lefts = [lefts[index] if index >= 0 else rights[head[at - 1]] for at, index in enumerate(head)]
