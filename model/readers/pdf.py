@@ -1,17 +1,19 @@
 """PDF with a text layer (pypdfium2): the producer's reading order, visual lines rebuilt into paragraphs.
 
 Each page's text is taken from PDFium in content order and split into visual lines where PDFium breaks them
-(`pdf_lines`); text columns are read column by column and tables cell by cell or row by row, never
-interleaved (`pdf_layout`); running headers, footers and page numbers are dropped and lines are joined into
-paragraphs across wraps, page breaks and column breaks (`pdf_paragraphs`). A page of scattered text (an
+(`pdf_lines`); running headers, footers and page numbers are dropped (`pdf_furniture`); text columns are read
+column by column and tables cell by cell or row by row, never interleaved (`pdf_layout`); each line gets the
+edges it wraps at and is indented from (`pdf_blocks`), and lines are joined into paragraphs across wraps,
+page breaks and column breaks (`pdf_paragraphs`). A page of scattered text (an
 infographic, a chart) is left out with a warning instead of being read as noise.
 """
 from __future__ import annotations
 
 from model.readers.document import Document, ReadError, units_document
+from model.readers.pdf_furniture import furniture
 from model.readers.pdf_layout import Region, reading_order, regions, scattered
 from model.readers.pdf_lines import Line, page_lines
-from model.readers.pdf_paragraphs import furniture, paragraphs
+from model.readers.pdf_paragraphs import paragraphs
 
 SUFFIXES = (".pdf",)
 

@@ -228,3 +228,15 @@ def _lead_width(text: str, lefts: list[float], rights: list[float]) -> float:
             break
         end += 1
     return rights[end] - lefts[0]
+
+
+def body_size(lines: list[Line]) -> float:
+    """The body text's type size: the median over characters."""
+    sizes = sorted((line.size, len(line.text)) for line in lines)
+    half = sum(n for _, n in sizes) / 2
+    seen = 0
+    for size, n in sizes:
+        seen += n
+        if seen >= half:
+            return size
+    return sizes[-1][0] if sizes else 0.0
