@@ -180,7 +180,7 @@ def print_html_pdf(path: Path, header_footer: bool) -> Path:
                    f"--user-data-dir={profile}", f"--print-to-pdf={path}"]
         if not header_footer:
             command.append("--no-pdf-header-footer")
-        subprocess.run([*command, page.as_uri()], check=True, capture_output=True, timeout=180)
+        subprocess.run([*command, page.resolve().as_uri()], check=True, capture_output=True, timeout=180)
     return path
 
 
