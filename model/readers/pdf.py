@@ -4,11 +4,12 @@ Each page's text is taken from PDFium in content order and split into visual lin
 (`pdf_lines`); running headers, footers and page numbers are dropped (`pdf_furniture`); text columns are read
 column by column and tables cell by cell or row by row, never interleaved (`pdf_layout`); each line gets the
 edges it wraps at and is indented from (`pdf_blocks`), and lines are joined into paragraphs across wraps,
-page breaks and column breaks (`pdf_paragraphs`). A page of scattered text (an
-infographic, a chart) is left out with a warning instead of being read as noise.
+page breaks and column breaks (`pdf_paragraphs`). A page of scattered text (an infographic, a chart) is
+left out with a warning instead of being read as noise. The reading budget (`limits`) is charged page by page.
 """
 from __future__ import annotations
 
+from model.readers import limits
 from model.readers.document import Document, ReadError, units_document
 from model.readers.pdf_furniture import furniture
 from model.readers.pdf_layout import Region, reading_order, regions, scattered
@@ -35,12 +36,15 @@ def read_pdf(data: bytes, name: str) -> Document:
     pages: list[list[Line]] = []
     warnings: list[str] = []
     try:
+        budget = limits.active(name)
+        budget.check_pages(len(pdf))
         for number in range(len(pdf)):  # one page at a time: only its text and boxes are held
             page = pdf[number]
             try:
                 lines = page_lines(page, number)
             finally:
                 page.close()
+            budget.charge_chars(sum(len(line.text) for line in lines))
             if lines and scattered(lines):
                 warnings.append(f"{name}: page {number + 1} left out: {len(lines)} pieces of text scattered over "
                                 "the page (a chart or an infographic?) have no reading order")
