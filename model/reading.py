@@ -26,4 +26,6 @@ def read_paragraphs(data: bytes, name: str) -> tuple[list[Paragraph], list[Block
     for document in read_bytes(data, name):
         paragraphs += [Paragraph(block.text, " / ".join(path)) for block, path in document.units()]
         skipped += document.skipped()
+        # Parts of the file left unread (a PDF page of scattered text) are reported with the lines not tagged.
+        skipped += [Block("boilerplate", warning, 0, role="left out") for warning in document.warnings]
     return paragraphs, skipped

@@ -103,10 +103,13 @@ SCHEMAS: dict[str, Any] = {
                             "scores": {"$ref": "#/components/schemas/Scores"},
                             "explanations": {"$ref": "#/components/schemas/Explanation"},
                         }}},
-                    "skipped": {"type": "array", "description": "lines not tagged: boilerplate and titles",
+                    "skipped": {"type": "array", "description": "lines not tagged: boilerplate and titles; for an "
+                                "upload also parts of the file left unread (reason 'left out', the text says which "
+                                "and why, e.g. a PDF page of scattered text)",
                                 "items": {"type": "object", "required": ["text", "reason"], "properties": {
                                     "text": {"type": "string"},
-                                    "reason": {"enum": ["byline", "note", "affiliation", "contact", "title"]}}}},
+                                    "reason": {"enum": ["byline", "note", "affiliation", "contact", "title",
+                                                        "left out"]}}}},
                 }}},
         },
     },

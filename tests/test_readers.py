@@ -269,16 +269,17 @@ def test_pdf_with_indented_paragraphs_and_a_centred_title(tmp_path):
     from tests.docgen import make_indented_pdf
 
     full = "推进高标准农田建设，加强农田水利基础设施建设，提高粮食综合生产能力。"  # 34 chars: a full indented line
-    rest = "促进农民持续增收，加快建设农业强国，确保国家粮食安全和重要农产品稳定"  # 36 chars: a full line
+    rest = "促进农民持续增收，加快建设农业强国，确保国家粮食安全和重要农产品稳定安全"  # 36 chars: a full line
+    assert len(full) == 34 and len(rest) == 36
     path = make_indented_pdf(tmp_path / "notice.pdf", [
         ("关于全面推进乡村振兴的实施意见", -1, 16),
         ("各市人民政府，省直各部门：", 0, 12),
-        (full, 24, 12), (rest, 0, 12), ("安全供给。", 0, 12),
+        (full, 24, 12), (rest, 0, 12), ("供给。", 0, 12),
         (INNOVATION, 24, 12)])
     document = read_one(path)
     assert outline(document) == [
         ("heading", 9, "关于全面推进乡村振兴的实施意见"), ("paragraph", 0, "各市人民政府，省直各部门："),
-        ("paragraph", 0, full + rest + "安全供给。"),  # the full line ending in "。" does not end the paragraph
+        ("paragraph", 0, full + rest + "供给。"),  # the full line ending in "。" does not end the paragraph
         ("paragraph", 0, INNOVATION)]
 
 

@@ -24,6 +24,7 @@ class Document:
 
     `text` is the extracted text (radicals folded); every block's `start`/`end` index into it. `meta` holds a
     record's other fields; `record` is its 1-based line (.jsonl) or data row (.csv) number, else None.
+    `warnings` are one-line notes about parts of the file left unread (file, what, why), for the user.
     """
 
     source: str
@@ -32,6 +33,7 @@ class Document:
     format: str
     meta: dict[str, Any] = field(default_factory=dict)
     record: int | None = None
+    warnings: tuple[str, ...] = ()
 
     def units(self) -> list[tuple[Block, tuple[str, ...]]]:
         """The blocks to tag, each with its heading path (outermost first), in document order."""
@@ -51,10 +53,11 @@ def text_document(text: str, source: str, fmt: str, **extra: Any) -> Document:
 
 
 def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int] | tuple[str, int, int, str]], source: str,
-                   fmt: str) -> Document:
+                   fmt: str, warnings: Iterable[str] = ()) -> Document:
     """A document from whole units (text, heading level or 0[, page breaks mended[, run-in lead]]) of a
     structured format: one unit per line of the extracted text, each classified by `classify_unit`, so
-    offsets match exactly. A lead is the start of the unit that the document set apart (bold in Word)."""
+    offsets match exactly. A lead is the start of the unit that the document set apart (bold in Word).
+    `warnings`: parts of the file left unread, one line each (see `Document.warnings`)."""
     pieces: list[str] = []
     blocks: list[Block] = []
     offset = 0
@@ -78,7 +81,7 @@ def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int] | tupl
         blocks += found
         pieces.append(unit)
         offset += len(unit) + 1
-    return Document(source, "\n".join(pieces), tuple(blocks), fmt)
+    return Document(source, "\n".join(pieces), tuple(blocks), fmt, warnings=tuple(warnings))
 
 
 def require_text(document: Document, fix: str) -> Document:

@@ -35,7 +35,9 @@ class Summary:
     problems: list[str] = field(default_factory=list)  # inputs that named nothing to read (an empty folder)
     unsupported: Counter[str] = field(default_factory=Counter)  # files in folders skipped for their type (not kept
     # in the journal: a resumed run finds them again)
+    warnings: list[str] = field(default_factory=list)  # parts of files read that were left out (one line each)
     _shown: tuple[int, int] = field(default=(0, 0), repr=False)  # failures, problems already in the journal
+    _shown_warnings: int = field(default=0, repr=False)
     _shown_failed: set[int] = field(default_factory=set, repr=False)
 
     @property
@@ -52,6 +54,7 @@ class Summary:
             if file.not_tagged:
                 self.not_tagged.update(file.not_tagged)
                 self.noted_files += 1
+            self.warnings += file.warnings
             if file.error:
                 self.failures.append(file.error)
                 self.failed_files.add(file.number)
@@ -66,12 +69,14 @@ class Summary:
         however many files fail."""
         failures, problems = self.failures[self._shown[0]:], self.problems[self._shown[1]:]
         failed = sorted(self.failed_files - self._shown_failed)
+        warnings = self.warnings[self._shown_warnings:]
         self._shown = (len(self.failures), len(self.problems))
         self._shown_failed = set(self.failed_files)
+        self._shown_warnings = len(self.warnings)
         return {"files": self.files, "documents": self.documents, "paragraphs": self.paragraphs,
                 "untagged": self.untagged, "domains": dict(self.domains), "not_tagged": dict(self.not_tagged),
                 "noted_files": self.noted_files, "bytes_done": self.bytes_done, "failed_files": failed,
-                "failures": failures, "problems": problems}
+                "failures": failures, "problems": problems, "warnings": warnings}
 
     @classmethod
     def from_journal(cls, entries: list[dict[str, Any]]) -> Summary:
@@ -81,8 +86,10 @@ class Summary:
                       Counter(last["domains"]), Counter(last["not_tagged"]), last["noted_files"],
                       [f for e in entries for f in e["failures"]], last["bytes_done"],
                       {n for e in entries for n in e["failed_files"]}, [p for e in entries for p in e["problems"]])
+        summary.warnings = [w for e in entries for w in e.get("warnings", [])]
         summary._shown = (len(summary.failures), len(summary.problems))
         summary._shown_failed = set(summary.failed_files)
+        summary._shown_warnings = len(summary.warnings)
         return summary
 
     def text(self, version: str, seconds: float, domains: tuple[str, ...]) -> str:
@@ -100,6 +107,11 @@ class Summary:
             kinds = ", ".join(f"{suffix} {n:,}" for suffix, n in sorted(self.unsupported.items()))
             lines.append(f"skipped in folders, not a format policytag reads: {sum(self.unsupported.values()):,} "
                          f"file(s) ({kinds}); supported: {', '.join(SUPPORTED_SUFFIXES)}")
+        if self.warnings:
+            lines.append(f"{len(self.warnings):,} part(s) of files read were left out:")
+            lines += [f"  {warning}" for warning in self.warnings[:_SHOWN_FAILURES]]
+            if len(self.warnings) > _SHOWN_FAILURES:
+                lines.append(f"  ... and {len(self.warnings) - _SHOWN_FAILURES} more")
         reasons = self.problems + self.failures
         if reasons:
             lines.append(f"{self.unread} input(s) could not be read:")

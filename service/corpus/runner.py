@@ -99,6 +99,9 @@ def tag_corpus(given: Sequence[str], settings: Settings, ref: ModelRef, options:
             sink.write(result.data)
             for failure in summary.add(result):
                 say(f"error: {failure}")
+            for file in result.files:
+                for warning in file.warnings:
+                    say(f"warning: {warning}")
             sink.commit(result.number + 1, summary.journal_entry())
             progress.update(summary)
         finished = True

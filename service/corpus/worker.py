@@ -44,6 +44,7 @@ class FileResult:
     paragraphs: int = 0
     not_tagged: Counter[str] = field(default_factory=Counter)  # lines left out, by kind (heading, byline, ...)
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # parts of the file left unread (a PDF page of scattered text)
 
 
 @dataclass
@@ -137,6 +138,7 @@ def run_task(task: Task, settings: Settings, ref: ModelRef) -> TaskResult:
             units = document.units()
             for block in document.skipped():
                 result.not_tagged[block.role or block.kind] += 1
+            result.warnings += document.warnings
             record = None if document.record is None else document.record + item.first_line - 1
             read.append((result, document, units, record))
             texts.extend(block.text for block, _ in units)
