@@ -139,7 +139,7 @@ def test_store_timeout_is_a_documented_setting(monkeypatch, home):
 
 
 def _reconnect(monkeypatch, wrap) -> None:
-    import training.data.store as store_module
+    import training.data.sqlite as store_module
 
     real = sqlite3.connect
     monkeypatch.setattr(store_module.sqlite3, "connect", lambda path, **kw: wrap(real, path, **kw))
@@ -215,7 +215,7 @@ def test_one_damaged_old_version_never_hides_the_others(two_versions, runner, da
 
 
 def test_store_in_a_directory_that_cannot_be_written_is_a_store_error(tmp_path, monkeypatch):
-    import training.data.store as store_module
+    import training.data.sqlite as store_module
     from training.errors import StoreFullError, StoreReadOnlyError
 
     def refuse(*args, **kwargs):
