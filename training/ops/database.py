@@ -159,7 +159,10 @@ class Database:
             # libpq's connect_timeout is whole seconds (and at least 2); keepalives notice a vanished host.
             "connect_timeout": max(2, math.ceil(seconds)), "keepalives": 1, "keepalives_idle": 10,
             "keepalives_interval": 3, "keepalives_count": 3, "application_name": "policytag",
-            "options": f"-c statement_timeout={int(max(seconds, _STATEMENT_SECONDS) * 1000)}",
+            # The server probes idle sessions too: the session of a training run whose host vanished (power, network)
+            # ends within ~20 s, and its lock with it (the operating system's default is two hours).
+            "options": f"-c statement_timeout={int(max(seconds, _STATEMENT_SECONDS) * 1000)} "
+                       "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=3 -c tcp_keepalives_count=3",
         }
 
     def _get_pool(self) -> Any:
