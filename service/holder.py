@@ -86,11 +86,26 @@ class ModelHolder:
         self._stamp = stamp
 
     def _unreachable(self, problem: str) -> None:
-        """The registry cannot be asked: keep serving what is loaded, say so, and ask again next time."""
-        kept = self._loaded[1].get("version") if self._loaded else None
+        """The registry cannot be asked: keep serving what is loaded (or, just started, the newest verified copy
+        on this host), say so, and ask again next time."""
         if not self._reason.startswith(problem):
             log.error("model registry unreachable: %s", problem)
-        self._reason = problem + (f"; still serving {kept} from memory" if kept else "")
+        if self._loaded is None:
+            try:
+                cached = self.registry.load_cached()
+            except ArtifactError as exc:
+                log.error("this host's copy of the model does not load either: %s", exc)
+                cached = None
+            if cached is not None:
+                self._loaded = cached
+                self._reason = f"{problem}; serving {cached[1].get('version')} from this host's copy"
+                self._stamp = None
+                return
+        kept = self._loaded[1].get("version") if self._loaded else None
+        if kept and self._reason.endswith("from this host's copy"):
+            self._reason = f"{problem}; serving {kept} from this host's copy"
+        else:
+            self._reason = problem + (f"; still serving {kept} from memory" if kept else "")
         self._stamp = None  # compare afresh once it answers
 
     def _fall_back(self, current: str | None, problem: str) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,7 @@ def test_one_training_at_a_time_across_hosts_and_a_dead_run_is_reported_failed(s
     # A job whose process took the lock and then vanished (its host died): reported failed, the next can start.
     from training.ops.jobs import DatabaseJobs
 
-    jobs = DatabaseJobs(first.database, first.home, first.seeds)
+    jobs = DatabaseJobs(first.database, first.home, lambda: first.seeds)
     with first.database.connection() as conn:
         conn.execute("INSERT INTO training_jobs (id, status, record) VALUES ('0000000000aa', 'queued', ?)",
                      (json.dumps({"id": "0000000000aa", "status": "queued"}),))
@@ -178,28 +179,43 @@ def test_labels_domains_and_promotions_through_one_host_reach_the_others(shared,
     assert b.get("/v1/health").get_json()["status"] == "ok"
 
 
-def test_a_host_that_loses_the_database_keeps_tagging_and_says_so(shared, tmp_path):
+@contextmanager
+def database_away(url: str):
+    """No new connections to the database, and the open ones ended: as a host sees a database that went away."""
     import psycopg
 
-    client = host(tmp_path, shared, "a", STORE_TIMEOUT_SECONDS=0.5)
-    assert client.get("/v1/health").get_json()["status"] == "ok"
-    name = shared.rsplit("/", 1)[1]
-    with psycopg.connect(shared.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        # The database goes away for this host: no new connections, the open ones ended.
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
         admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
         try:
-            health = wait_for(lambda: (r := client.get("/v1/health")).status_code == 503 and r.get_json())
-            assert health["degraded"] is True and health["model"]["version"] == "v1"
-            assert "still serving v1 from memory" in health["reason"]
-            tagged = client.post("/v1/tag", json={"text": TEXT})
-            assert tagged.status_code == 200 and tagged.get_json()["model"]["version"] == "v1"
-            started = time.monotonic()
-            written = client.post("/v1/examples", json={"examples": [{"text": TEXT, "labels": []}]}, headers=AUTH)
-            assert written.status_code == 503 and written.headers["Retry-After"] == "2"
-            assert written.get_json()["ok"] is False and time.monotonic() - started < 10
+            yield
         finally:
             admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+
+
+def test_a_host_that_loses_the_database_keeps_tagging_and_says_so(shared, tmp_path):
+    client = host(tmp_path, shared, "a", STORE_TIMEOUT_SECONDS=0.5)
+    assert client.get("/v1/health").get_json()["status"] == "ok"
+    with database_away(shared):
+        health = wait_for(lambda: (r := client.get("/v1/health")).status_code == 503 and r.get_json())
+        assert health["degraded"] is True and health["model"]["version"] == "v1"
+        assert "still serving v1 from memory" in health["reason"]
+        tagged = client.post("/v1/tag", json={"text": TEXT})
+        assert tagged.status_code == 200 and tagged.get_json()["model"]["version"] == "v1"
+        started = time.monotonic()
+        written = client.post("/v1/examples", json={"examples": [{"text": TEXT, "labels": []}]}, headers=AUTH)
+        assert written.status_code == 503 and written.headers["Retry-After"] == "2"
+        assert written.get_json()["ok"] is False and time.monotonic() - started < 10
+        # A worker (re)started now, on the same host, serves the copy this host verified before.
+        restarted = host(tmp_path, shared, "a", STORE_TIMEOUT_SECONDS=0.5)
+        tagged = restarted.post("/v1/tag", json={"text": TEXT})
+        assert tagged.status_code == 200 and tagged.get_json()["model"]["version"] == "v1"
+        health = restarted.get("/v1/health").get_json()
+        assert health["degraded"] is True and "serving v1 from this host's copy" in health["reason"]
+        assert host(tmp_path, shared, "new", STORE_TIMEOUT_SECONDS=0.5).post(
+            "/v1/tag", json={"text": TEXT}).status_code == 503  # a host that never held a model has none
     wait_for(lambda: client.get("/v1/health").status_code == 200)
+    wait_for(lambda: restarted.get("/v1/health").status_code == 200)
     assert client.post("/v1/examples", json={"examples": [{"text": TEXT, "labels": []}]},
                        headers=AUTH).status_code == 201

@@ -243,8 +243,8 @@ class Workspace:
         from training.ops.jobs import DatabaseJobs, FileJobs
 
         if self.database is None:
-            return Jobs(FileJobs(self.home, self.seeds))
-        return Jobs(DatabaseJobs(self.database, self.home, self.seeds))
+            return Jobs(FileJobs(self.home, lambda: self.seeds))
+        return Jobs(DatabaseJobs(self.database, self.home, lambda: self.seeds))
 
     def training_lock(self) -> AbstractContextManager[None]:
         """Hold "the one training run" (across processes; with the database, across hosts); TrainingBusy."""

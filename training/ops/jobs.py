@@ -19,7 +19,7 @@ import sys
 import threading
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,8 +62,9 @@ def _spawn(home: Path, seeds: Path, job_id: str, force: bool, tolerance: float |
 class FileJobs:
     """Jobs of one machine: JSON records in `<home>/jobs/`, one run at a time by a lock file."""
 
-    def __init__(self, home: Path, seeds: Path) -> None:
-        self.home, self.seeds = Path(home), Path(seeds)
+    def __init__(self, home: Path, seeds: Callable[[], Path]) -> None:
+        """`seeds`: gives the seeds folder when a job starts (reading jobs needs none)."""
+        self.home, self.seeds = Path(home), seeds
 
     def _path(self, job_id: str) -> Path:
         return self.home / "jobs" / f"{job_id}.json"
@@ -85,6 +86,7 @@ class FileJobs:
 
     def start(self, force: bool = False, tolerance: float | None = None, requested_by: str | None = None) -> str:
         """Start training in a separate process; returns the job id. Raises TrainingBusy if one is running."""
+        seeds = self.seeds()  # before anything is recorded: no seeds folder, no job
         try:
             fd = try_lock(self.home / LOCK_FILE)
         except Busy:
@@ -93,7 +95,7 @@ class FileJobs:
             job_id = uuid.uuid4().hex[:12]
             self._write({"id": job_id, "status": "queued", "created": _now(), "requested_by": requested_by,
                          "force": force})
-            _spawn(self.home, self.seeds, job_id, force, tolerance, fd)  # the child inherits the locked descriptor
+            _spawn(self.home, seeds, job_id, force, tolerance, fd)  # the child inherits the locked descriptor
             return job_id
         finally:
             os.close(fd)
@@ -139,8 +141,9 @@ class FileJobs:
 class DatabaseJobs:
     """Jobs shared by every host: rows of `training_jobs`, one run at a time by a PostgreSQL advisory lock."""
 
-    def __init__(self, database: Any, home: Path, seeds: Path) -> None:
-        self.database, self.home, self.seeds = database, Path(home), Path(seeds)
+    def __init__(self, database: Any, home: Path, seeds: Callable[[], Path]) -> None:
+        """`seeds`: gives the seeds folder when a job starts (reading jobs needs none)."""
+        self.database, self.home, self.seeds = database, Path(home), seeds
         self._session: Any = None
 
     @contextmanager
@@ -171,6 +174,7 @@ class DatabaseJobs:
         """Queue a job and start its process on this host; TrainingBusy if any host is training."""
         from training.ops.database import JOB_START
 
+        seeds = self.seeds()  # before anything is recorded: no seeds folder, no job
         job_id = uuid.uuid4().hex[:12]
         record = {"id": job_id, "status": "queued", "created": _now(), "requested_by": requested_by, "force": force}
         busy = "a training run is already in progress (on this or another host); wait for it (GET /v1/jobs/<id>)"
@@ -183,7 +187,7 @@ class DatabaseJobs:
                 raise TrainingBusy(busy)
             conn.execute("INSERT INTO training_jobs (id, status, record, host) VALUES (?, 'queued', ?, ?)",
                          (job_id, json.dumps(record, ensure_ascii=False), socket.gethostname()))
-        _spawn(self.home, self.seeds, job_id, force, tolerance, None, {"POLICYTAG_DATABASE_URL": self.database.url})
+        _spawn(self.home, seeds, job_id, force, tolerance, None, {"POLICYTAG_DATABASE_URL": self.database.url})
         return job_id
 
     def get(self, job_id: str) -> dict[str, Any] | None:

@@ -82,6 +82,10 @@ class LocalModels:
             raise _unknown(version, self.versions())
         return self.root / version
 
+    def newest_cached(self) -> Path | None:
+        """None: the versions themselves are on this host (nothing is ever out of reach)."""
+        return None
+
     def put(self, version: str, staged: Path) -> bool:
         """Move the complete version in `staged` into place; False when `version` is taken (try the next)."""
         try:

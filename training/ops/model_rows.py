@@ -115,6 +115,22 @@ class DatabaseModels:
             shutil.rmtree(staging, ignore_errors=True)
         return target
 
+    def newest_cached(self) -> Path | None:
+        """The newest version this host holds a verified copy of (for a host started while the database is
+        away), or None."""
+        found = []
+        for directory in self.cache.glob("v*-*") if self.cache.is_dir() else []:
+            match = VERSION.match(directory.name.split("-", 1)[0])
+            if match and (directory / MANIFEST_FILE).is_file():
+                found.append((int(match.group(1)), directory))
+        for _, directory in sorted(found, reverse=True):
+            try:
+                verify_artifact(directory)
+            except ArtifactError:
+                continue
+            return directory
+        return None
+
     def put(self, version: str, staged: Path) -> bool:
         """Store the complete version in `staged` as one row; False when `version` is taken (try the next)."""
         manifest_text = (staged / MANIFEST_FILE).read_text(encoding="utf-8")

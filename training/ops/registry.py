@@ -42,6 +42,8 @@ class ModelStorage(Protocol):
 
     def local_dir(self, version: str) -> Path: ...
 
+    def newest_cached(self) -> Path | None: ...
+
     def put(self, version: str, staged: Path) -> bool: ...
 
     def staging(self) -> Path: ...
@@ -109,6 +111,12 @@ class Registry:
             raise RegistryError(f"no trained model in {self.where}; run `policytag train` "
                                 "(or `policytag serve`, which trains one from seeds/)")
         return load_artifact(self.storage.local_dir(version))
+
+    def load_cached(self) -> tuple[Tagger, Manifest] | None:
+        """The newest version this host holds a verified copy of, loaded without asking the storage (for a
+        server started while the database is unreachable), or None."""
+        directory = self.storage.newest_cached()
+        return load_artifact(directory) if directory is not None else None
 
     def change_stamp(self) -> object:
         """A cheap value that changes when another version is made current (or the current one's bytes change)."""
