@@ -110,7 +110,7 @@ class ModelHolder:
 
     def _fall_back(self, current: str | None, problem: str) -> None:
         if current is None:
-            problem = f"the CURRENT pointer names no model version ({problem})"
+            problem = f"the current-version pointer names no model version ({problem})"
         for version in self._fallback_order(current):
             try:
                 loaded = self.registry.load(version)

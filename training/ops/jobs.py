@@ -95,7 +95,8 @@ class FileJobs:
             job_id = uuid.uuid4().hex[:12]
             self._write({"id": job_id, "status": "queued", "created": _now(), "requested_by": requested_by,
                          "force": force})
-            _spawn(self.home, seeds, job_id, force, tolerance, fd)  # the child inherits the locked descriptor
+            # The child inherits the locked descriptor; it keeps to the local files whatever its environment says.
+            _spawn(self.home, seeds, job_id, force, tolerance, fd, {"POLICYTAG_DATABASE_URL": ""})
             return job_id
         finally:
             os.close(fd)
