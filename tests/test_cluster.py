@@ -154,7 +154,7 @@ def test_stopping_postgresql_under_load_answers_tags_or_json_503_and_recovers(ru
 
         label = {"examples": [{"text": "加强农村基础设施建设。", "labels": ["rural"]}]}
         threads = [threading.Thread(target=hammer, args=(host, path, body)) for host in (a, b)
-                   for path, body in (("/v1/tag", {"text": TEXT}), ("/v1/examples", label))]
+                   for path, body in (("/v1/tag", {"text": TEXT}), ("/v1/examples", label), ("/v1/models", None))]
         for thread in threads:
             thread.start()
         try:
@@ -177,4 +177,7 @@ def test_stopping_postgresql_under_load_answers_tags_or_json_503_and_recovers(ru
     assert tags and set(tags) == {200}, {s for s in tags}  # tagging never touches the database
     assert {status for status, _ in writes} <= {201, 503} and 503 in {status for status, _ in writes}
     assert all(body.get("ok") is False and body["status"] == 503 for status, body in writes if status == 503)
+    reads = [(status, body) for path, status, body in answers if path == "/v1/models"]
+    assert {status for status, _ in reads} <= {200, 503} and 503 in {status for status, _ in reads}
+    assert all(body.get("ok") is False for status, body in reads if status == 503)
     assert during > 0
