@@ -7,6 +7,7 @@ import zipfile
 from collections.abc import Iterator
 
 from model.readers.document import Document, ReadError, require_text, units_document
+from model.text import TITLE_LEVEL, looks_like_title
 
 SUFFIXES = (".docx",)
 
@@ -29,7 +30,35 @@ def _style_levels(document) -> dict[str, int]:  # noqa: ANN001 - python-docx Doc
     return levels
 
 
-def _units(document) -> Iterator[tuple[str, int]]:  # noqa: ANN001 - python-docx Document
+def _centred_title(paragraph) -> int:  # noqa: ANN001 - python-docx Paragraph
+    """TITLE_LEVEL for a short unpunctuated centred line (how offices set a document's title in `Normal`
+    style), else 0."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    text = paragraph.text.strip()
+    if not text or not looks_like_title(text):
+        return 0
+    alignment = paragraph.alignment
+    if alignment is None and paragraph.style is not None:
+        alignment = paragraph.style.paragraph_format.alignment
+    return TITLE_LEVEL if alignment == WD_ALIGN_PARAGRAPH.CENTER else 0
+
+
+def _bold_lead(paragraph) -> str:  # noqa: ANN001 - python-docx Paragraph
+    """The bold text a paragraph opens with when more, not bold, text follows (a run-in lead sentence such
+    as `稳定和扩大就业。` in a work report); '' otherwise."""
+    lead: list[str] = []
+    runs = paragraph.runs
+    for number, run in enumerate(runs):
+        bold = run.bold if run.bold is not None else bool(run.style is not None and run.style.font.bold)
+        if not bold:
+            rest = "".join(r.text for r in runs[number:])
+            return "".join(lead).strip() if lead and rest.strip() else ""
+        lead.append(run.text)
+    return ""
+
+
+def _units(document) -> Iterator[tuple[str, int] | tuple[str, int, int, str]]:  # noqa: ANN001 - python-docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -37,7 +66,10 @@ def _units(document) -> Iterator[tuple[str, int]]:  # noqa: ANN001 - python-docx
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            yield Paragraph(child, document).text, levels.get(child.style or "", 0)
+            paragraph = Paragraph(child, document)
+            level = levels.get(child.style or "", 0) or _centred_title(paragraph)
+            lead = "" if level else _bold_lead(paragraph)
+            yield (paragraph.text, level, 0, lead) if lead else (paragraph.text, level)
         elif tag == "tbl":
             seen: list[object] = []  # the cell elements themselves: lxml proxies' ids are reused once freed
             for row in Table(child, document).rows:

@@ -153,7 +153,7 @@ def _parse_jsonl(text: str, filename: str) -> list[dict[str, object]]:
             )
             continue
         # Missing keys stay missing so the store reports them by line.
-        item: dict[str, object] = {k: value[k] for k in ("text", "labels") if k in value}
+        item: dict[str, object] = {k: value[k] for k in ("text", "labels", "labelled_for") if k in value}
         item["_line"] = number
         items.append(item)
     if problems:
