@@ -212,6 +212,15 @@ class Database:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
             yield Connection(conn)
 
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Driver errors raised in the block come out as the store's classes (for `session` connections)."""
+        driver, _ = _driver()
+        try:
+            yield
+        except driver.Error as exc:
+            raise self.classify(exc) from exc
+
     def session(self) -> psycopg.Connection[Any]:
         """A connection of its own (not pooled, autocommit) for a session lock held for minutes (training)."""
         driver, _ = _driver()

@@ -154,7 +154,9 @@ class DatabaseJobs:
 
         session = self.database.session()
         try:
-            if not session.execute("SELECT pg_try_advisory_lock(%s)", (TRAINING,)).fetchone()[0]:
+            with self.database.guard():
+                taken = session.execute("SELECT pg_try_advisory_lock(%s)", (TRAINING,)).fetchone()[0]
+            if not taken:
                 raise TrainingBusy("another training run is in progress (on this or another host); "
                                    "wait for it to finish")
             yield
@@ -227,16 +229,19 @@ class DatabaseJobs:
         from training.ops.database import TRAINING
 
         self._session = session = self.database.session()
-        job: dict[str, Any] = json.loads(session.execute("SELECT record FROM training_jobs WHERE id = %s",
-                                                         (job_id,)).fetchone()[0])
-        if not session.execute("SELECT pg_try_advisory_lock(%s)", (TRAINING,)).fetchone()[0]:
+        with self.database.guard():
+            job: dict[str, Any] = json.loads(session.execute("SELECT record FROM training_jobs WHERE id = %s",
+                                                             (job_id,)).fetchone()[0])
+            taken = session.execute("SELECT pg_try_advisory_lock(%s)", (TRAINING,)).fetchone()[0]
+        if not taken:
             job.update(status="failed", finished=_now(), error="another training run started first; try again later")
             self.finish(job)
             raise TrainingBusy(job["error"])
         job.update(status="running", started=_now())
-        session.execute("UPDATE training_jobs SET status = 'running', record = %s, host = %s, pid = %s,"
-                        " backend_pid = pg_backend_pid() WHERE id = %s",
-                        (json.dumps(job, ensure_ascii=False), socket.gethostname(), os.getpid(), job_id))
+        with self.database.guard():
+            session.execute("UPDATE training_jobs SET status = 'running', record = %s, host = %s, pid = %s,"
+                            " backend_pid = pg_backend_pid() WHERE id = %s",
+                            (json.dumps(job, ensure_ascii=False), socket.gethostname(), os.getpid(), job_id))
         return job
 
     def finish(self, job: dict[str, Any]) -> None:
