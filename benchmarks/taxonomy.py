@@ -11,6 +11,7 @@ for new taxonomies is seen to leave the shipped one as it was.
 
     python benchmarks/taxonomy.py            # table on stdout, progress on stderr
     python benchmarks/taxonomy.py --json     # {"model": {...}, "keywords": {...}, "hard_eval": {...}, ...}
+    python benchmarks/taxonomy.py --ablation # also each change of the labelling and training recipe undone
 """
 from __future__ import annotations
 
@@ -34,6 +35,39 @@ from training.learning.evaluate import evaluate, read_eval_file  # noqa: E402
 from training.learning.train import fit_tagger, load_training_data  # noqa: E402
 
 HARD_EVAL = ROOT / "tests" / "fixtures" / "hard_eval.jsonl"
+# (name, module, attribute, value): one change of the recipe undone at a time.
+ABLATIONS = [
+    ("no lead sentences", "training.data.bootstrap", "LEADS", False),
+    ("weak negatives for every domain", "training.data.bootstrap", "NEGATIVE_SCOPE", "all"),
+    ("bootstrapped labels complete (no body keyword check)", "training.learning.train", "BODY", "off"),
+    ("held-out folds by paragraph", "training.learning.train", "FOLDS", "paragraphs"),
+    ("labelled_for ignored (seed negatives for every domain)", "training.learning.train", "JUDGED_FOR", False),
+    ("fixed threshold 0.5", None, "threshold_range", (0.5, 0.5)),
+]
+
+
+def ablation(seeds: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """The ten-domain scores and the shipped model's with each change undone (module switches, restored after)."""
+    import importlib
+
+    results = {}
+    for name, module_name, attribute, value in ABLATIONS:
+        _say(f"ablation: {name}")
+        if module_name is None:
+            changed = {**params, attribute: value}
+            ten, hard = score_taxonomy(seeds, changed)["model"], score_shipped(changed)
+        else:
+            module = importlib.import_module(module_name)
+            saved = getattr(module, attribute)
+            setattr(module, attribute, value)
+            try:
+                ten, hard = score_taxonomy(seeds, params)["model"], score_shipped(params)
+            finally:
+                setattr(module, attribute, saved)
+        results[name] = {"micro_f1": ten["micro_f1"], "macro_f1": ten["macro_f1"], "exact": ten["exact"],
+                         "none_untagged": ten["none_untagged"], "min_domain_f1": min(ten["per_domain"].values()),
+                         "hard_eval": hard}
+    return results
 
 
 def _say(message: str) -> None:
@@ -91,6 +125,17 @@ def _table(result: dict[str, Any]) -> str:
     if "hard_eval" in result:
         hard = result["hard_eval"]
         lines.append("shipped model on hard_eval.jsonl: " + ", ".join(f"{k} {v}" for k, v in hard.items()))
+    if "ablation" in result:
+        lines.append(f"{'recipe':<56}{'micro':>7}{'macro':>7}{'exact':>7}{'none':>7}{'min':>7}  hard: ood first exact")
+        rows = {"all changes": {**{k: model[k] for k in ("micro_f1", "macro_f1", "exact", "none_untagged")},
+                                "min_domain_f1": min(model["per_domain"].values()),
+                                "hard_eval": result.get("hard_eval", {})}, **result["ablation"]}
+        for name, row in rows.items():
+            hard = row["hard_eval"]
+            lines.append(f"{name:<56}{row['micro_f1']:>7.3f}{row['macro_f1']:>7.3f}{row['exact']:>7.3f}"
+                         f"{row['none_untagged']:>7.3f}{row['min_domain_f1']:>7.3f}  "
+                         + " ".join(f"{hard.get(k, float('nan')):.3f}" for k in
+                                    ("out_of_domain_untagged", "in_domain_first_tag", "exact_tag_set")))
     return "\n".join(lines)
 
 
@@ -102,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a Tagger parameter for both models (JSON value), e.g. --param C=0.3")
     parser.add_argument("--keep", type=Path, help="write the user's seeds folder here and keep it")
+    parser.add_argument("--ablation", action="store_true", help="also score the recipe with each change undone")
     args = parser.parse_args(argv)
     params = {name: json.loads(value) for name, value in (p.split("=", 1) for p in args.param)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,9 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         user_seeds(seeds, pdf=not args.no_pdf)
         _say("training on the ten-domain seeds and tagging the evaluation set")
         result = score_taxonomy(seeds, params)
-    if not args.no_hard:
-        _say("training the shipped model and scoring it on hard_eval.jsonl")
-        result["hard_eval"] = score_shipped(params)
+        if not args.no_hard:
+            _say("training the shipped model and scoring it on hard_eval.jsonl")
+            result["hard_eval"] = score_shipped(params)
+        if args.ablation:
+            result["ablation"] = ablation(seeds, params)
     print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else _table(result))
     return 0
 

@@ -64,9 +64,10 @@ _BOILERPLATE = (
     ("contact", re.compile(r"^(投稿邮箱|联系电话|联系方式|责任编辑|本版编辑|来源)\s*[:：][^。！？]{0,40}$")),
     ("contact", _EMAIL_LINE),
     # Lines a web page wraps around a notice, kept when it is saved or scraped as text.
-    ("metadata", re.compile(r"^(发布时间|发布日期|成文日期|印发日期|更新时间|信息来源|索引号|文号|发文字号|发文机关|发布机构"
-                            r"|主题分类|公文种类|浏览次数|点击数|阅读次数)\s*[:：][^。！？]{0,120}$")),
-    ("metadata", re.compile(r"^【?字体\s*[:：]?\s*[【\[]?大.{0,60}$|^.{0,40}(打印本页|关闭窗口|分享到)[^。！？]{0,40}$")),
+    ("metadata", re.compile(r"^(发布时间|发布日期|成文日期|印发日期|更新时间|信息来源|索引号|文号|发文字号"
+                            r"|发文机关|发布机构|主题分类|公文种类|浏览次数|点击数|阅读次数)\s*[:：][^。！？]{0,120}$")),
+    ("metadata", re.compile(r"^【?字体\s*[:：]?\s*[【\[]?大.{0,60}$"
+                            r"|^.{0,40}(打印本页|关闭窗口|分享到)[^。！？]{0,40}$")),
     # The issuing body under a notice, on a line of its own.
     ("signature", re.compile(r"^[^\s，,。；;：:！？、]{2,30}(人民政府|办公室|办公厅|委员会|管委会|管理局)$")),
     ("date", re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")),

@@ -59,8 +59,8 @@ def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int] | tupl
     blocks: list[Block] = []
     offset = 0
     for raw, level, *extra in units:
-        mended = extra[:1]
-        lead = fold_radicals(extra[1].strip()) if len(extra) > 1 else ""
+        mended = [extra[0]] if extra and isinstance(extra[0], int) else []
+        lead = fold_radicals(str(extra[1]).strip()) if len(extra) > 1 else ""
         unit = raw.strip()
         if "\n" in unit or "\r" in unit:  # a manual line break inside a Word paragraph or an HTML block
             unit = ""

@@ -172,19 +172,22 @@ def _unmatched_beside_matched(sections: tuple[str, ...], subtrees: dict[tuple[st
 
 
 def bootstrap_text(text: str, source: str, taxonomy: Taxonomy, negatives: bool = True,
-                   scope: str = "siblings") -> tuple[list[Example], BootstrapReport]:
+                   scope: str | None = None) -> tuple[list[Example], BootstrapReport]:
     """Label the content paragraphs of one markdown/plain-text document from its structure."""
     return bootstrap_blocks(parse_blocks(text), source, taxonomy, negatives, scope)
 
 
 NEGATIVE_SCOPES = ("siblings", "all")
+NEGATIVE_SCOPE = "siblings"  # benchmarks/taxonomy.py --ablation measures "all"
+LEADS = True  # lead sentences as the deepest level of structure (benchmarks/taxonomy.py --ablation turns it off)
 
 
 def bootstrap_blocks(blocks: list[Block], source: str, taxonomy: Taxonomy, negatives: bool = True,
-                     scope: str = "siblings") -> tuple[list[Example], BootstrapReport]:
+                     scope: str | None = None) -> tuple[list[Example], BootstrapReport]:
     """Label the content paragraphs of one document's blocks (from any reader) from its title, headings and
     lead sentences; `negatives`: label paragraphs of unmatched sections whose sibling sections match "none"
     (else they stay unlabelled), for the siblings' domains (`scope="siblings"`) or for every domain ("all")."""
+    scope = scope or NEGATIVE_SCOPE
     if scope not in NEGATIVE_SCOPES:
         raise ValueError(f"scope={scope!r}; use one of {', '.join(NEGATIVE_SCOPES)}")
     report = BootstrapReport()
@@ -211,7 +214,7 @@ def bootstrap_blocks(blocks: list[Block], source: str, taxonomy: Taxonomy, negat
             for heading in ([article.title] if article.title else []) + list(sections):
                 domains(heading)
         # A paragraph's lead sentence is the deepest level of its section path.
-        paths = [sections + ((_LEAD + lead,) if (lead := lead_sentence(block)) else ())
+        paths = [sections + ((_LEAD + lead,) if LEADS and (lead := lead_sentence(block)) else ())
                  for block, sections in article.items]
         subtrees = _subtrees(paths, domains, ambiguous)
         for (block, sections), structure in zip(article.items, paths):
@@ -222,8 +225,8 @@ def bootstrap_blocks(blocks: list[Block], source: str, taxonomy: Taxonomy, negat
             # Deepest matching level wins: lead sentence, then headings, then the article title.
             for heading in reversed(structure):
                 if labels := domains(heading):
-                    lead = heading.startswith(_LEAD)
-                    label_from, kind, level = heading.lstrip(_LEAD), "domain", "lead" if lead else "heading"
+                    label_from, kind = heading.lstrip(_LEAD), "domain"
+                    level = "lead" if heading.startswith(_LEAD) else "heading"
                     break
             if not labels and article.title and (labels := domains(article.title)):
                 label_from, kind, level = article.title, "domain", "title"
@@ -232,8 +235,8 @@ def bootstrap_blocks(blocks: list[Block], source: str, taxonomy: Taxonomy, negat
                 # document's own structure says this one is not about what its siblings are about.
                 heading, negative_for = _unmatched_beside_matched(structure, subtrees)
                 if heading:
-                    lead = heading.startswith(_LEAD)
-                    label_from, kind, level = heading.lstrip(_LEAD), "none", "lead" if lead else "heading"
+                    label_from, kind = heading.lstrip(_LEAD), "none"
+                    level = "lead" if heading.startswith(_LEAD) else "heading"
                     known = tuple(d for d in taxonomy.ids if d in negative_for) if scope == "siblings" else None
                     report.negatives += 1
                     report.negative_sections[label_from] += 1

@@ -6,16 +6,18 @@ exclude phrases), which is what an analyst with a search box already has.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from model.text import normalize
 from training.data.taxonomy import Taxonomy
 
 
-def keyword_tags(texts: Sequence[str], taxonomy: Taxonomy) -> list[list[str]]:
-    """Per text, the domains (taxonomy order) with a keyword occurring in it."""
-    keywords = [(d.id, [normalize(k) for k in d.keywords]) for d in taxonomy.domains]
+def keyword_tags(texts: Sequence[str], taxonomy: Taxonomy | Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """Per text, the domains (in the order given) with a keyword occurring in it; `taxonomy` may also be a
+    mapping of domain id to keywords (what a model's manifest keeps)."""
+    pairs = taxonomy.items() if isinstance(taxonomy, Mapping) else [(d.id, d.keywords) for d in taxonomy.domains]
+    keywords = [(domain, [normalize(k) for k in words]) for domain, words in pairs]
     found = []
     for text in texts:
         folded = normalize(text)

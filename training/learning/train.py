@@ -30,9 +30,14 @@ from training.data.taxonomy import Taxonomy
 from training.learning.baseline import keyword_tags
 
 LABELLED_SUFFIXES = (".jsonl", ".csv")
-FOLDS = "documents"
+# Switches that benchmarks/taxonomy.py --ablation turns off one at a time, to measure what each buys.
+FOLDS = "documents"  # "paragraphs": held-out folds split documents
+JUDGED_FOR = True  # honour `labelled_for` in seed label files
 STRUCTURE_LEVELS = ("title", "heading", "lead")  # label_level of labels bootstrapped from a document's structure
-GIVEN = "person"  # label_level of labels a person gave (seed label files, the store): the gate's trusted set
+GIVEN = "person"
+# About this many labelled paragraphs before a domain is tagged reliably (held-out thresholds need positives
+# in several folds); fewer are trained on, and named in the training report.
+MIN_POSITIVES = 10  # label_level of labels a person gave (seed label files, the store): the gate's trusted set
 MIN_WINDOW_CHARS = 8
 # Sentence windows of a paragraph inherit its labels. For a paragraph about none of the domains they are
 # right; for one about a domain, many of its sentences carry no evidence of it (a quotation, a 群众 or 干部
@@ -61,10 +66,21 @@ class TrainingData:
 
     def counts(self) -> dict[str, Any]:
         per_domain: Counter[str] = Counter(label for e in self.examples for label in e.labels)
+        label_sources: dict[str, Counter[str]] = {}
+        for e in self.examples:
+            for label in e.labels:
+                label_sources.setdefault(label, Counter())[e.label_level or GIVEN] += 1
         return {"paragraphs": len(self.examples), "per_domain": dict(sorted(per_domain.items())),
+                "label_sources": {d: dict(c.most_common()) for d, c in sorted(label_sources.items())},
                 "negatives": sum(not e.labels for e in self.examples),
                 "unmatched_section_negatives": sum(e.label_kind == "none" for e in self.examples),
                 "sources": dict(self.sources)}
+
+    def thin_domains(self, taxonomy: Taxonomy) -> dict[str, int]:
+        """The domains with fewer than MIN_POSITIVES labelled paragraphs, with how many they have (0: the
+        model cannot tag them at all)."""
+        per_domain = Counter(label for e in self.examples for label in e.labels)
+        return {d: per_domain[d] for d in taxonomy.ids if per_domain[d] < MIN_POSITIVES}
 
     def keys(self) -> list[str]:
         """Short hashes of the paragraphs, saved with a model so a later gate knows what it was trained on."""
@@ -91,7 +107,7 @@ def _judged_for(item: dict[str, Any], where: str, taxonomy: Taxonomy) -> tuple[s
     """The domains a seed label was given for (`labelled_for`; None: every domain of the taxonomy). Labels
     written for an older taxonomy say nothing about the domains added since."""
     judged = item.get("labelled_for")
-    if judged is None:
+    if judged is None or not JUDGED_FOR:
         return None
     if not isinstance(judged, list) or not all(isinstance(d, str) for d in judged):
         raise ValidationError([f"{where} line {item.get('_line', '?')}: 'labelled_for' must be a list of domain "
@@ -103,18 +119,20 @@ def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> l
     """Seed label files get the store's checks (one set of rules for every labelled example)."""
     if problems := check_items(items, taxonomy.ids):
         raise ValidationError([f"{where} {p}" for p in problems])
-    return [Example(str(item["text"]).strip(), tuple(dict.fromkeys(item["labels"])), where,
-                    known=_judged_for(item, where, taxonomy), label_level=GIVEN) for item in items]
+    examples = [Example(str(item["text"]).strip(), tuple(dict.fromkeys(item["labels"])), where,
+                        known=_judged_for(item, where, taxonomy), label_level=GIVEN) for item in items]
+    return examples
 
 
 def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | None = None,
-                       unmatched_negatives: bool | None = None) -> TrainingData:
-    """Seed documents (bootstrapped), seed label files, then the store; later sources win per paragraph.
-    `unmatched_negatives`: bootstrap weak negatives from unmatched sections (None: the taxonomy's setting)."""
+                       unmatched_negatives: bool | None = None, documents: Sequence[Path] = ()) -> TrainingData:
+    """Seed documents and `documents` (files or folders; bootstrapped), seed label files, then the store;
+    later sources win per paragraph. `unmatched_negatives`: bootstrap weak negatives from unmatched sections
+    (None: the taxonomy's setting)."""
     # Every document format the readers know (.md, .txt, .docx, .pdf, .html, ...) is bootstrapped.
-    documents = seed_documents(seeds)
+    paths = [*seed_documents(seeds), *documents]
     negatives = taxonomy.unmatched_negatives if unmatched_negatives is None else unmatched_negatives
-    boot, report = bootstrap_paths(documents, taxonomy, negatives) if documents else ([], BootstrapReport())
+    boot, report = bootstrap_paths(paths, taxonomy, negatives) if paths else ([], BootstrapReport())
     by_key: dict[str, Example] = {}
     sources: Counter[str] = Counter()
     for example in body_evidence(boot, taxonomy):
@@ -201,7 +219,7 @@ def augment(examples: Sequence[Example], taxonomy: Taxonomy, windows: str = WIND
             repeats = target // count - 1 if pool else 0
             extra += pool * repeats
         items += extra
-    return Items(*(list(column) for column in zip(*items)))  # type: ignore[arg-type]
+    return Items(*(list(column) for column in zip(*items)))
 
 
 def fit_tagger(examples: Sequence[Example], taxonomy: Taxonomy, **params: Any) -> Tagger:
@@ -297,19 +315,43 @@ def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: in
         for j, domain in enumerate(tagger.classes_):
             proba[test, classes.index(domain)] = fold_proba[:, j]
         if champion is not None:
-            known = [examples[i] for i in train
-                     if champion.keys is None or paragraph_key(examples[i].text) in champion.keys]
+            learned = [examples[i] for i in train
+                       if champion.keys is None or paragraph_key(examples[i].text) in champion.keys]
             try:
-                old = fit_tagger(known, taxonomy, **champion.params)
+                old = fit_tagger(learned, taxonomy, **champion.params)
             except ValueError:  # it had learned none of these domains
                 continue
             champion_pred[test] = _predictions(old.predict([examples[i].text for i in test]), classes)
     known = _known(examples, classes)
     report = {"folds": n_splits, "unit": "paragraph", **_scores(truth, pred, classes, known),
               "_held_out": (classes, proba)}
+    trusted = trusted_scores(examples, classes, truth, pred, known)
+    if trusted is not None:
+        report["trusted"] = trusted
     if champion is not None:
         report["champion"] = _scores(truth, champion_pred, classes, known)
+        if trusted is not None:
+            report["champion"]["trusted"] = trusted_scores(examples, classes, truth, champion_pred, known)
     return report
+
+
+MIN_TRUSTED_POSITIVES = 2
+
+
+def trusted_scores(examples: Sequence[Example], classes: list[str], truth: np.ndarray, pred: np.ndarray,
+                   known: np.ndarray) -> dict[str, Any] | None:
+    """Held-out scores on the labels people gave (seed label files, the store: never bootstrapped ones), over
+    the domains with at least MIN_TRUSTED_POSITIVES of them; None when no domain has that many."""
+    rows = np.array([e.label_level == GIVEN for e in examples])
+    if not rows.any():
+        return None
+    columns = [k for k in range(len(classes))
+               if int((truth[rows, k] * known[rows, k]).sum()) >= MIN_TRUSTED_POSITIVES]
+    if not columns:
+        return None
+    return {"paragraphs": int(rows.sum()),
+            **_scores(truth[rows][:, columns], pred[rows][:, columns], [classes[k] for k in columns],
+                      known[rows][:, columns])}
 
 
 @dataclass
@@ -331,10 +373,11 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     tagger = fit_tagger(data.examples, taxonomy, **params)
     manifest: Manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "domains": [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en}
+        "domains": [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en, "keywords": list(d.keywords)}
                     for d in taxonomy.domains if d.id in tagger.classes_],
         "thresholds": {c: float(t) for c, t in zip(tagger.classes_, tagger.thresholds_)},
-        "training": {**data.counts(), "items": int(tagger.n_train_), "sha256": data.fingerprint()},
+        "training": {**data.counts(), "thin_domains": data.thin_domains(taxonomy), "items": int(tagger.n_train_),
+                     "sha256": data.fingerprint()},
         "training_keys": data.keys(),
         "metrics": metrics,
         "params": {k: v for k, v in tagger.get_params().items()},
