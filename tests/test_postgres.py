@@ -154,8 +154,8 @@ def test_one_training_at_a_time_across_hosts_and_a_dead_run_is_reported_failed(s
     assert second.jobs.get("0000000000aa")["status"] == "running"
     with pytest.raises(TrainingBusy):
         second.jobs.start()
-    jobs.end()  # the session ends as it would when its host dies
-    job = second.jobs.get("0000000000aa")
+    jobs.end()  # the session ends as it would when its host dies (its server process exits a moment later)
+    job = wait_for(lambda: (found := second.jobs.get("0000000000aa"))["status"] != "running" and found)
     assert job["status"] == "failed" and "ended without finishing" in job["error"]
     assert second.jobs.get("00000000zzzz") is None
 
