@@ -219,3 +219,22 @@ def test_a_host_that_loses_the_database_keeps_tagging_and_says_so(shared, tmp_pa
     wait_for(lambda: restarted.get("/v1/health").status_code == 200)
     assert client.post("/v1/examples", json={"examples": [{"text": TEXT, "labels": []}]},
                        headers=AUTH).status_code == 201
+
+
+def test_corpus_workers_load_the_model_by_reference_from_any_host(shared, tmp_path, runner, monkeypatch):
+    import shutil
+
+    from training.workspace import load_reference
+
+    ref, manifest = Workspace(tmp_path / "client", SEEDS, database=shared).registry.reference()
+    assert ref.version == "v1" and ref.sha256 == manifest["sha256"] and ref.database == shared
+    shutil.rmtree(ref.path)  # a worker on another machine: the client's cache is not there
+    tagger, loaded = load_reference(ref)
+    assert loaded["sha256"] == ref.sha256 and tagger.classes_ is not None
+    source = tmp_path / "report.txt"
+    source.write_text("加快关键核心技术攻关，推动科技成果转化。\n\n推进高标准农田建设，促进农民增收。\n", encoding="utf-8")
+    monkeypatch.setenv("POLICYTAG_DATABASE_URL", shared)
+    result = runner.invoke(main, ["tag", str(source), "--home", str(tmp_path / "cli"), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["model"] for row in rows] == ["v1", "v1"] and rows[0]["tags"][0]["domain"] == "innovation"
