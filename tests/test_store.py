@@ -242,3 +242,14 @@ def test_concurrent_processes_lose_nothing(store_location: str) -> None:
         p.join(timeout=60)
     assert [p.exitcode for p in procs] == [0, 0]
     assert ExampleStore(path).count() == 100
+
+
+def test_a_file_removed_while_the_store_is_open_is_created_again(tmp_path: Path) -> None:
+    # One store lives as long as its workspace (a server's worker): deleting the file must not break it.
+    path = tmp_path / "examples.db"
+    store = ExampleStore(path)
+    _add(store, [{"text": "gone", "labels": []}])
+    path.unlink()
+    assert store.count() == 0
+    _add(store, [{"text": "back", "labels": ["rural"]}])
+    assert [ex.text for ex in ExampleStore(path).current()] == ["back"]

@@ -85,6 +85,7 @@ class SqliteBackend:
             raise StoreError(f"ExampleStore needs a file path, got {raw!r}; use e.g. 'data/examples.db'")
         self.path = Path(raw)
         self.timeout = float(timeout)
+        self._initialising = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -105,6 +106,8 @@ class SqliteBackend:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
+        if not self._initialising and not self.path.exists():
+            self._initialise()  # removed while this process ran (a store lives as long as its workspace)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves so that writes
         # can use BEGIN IMMEDIATE (take the write lock up front, wait politely).
         try:
@@ -137,6 +140,13 @@ class SqliteBackend:
             return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
     def _initialise(self) -> None:
+        self._initialising = True
+        try:
+            self._create_or_migrate()
+        finally:
+            self._initialising = False
+
+    def _create_or_migrate(self) -> None:
         key = str(self.path)
         if key in _INITIALISED and self.path.exists():  # a deleted file is created again below
             return
