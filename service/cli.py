@@ -151,7 +151,8 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
     if ws.registry.current() is None:
         _first_model(ws)
     # Each worker builds its app from this mapping: retraining over HTTP must use the same home and seeds.
-    config = {"HOME": str(ws.home), "SEEDS": str(ws.seeds), "API_TOKEN": token, "DATABASE_URL": ws.database_url}
+    config = {"HOME": str(ws.home), "SEEDS": str(ws.seeds), "API_TOKEN": token, "BIND_HOST": host,
+              "DATABASE_URL": ws.database_url}
     ws.close()  # the workers open their own connections: none is shared across the fork
     say(f"serving on http://{host}:{port} ({workers} workers); try: curl -s http://{host}:{port}/v1/health")
     run_server(host, port, workers, config)

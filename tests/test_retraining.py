@@ -151,7 +151,7 @@ def test_cli_import_formats_and_rejected_file(runner, home, tmp_path):
 def test_gate_keeps_a_worse_candidate_and_force_promotes(home):
     worse = run_training(home, SEEDS, cv=3, params={"min_df": 40})
     registry = Registry(home)
-    assert worse["promotion"]["promoted"] is False and "worse than the served model" in worse["promotion"]["reason"]
+    assert worse["promotion"]["promoted"] is False and worse["promotion"]["reason"].startswith("worse")
     assert registry.current() == "v1" and registry.versions() == ["v1", "v2"]
     assert worse["promotion"]["changed_paragraphs"] > 0
     assert set(worse["champion_metrics"]["per_domain"]) == {"innovation", "rural", "consumption"}
@@ -260,7 +260,7 @@ def test_end_to_end_new_domain_over_http(tmp_path, seeds):
         # tagging keeps answering while training runs
         assert tagged_version(base, NEW_ECOLOGY)[0] == "v1"
         deadline = time.monotonic() + 180
-        while (job := call(f"{base}/v1/jobs/{body['job']}")[1])["status"] not in ("succeeded", "failed"):
+        while (job := call(f"{base}/v1/jobs/{body['job']}", token=TOKEN)[1])["status"] not in ("succeeded", "failed"):
             assert time.monotonic() < deadline
             time.sleep(0.3)
         assert job["status"] == "succeeded" and job["version"] == "v2" and job["promoted"] is True, job
@@ -271,7 +271,7 @@ def test_end_to_end_new_domain_over_http(tmp_path, seeds):
         assert models["current"] == "v2" and [v["version"] for v in models["versions"]] == ["v1", "v2"]
         assert call(f"{base}/v1/models/v1/promote", {}, token=TOKEN) == (200, {"current": "v1"})
         assert "ecology" not in tags_from(base, "v1", NEW_ECOLOGY)
-        assert call(f"{base}/v1/jobs/000000000000")[0] == 404
+        assert call(f"{base}/v1/jobs/000000000000", token=TOKEN)[0] == 404
 
 
 @pytest.mark.slow

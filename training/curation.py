@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from model.readers import ReadError
 from model.tagger import Tagger
-from training.data.pool import PoolImport, import_file, import_rows, pool_files, seed_rows
+from training.data.pool import PoolImport, import_file, import_rows, pool_files, read_pool_file, seed_rows
 from training.data.store import normalize_key
 from training.errors import AuditActionError, AuditItemNotFound
 from training.learning.audit import audit, out_of_fold, suggestion
@@ -53,8 +53,10 @@ def import_pool(ws: Workspace, paths: Iterable[Path] = (), include_seeds: bool =
 
 def import_pool_bytes(ws: Workspace, data: bytes, name: str) -> PoolImport:
     """Pool one uploaded file's paragraphs (those that cannot be pooled are skipped and named in `problems`);
-    ReadError when the file cannot be read."""
-    return import_file(ws.store(), data, name, _labelled_keys(ws))
+    ReadError when the file cannot be read, before the seeds' labels are gathered (a second or two)."""
+    rows, problems = read_pool_file(data, name)
+    result = PoolImport(read=len(problems), skipped=len(problems), problems=problems)
+    return import_rows(ws.store(), rows, _labelled_keys(ws), result)
 
 
 def import_pool_texts(ws: Workspace, texts: Sequence[str], source: str = "api") -> PoolImport:

@@ -36,7 +36,13 @@ if TYPE_CHECKING:  # re-exported for annotations in service/ (which imports trai
     from training.ops.jobs import DatabaseJobs, FileJobs
     from training.ops.registry import Registry
 
-__all__ = ["DEFAULT_TOLERANCE", "Jobs", "ModelRef", "Workspace", "database_url", "load_reference"]
+__all__ = ["DEFAULT_TOLERANCE", "Jobs", "ModelRef", "Workspace", "database_url", "load_reference", "warm_up"]
+
+
+def warm_up() -> None:
+    """Import what the curator's calls need (the bootstrap, scikit-learn's parts), so that a server pays for it
+    at start and not inside the first request that needs it."""
+    import training.curation  # noqa: F401
 
 Progress = Callable[[str], None]
 DEFAULT_STORE_TIMEOUT = 30.0  # seconds a store write waits for another writer (the CLI); the API passes its own

@@ -6,6 +6,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 
+from model.readers import limits
 from model.readers.document import Document, ReadError, require_text, units_document
 from model.text import TITLE_LEVEL, looks_like_title
 
@@ -30,12 +31,12 @@ def _style_levels(document) -> dict[str, int]:  # noqa: ANN001 - python-docx Doc
     return levels
 
 
-def _centred_title(paragraph) -> int:  # noqa: ANN001 - python-docx Paragraph
+def _centred_title(paragraph, text: str) -> int:  # noqa: ANN001 - python-docx Paragraph
     """TITLE_LEVEL for a short unpunctuated centred line (how offices set a document's title in `Normal`
     style), else 0."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    text = paragraph.text.strip()
+    text = text.strip()
     if not text or not looks_like_title(text):
         return 0
     alignment = paragraph.alignment
@@ -50,10 +51,14 @@ def _bold_lead(paragraph) -> str:  # noqa: ANN001 - python-docx Paragraph
     lead: list[str] = []
     runs = paragraph.runs
     for number, run in enumerate(runs):
+        if not run.text.strip():  # an indent of spaces, bold or not, neither starts nor ends the lead
+            lead.append(run.text)
+            continue
         bold = run.bold if run.bold is not None else bool(run.style is not None and run.style.font.bold)
         if not bold:
             rest = "".join(r.text for r in runs[number:])
-            return "".join(lead).strip() if lead and rest.strip() else ""
+            found = "".join(lead).strip()
+            return found if found and rest.strip() else ""
         lead.append(run.text)
     return ""
 
@@ -63,13 +68,16 @@ def _units(document) -> Iterator[tuple[str, int] | tuple[str, int, int, str]]:  
     from docx.text.paragraph import Paragraph
 
     levels = _style_levels(document)
+    budget = limits.active()
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = Paragraph(child, document)
-            level = levels.get(child.style or "", 0) or _centred_title(paragraph)
+            text = paragraph.text
+            budget.charge_chars(len(text) + 1)
+            level = levels.get(child.style or "", 0) or _centred_title(paragraph, text)
             lead = "" if level else _bold_lead(paragraph)
-            yield (paragraph.text, level, 0, lead) if lead else (paragraph.text, level)
+            yield (text, level, 0, lead) if lead else (text, level)
         elif tag == "tbl":
             seen: list[object] = []  # the cell elements themselves: lxml proxies' ids are reused once freed
             for row in Table(child, document).rows:
@@ -78,6 +86,7 @@ def _units(document) -> Iterator[tuple[str, int] | tuple[str, int, int, str]]:  
                         continue
                     seen.append(cell._tc)
                     for paragraph in cell.paragraphs:
+                        budget.charge_chars(len(paragraph.text) + 1)
                         yield paragraph.text, 0
 
 
@@ -88,7 +97,12 @@ def read_docx(data: bytes, name: str) -> Document:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ReadError(f"{name}: an old Word .doc (or encrypted .docx); save it as .docx in Word or LibreOffice")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            limits.active(name).check_zip(archive)  # before anything is inflated
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ReadError(f"{name}: not a readable .docx ({type(exc).__name__}: {exc}); re-save it in Word") from None
+    except ReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zip, XML (lxml) and python-docx errors alike: a damaged file
+        reason = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise ReadError(f"{name}: not a readable .docx ({type(exc).__name__}: {reason}); re-save it in Word") from None
     return require_text(units_document(_units(document), name, "docx"), "the document has no text")

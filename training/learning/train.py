@@ -105,7 +105,7 @@ class Recipe:
 
 def _judged_for(item: dict[str, Any], where: str, taxonomy: Taxonomy) -> tuple[str, ...] | None:
     """The domains a seed label was given for (`labelled_for`; None: every domain of the taxonomy). Labels
-    written for an older taxonomy say nothing about the domains added since."""
+    written for an older taxonomy say nothing about the domains added since whose keywords the text has."""
     judged = item.get("labelled_for")
     if judged is None or not JUDGED_FOR:
         return None
@@ -121,7 +121,11 @@ def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> l
         raise ValidationError([f"{where} {p}" for p in problems])
     examples = [Example(str(item["text"]).strip(), tuple(dict.fromkeys(item["labels"])), where,
                         known=_judged_for(item, where, taxonomy), label_level=GIVEN) for item in items]
-    return examples
+    # A domain the labels were not given for is unknown where the text has one of its keywords (it may be
+    # about it), and a negative elsewhere: the labeller saw text that does not even name it.
+    mentioned = keyword_tags([e.text for e in examples], taxonomy)
+    return [replace(e, known=tuple(d for d in taxonomy.ids if d in e.known or d not in found))
+            if e.known is not None else e for e, found in zip(examples, mentioned)]
 
 
 def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | None = None,
