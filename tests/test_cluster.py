@@ -88,7 +88,8 @@ def kill_tree(pid: int) -> None:
 
 
 def finished(base: str, job: str) -> dict:
-    return wait_for(lambda: (j := call(f"{base}/v1/jobs/{job}")[1])["status"] in ("succeeded", "failed") and j,
+    return wait_for(lambda: (j := call(f"{base}/v1/jobs/{job}", token=TOKEN)[1])["status"] in ("succeeded", "failed")
+                    and j,
                     timeout=240)
 
 
@@ -104,7 +105,7 @@ def test_three_hosts_share_labels_training_and_promotions(runner, trained_home, 
                                 token=TOKEN)
             assert status == 201 and body["added"] == 0 and body["updated"] == 1 and body["total"] == 1
         assert call(f"{b}/v1/pool", {"texts": ["加强农村基础设施建设。"]}, token=TOKEN)[0] == 201
-        assert {call(f"{h}/v1/pool")[1]["pool_size"] for h in (a, b, c)} == {1}
+        assert {call(f"{h}/v1/pool", token=TOKEN)[1]["pool_size"] for h in (a, b, c)} == {1}
         # A training started on one host cannot start again anywhere.
         status, body = call(f"{a}/v1/train", {"force": True}, token=TOKEN)
         assert status == 202, body
@@ -123,7 +124,7 @@ def test_three_hosts_share_labels_training_and_promotions(runner, trained_home, 
         pid = wait_for(lambda: jobs.pid(body["job"]))
         kill_tree(PROCESSES[c].pid)
         kill_tree(pid)
-        job = wait_for(lambda: (j := call(f"{a}/v1/jobs/{body['job']}")[1])["status"] != "running" and j)
+        job = wait_for(lambda: (j := call(f"{a}/v1/jobs/{body['job']}", token=TOKEN)[1])["status"] != "running" and j)
         assert job["status"] == "failed" and "ended without finishing" in job["error"]
         status, again = call(f"{a}/v1/train", {}, token=TOKEN)
         assert status == 202, again

@@ -168,7 +168,7 @@ def test_labels_domains_and_promotions_through_one_host_reach_the_others(shared,
     posted = {"examples": [{"text": "加强生态环境保护。", "labels": ["ecology"]}]}
     assert b.post("/v1/examples", json=posted, headers=AUTH).get_json() == {"added": 1, "updated": 0, "total": 1}
     assert a.post("/v1/pool", json={"texts": ["推进高标准农田建设。"]}, headers=AUTH).status_code == 201
-    assert b.get("/v1/pool").get_json()["pool_size"] == 1
+    assert b.get("/v1/pool", headers=AUTH).get_json()["pool_size"] == 1
     ws = Workspace(tmp_path / "c", SEEDS, database=shared)
     tagger, manifest = ws.registry.load()
     ws.registry.add(tagger, manifest)  # v2, a candidate
