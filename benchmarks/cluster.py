@@ -139,7 +139,7 @@ def start_server(home: Path, port: int, workers: int, log: Path, database: str |
             raise SystemExit(f"the server exited: {log.read_text()[-2000:]}")
         try:
             with socket.create_connection((HOST, port), timeout=1) as sock:
-                sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                sock.sendall(f"GET /v1/health HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n\r\n".encode())
                 if b'"ready":true' in sock.recv(4096):
                     return process
         except OSError:
