@@ -340,7 +340,7 @@ def policy_model(home: str | None) -> dict[str, Any]:
         version = registry.current()
         if version is None:
             raise SystemExit(f"--policy-model {where}: no current model; train one with `policytag train`")
-        model_file = registry.root / version / "model.joblib"
+        model_file = registry.storage.local_dir(version) / "model.joblib"
         gc.collect()
         timings = []
         for _ in range(3):

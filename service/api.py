@@ -17,7 +17,7 @@ from service.holder import ModelHolder, NoModel
 from service.openapi import spec
 from service.requests import json_body, tag_request
 from service.turns import tagging_turn
-from training.errors import SeedsNotFound, TaxonomyError
+from training.errors import SeedsNotFound, StoreError, TaxonomyError
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
@@ -102,8 +102,8 @@ def health() -> tuple[Response, int]:
 def _known_domains() -> tuple[str, ...]:
     try:
         return tuple(get_workspace().taxonomy().ids)
-    except (TaxonomyError, SeedsNotFound, OSError):
-        return ()  # the description still serves; labels are checked when posted
+    except (TaxonomyError, SeedsNotFound, StoreError, OSError):
+        return ()  # the description still serves (also while the database is away); labels are checked when posted
 
 
 @bp.get("/openapi.json")

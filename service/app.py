@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "RELOAD_CHECK_SECONDS": 1.0,  # how often a worker looks for a newly promoted model
     "STORE_TIMEOUT_SECONDS": 5.0,  # how long a label write waits for another writer before 503 + Retry-After
     "SEEDS": None,  # seeds folder; None: $POLICYTAG_SEEDS or ./seeds
+    "DATABASE_URL": None,  # postgresql://... shared by several hosts; None: local files in HOME
     "API_TOKEN": None,  # bearer token for write endpoints; None: writes are refused
     "READS_NEED_TOKEN": False,  # also require the token for tagging and reads
     "LABELLED_READS_NEED_TOKEN": True,  # the token for reads that show labelled data (review, audit, pool, jobs)
@@ -87,6 +88,14 @@ def _validated(config: dict[str, Any]) -> dict[str, Any]:
             if str(value).strip().lower() not in _TRUE | _FALSE:
                 raise ConfigError(f"POLICYTAG_{key} must be true or false, got {value!r}")
             out[key] = str(value).strip().lower() in _TRUE
+    if config["DATABASE_URL"] is not None:
+        from training.errors import StoreError
+        from training.workspace import database_url
+
+        try:
+            out["DATABASE_URL"] = database_url(str(config["DATABASE_URL"]))
+        except StoreError as exc:
+            raise ConfigError(str(exc)) from None
     if config["API_TOKEN"] is not None:
         out["API_TOKEN"] = str(config["API_TOKEN"]).strip() or None
     return out
@@ -116,10 +125,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("policytag").setLevel(logging.INFO)
 
-    workspace = Workspace(app.config["HOME"], app.config["SEEDS"], store_timeout=app.config["STORE_TIMEOUT_SECONDS"])
+    workspace = Workspace(app.config["HOME"], app.config["SEEDS"], store_timeout=app.config["STORE_TIMEOUT_SECONDS"],
+                          database=app.config["DATABASE_URL"])
     app.config["HOME"] = str(workspace.home)
     app.extensions[EXTENSION] = workspace
-    app.extensions["policytag.model"] = ModelHolder(workspace.registry, float(app.config["RELOAD_CHECK_SECONDS"]))
+    # With a shared database, hot reload is checked from a thread of its own: tagging never waits on it.
+    app.extensions["policytag.model"] = ModelHolder(workspace.registry, float(app.config["RELOAD_CHECK_SECONDS"]),
+                                                    in_background=workspace.database is not None)
 
     from service.admin import bp as admin
     from service.api import bp as api

@@ -14,10 +14,11 @@ import click
 
 from model.errors import UserFileError
 from service.cli_common import home_option, output, say, seeds_option, user_errors, workspace
+from service.cli_db import db
 from service.cli_labels import domains, examples, models, promote
 from service.cli_pool import audit, pool
 from service.cli_tag import tag
-from training.workspace import DEFAULT_TOLERANCE
+from training.workspace import DEFAULT_TOLERANCE, Workspace
 
 # Heavy libraries (scikit-learn, numpy, the learners) are imported inside the commands that need them, so
 # `policytag --help` and `policytag tag --help` answer at once (tests/test_cli_startup.py keeps it so).
@@ -148,13 +149,31 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
         token = secrets.token_urlsafe(24)
         say(f"API token for write endpoints (shown once; set POLICYTAG_API_TOKEN to choose your own): {token}")
     if ws.registry.current() is None:
-        say(f"no model in {ws.home}; training the default model from the seeds first")
-        manifest = ws.train(progress=say)
-        say(f"model {manifest['version']} ready")
+        _first_model(ws)
     # Each worker builds its app from this mapping: retraining over HTTP must use the same home and seeds.
-    config = {"HOME": str(ws.home), "SEEDS": str(ws.seeds), "API_TOKEN": token, "BIND_HOST": host}
+    config = {"HOME": str(ws.home), "SEEDS": str(ws.seeds), "API_TOKEN": token, "BIND_HOST": host,
+              "DATABASE_URL": ws.database_url}
+    ws.close()  # the workers open their own connections: none is shared across the fork
     say(f"serving on http://{host}:{port} ({workers} workers); try: curl -s http://{host}:{port}/v1/health")
     run_server(host, port, workers, config)
+
+
+def _first_model(ws: Workspace) -> None:
+    """Train the default model from the seeds; when another host is already doing so, wait for its model."""
+    import time
+
+    from training.errors import TrainingBusy
+
+    say(f"no model in {ws.backend}; training the default model from the seeds first")
+    try:
+        manifest = ws.train(progress=say)
+    except TrainingBusy:
+        say("another process is training the first model; serving it when it is ready")
+        while ws.registry.current() is None:
+            time.sleep(1.0)
+        say(f"model {ws.registry.current()} ready")
+        return
+    say(f"model {manifest['version']} ready")
 
 
 @main.command("eval")
@@ -180,7 +199,7 @@ def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None,
         say(f"wrote {html}")
 
 
-for command in (tag, examples, domains, models, promote, pool, audit):
+for command in (tag, examples, domains, models, promote, pool, audit, db):
     main.add_command(command)
 
 if __name__ == "__main__":

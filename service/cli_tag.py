@@ -55,13 +55,10 @@ def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: s
         forkserver.start()  # the LocalCluster's workers fork from it: it imports their modules while we import ours
     from service.corpus.engines import default_jobs
     from service.corpus.rows import Settings
-    from service.corpus.runner import RunOptions, model_ref, tag_corpus
+    from service.corpus.runner import RunOptions, tag_corpus
 
-    registry = workspace(home).registry
-    chosen = version or registry.current()
-    if chosen is None or chosen not in registry.versions():
-        registry.load(chosen)  # raises the registry's "no trained model" / "unknown version" error
-    ref, manifest = model_ref(registry.root / str(chosen))
+    # The registry checks the version (SHA-256, scikit-learn) once here: a damaged model stops the run at once.
+    ref, manifest = workspace(home).registry.reference(version)
     domains = tuple(manifest["thresholds"])  # in the model's class order
     unknown = [d for d in only if d not in domains]
     if unknown:

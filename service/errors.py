@@ -1,7 +1,8 @@
 """One JSON error shape for every error: {"ok": false, "error": message, "status": code}.
 
-Storage problems get their own statuses (busy 503 with Retry-After, read-only 503, disk full 507), and
-messages name files relative to the data directory unless the caller holds the API token.
+Storage problems get their own statuses, whichever backend holds the data (busy or unreachable: 503 with
+Retry-After; read-only 503; full 507), and messages name files relative to the data directory unless the
+caller holds the API token.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from training.errors import (
     StoreError,
     StoreFullError,
     StoreReadOnlyError,
+    StoreUnavailable,
     TaxonomyError,
 )
 
@@ -31,7 +33,7 @@ _MESSAGES = {
     404: "no such endpoint; see GET /v1/openapi.json for the routes",
     405: "method not allowed on this endpoint; see GET /v1/openapi.json",
 }
-RETRY_AFTER_SECONDS = 2  # a busy store is busy for seconds (an import, another labelling request)
+RETRY_AFTER_SECONDS = 2  # a busy store is busy for seconds (an import, another labelling request, a restart)
 READ_ONLY = "the data directory is read-only; make it writable (labels, domains, jobs and models are written there)"
 NO_SPACE = "no space left on the data directory; free some space and retry"
 # Any absolute path left after the data directory and the seeds folder were made relative (not our /v1/ routes).
@@ -77,14 +79,22 @@ def error_response(status: int, message: str, problems: list[str] | None = None,
     return response, status
 
 
+# The store's errors say what is wrong in their message (file or database); the class decides the status and
+# whether retrying soon can help.
+_STORAGE_STATUS: tuple[tuple[type[Exception], int, bool], ...] = (
+    (StoreBusyError, 503, True), (StoreUnavailable, 503, True), (StoreReadOnlyError, 503, False),
+    (StoreFullError, 507, False))
+
+
 def storage_error(exc: BaseException) -> tuple[int, str, dict[str, str]] | None:
-    """(status, message, headers) for an error writing the data directory, or None if it is not one."""
-    if isinstance(exc, StoreBusyError):
-        return 503, f"{exc}", {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    if isinstance(exc, StoreReadOnlyError) or (isinstance(exc, OSError)
-                                               and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)):
+    """(status, message, headers) for an error storing data (the store, a file in the data directory), or None
+    if it is not one."""
+    for kind, status, retry in _STORAGE_STATUS:
+        if isinstance(exc, kind):
+            return status, str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)} if retry else {}
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return 503, READ_ONLY, {}
-    if isinstance(exc, StoreFullError) or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)):
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return 507, NO_SPACE, {}
     return None
 
@@ -109,6 +119,7 @@ def register_error_handlers(app: Flask) -> None:
         return response, status
 
     @app.errorhandler(StoreBusyError)
+    @app.errorhandler(StoreUnavailable)
     @app.errorhandler(StoreReadOnlyError)
     @app.errorhandler(StoreFullError)
     @app.errorhandler(OSError)
@@ -117,7 +128,7 @@ def register_error_handlers(app: Flask) -> None:
         if mapped is None:
             return _unexpected(exc)
         status, message, headers = mapped
-        log.error("data directory problem (%s): %s", status, exc)
+        log.error("storage problem (%s): %s", status, exc)
         return error_response(status, message, headers=headers)
 
     @app.errorhandler(ArtifactError)

@@ -120,7 +120,7 @@ class DomainRequest(_Strict):
 
 MAX_BATCH = 100  # items per GET /v1/review or /v1/audit page
 POOL_SOURCE_CHARS = 100  # a pool source name is cut to this many characters
-_SQLITE_MAX_INT = 2**63 - 1  # pool ids are SQLite row ids; a larger JSON integer cannot even be looked up
+POOL_ID_MAX = 2**63 - 1  # pool ids are 64-bit integers in either store backend; a larger one cannot be looked up
 
 
 @lru_cache(maxsize=8)
@@ -150,7 +150,7 @@ def review_request_model(domains: tuple[str, ...] = ()) -> type[BaseModel]:
         hints: ClassVar[dict[str, str]] = {"id": "the pool item's integer id from GET /v1/review",
                                            "labels": "a list of domain ids ([] = about none of the domains)"}
 
-        id: int = Field(ge=1, le=_SQLITE_MAX_INT, description="the pool item's id from GET /v1/review")
+        id: int = Field(ge=1, le=POOL_ID_MAX, description="the pool item's id from GET /v1/review")
         labels: list[label] = Field(description="domain ids; [] marks a paragraph about none of the domains")
 
     return ReviewRequest

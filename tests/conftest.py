@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from service.app import create_app
+from tests.pg_cluster import Cluster
 from training.learning.run import run_training
 
 SCREENSHOTS = pytest.StashKey[Path]()  # where the browser tests saved this run's screenshots
@@ -45,6 +46,34 @@ def client(app):
 @pytest.fixture()
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server for the session (skips, saying why, where none can start)."""
+    cluster = Cluster()
+    reason = cluster.unavailable()
+    if reason:
+        pytest.skip(f"no PostgreSQL for this test: {reason}")
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture()
+def database_url(pg_cluster: Cluster) -> str:
+    """The URL of a new, empty PostgreSQL database."""
+    return pg_cluster.database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a store lives, once per backend: a SQLite file in a new folder, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "nested" / "dir" / "examples.db")
+    return str(request.getfixturevalue("database_url"))
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

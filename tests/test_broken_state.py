@@ -5,6 +5,7 @@ import errno
 import json
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,31 @@ def test_locked_store_answers_503_with_retry_after_and_tagging_does_not_wait(hom
     assert client.post("/v1/examples", json=EXAMPLE, headers=AUTH).status_code == 201
 
 
+def test_every_store_write_of_the_api_waits_only_the_configured_timeout(home):
+    # Pool imports and reviews are written by the same store the workspace builds once with the setting;
+    # a store built elsewhere with the CLI's 30 s would hold these requests (and their worker) for 30 s.
+    store = ExampleStore(store_path(home))
+    store.pool_add([("推进高标准农田建设，稳定粮食播种面积。", "test", "")])
+    (item,) = store.pool_items()
+    client = make_app(home, STORE_TIMEOUT_SECONDS=0.2).test_client()
+    holder = sqlite3.connect(store_path(home), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        for method, path, body in (("post", "/v1/pool", {"texts": ["加强农村基础设施建设，改善农村人居环境。"]}),
+                                   ("post", "/v1/review", {"id": item.id, "labels": ["rural"]}),
+                                   ("post", "/v1/examples", EXAMPLE)):
+            started = time.monotonic()
+            response = getattr(client, method)(path, json=body, headers=AUTH)
+            waited = time.monotonic() - started
+            assert response.status_code == 503 and response.headers["Retry-After"] == "2", (path, response.get_json())
+            assert "locked by another writer for 0.2 s" in response.get_json()["error"]
+            assert waited < 10, f"{path} waited {waited:.1f} s, not the configured 0.2 s"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.post("/v1/review", json={"id": item.id, "labels": ["rural"]}, headers=AUTH).status_code == 201
+
+
 def test_store_timeout_is_a_documented_setting(monkeypatch, home):
     monkeypatch.setenv("POLICYTAG_STORE_TIMEOUT_SECONDS", "1.5")
     assert create_app({"TESTING": True, "HOME": str(home)}).config["STORE_TIMEOUT_SECONDS"] == 1.5
@@ -139,7 +165,7 @@ def test_store_timeout_is_a_documented_setting(monkeypatch, home):
 
 
 def _reconnect(monkeypatch, wrap) -> None:
-    import training.data.store as store_module
+    import training.data.sqlite as store_module
 
     real = sqlite3.connect
     monkeypatch.setattr(store_module.sqlite3, "connect", lambda path, **kw: wrap(real, path, **kw))
@@ -215,7 +241,7 @@ def test_one_damaged_old_version_never_hides_the_others(two_versions, runner, da
 
 
 def test_store_in_a_directory_that_cannot_be_written_is_a_store_error(tmp_path, monkeypatch):
-    import training.data.store as store_module
+    import training.data.sqlite as store_module
     from training.errors import StoreFullError, StoreReadOnlyError
 
     def refuse(*args, **kwargs):

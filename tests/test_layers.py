@@ -56,7 +56,11 @@ def test_the_checks_can_fail(tmp_path):
     assert "training.ops.registry" in imports(bad) - SERVICE_MAY_IMPORT
 
 
-def test_model_needs_no_sql():
-    for module in list((ROOT / "model").glob("*.py")) + [p for p in (ROOT / "training").rglob("*.py")
-                                                         if p.name != "store.py"]:
-        assert "sqlite3" not in imported_roots(module), f"{module.name}: only training/data/store.py speaks SQL"
+def test_each_database_driver_has_one_module():
+    drivers = {"sqlite3": "training/data/sqlite.py", "psycopg": "training/ops/database.py",
+               "psycopg_pool": "training/ops/database.py"}
+    for module in list((ROOT / "model").rglob("*.py")) + list((ROOT / "training").rglob("*.py")) + list(
+            (ROOT / "service").rglob("*.py")):
+        for driver in imported_roots(module) & set(drivers):
+            assert module.relative_to(ROOT).as_posix() == drivers[driver], (
+                f"{module.relative_to(ROOT)} imports {driver}; only {drivers[driver]} may")

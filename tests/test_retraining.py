@@ -17,10 +17,10 @@ from tests.conftest import SEEDS
 from tests.live import call, live_server
 from training.data.store import ExampleStore
 from training.learning.run import LOCK_FILE, run_training
-from training.ops.jobs import get_job, job_pid, start_job
 from training.ops.locks import try_lock
 from training.ops.registry import Registry
 from training.paths import store_path
+from training.workspace import Workspace
 
 TOKEN = "test-token-123"
 ECOLOGY = [
@@ -199,7 +199,7 @@ def test_cli_models_and_promote_roll_back(runner, home):
 def wait_job(home: Path, job_id: str, timeout: float = 180) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = get_job(home, job_id)
+        job = Workspace(home, SEEDS).jobs.get(job_id)
         if job["status"] in ("succeeded", "failed"):
             return job
         time.sleep(0.2)
@@ -210,11 +210,12 @@ def test_killed_training_run_leaves_everything_intact(home):
     ExampleStore(store_path(home)).add([{"text": "发展银发经济，扩大养老服务消费。", "labels": ["consumption"]}],
                                        source="user", author="t", known_domains=["consumption"])
     before = (Registry(home).versions(), Registry(home).current(), ExampleStore(store_path(home)).count())
-    job_id = start_job(home, SEEDS)
+    jobs = Workspace(home, SEEDS).jobs
+    job_id = jobs.start()
     deadline = time.monotonic() + 60
-    while (pid := job_pid(home, job_id)) is None and time.monotonic() < deadline:
+    while (pid := jobs.pid(job_id)) is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert "pid" not in get_job(home, job_id)  # the record the API serves does not expose the process
+    assert "pid" not in jobs.get(job_id)  # the record the API serves does not expose the process
     os.kill(pid, signal.SIGKILL)
     job = wait_job(home, job_id)
     assert job["status"] == "failed" and "ended without finishing" in job["error"]

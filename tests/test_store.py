@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from training.data.sqlite import SCHEMA_VERSION
 from training.data.store import (
-    SCHEMA_VERSION,
     AddResult,
     ExampleStore,
     StoreError,
@@ -25,8 +25,9 @@ def _add(store: ExampleStore, items: list[dict], source: str = "user", author: s
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> ExampleStore:
-    return ExampleStore(tmp_path / "nested" / "dir" / "examples.db")
+def store(store_location: str) -> ExampleStore:
+    """An empty store on each backend (SQLite file, PostgreSQL database)."""
+    return ExampleStore(store_location)
 
 
 def test_create_add_and_current(store: ExampleStore) -> None:
@@ -38,7 +39,7 @@ def test_create_add_and_current(store: ExampleStore) -> None:
         ],
     )
     assert result == AddResult(added=2, updated=0, total=2)
-    assert store.path.exists()
+    assert store.path is None or store.path.exists()
 
     current = store.current()
     assert [ex.text for ex in current] == ["加快推进科技创新。", "扩大内需，促进消费。"]
@@ -199,8 +200,8 @@ def test_non_database_file_gives_store_error(tmp_path: Path) -> None:
         ExampleStore(path)
 
 
-def test_concurrent_threads_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "examples.db"
+def test_concurrent_threads_lose_nothing(store_location: str) -> None:
+    path = store_location
     shared = ExampleStore(path)
     errors: list[BaseException] = []
 
@@ -230,8 +231,8 @@ def _process_worker(path: str, name: str, n: int) -> None:
         store.add([{"text": f"{name}-{i}", "labels": ["rural"]}], source="user", author=name, known_domains=DOMAINS)
 
 
-def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
-    path = str(tmp_path / "examples.db")
+def test_concurrent_processes_lose_nothing(store_location: str) -> None:
+    path = store_location
     ExampleStore(path)
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_process_worker, args=(path, f"p{k}", 50)) for k in range(2)]
@@ -241,3 +242,14 @@ def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
         p.join(timeout=60)
     assert [p.exitcode for p in procs] == [0, 0]
     assert ExampleStore(path).count() == 100
+
+
+def test_a_file_removed_while_the_store_is_open_is_created_again(tmp_path: Path) -> None:
+    # One store lives as long as its workspace (a server's worker): deleting the file must not break it.
+    path = tmp_path / "examples.db"
+    store = ExampleStore(path)
+    _add(store, [{"text": "gone", "labels": []}])
+    path.unlink()
+    assert store.count() == 0
+    _add(store, [{"text": "back", "labels": ["rural"]}])
+    assert [ex.text for ex in ExampleStore(path).current()] == ["back"]

@@ -1,45 +1,43 @@
 """The curator's loop as plain functions (the CLI and the HTTP API both call these): fill the review pool,
 pick what to review, store reviews, audit labels and act on the audit.
+
+Each takes the `Workspace`, which owns the store, the registry and the taxonomy (built once, with the
+workspace's settings), and never builds one of its own.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from model.readers import ReadError
 from model.tagger import Tagger
 from training.data.pool import PoolImport, import_file, import_rows, pool_files, read_pool_file, seed_rows
-from training.data.store import ExampleStore, normalize_key
-from training.data.taxonomy import load_taxonomy
+from training.data.store import normalize_key
 from training.errors import AuditActionError, AuditItemNotFound
 from training.learning.audit import audit, out_of_fold, suggestion
 from training.learning.review import ScoreCache, select
 from training.learning.train import Progress, load_training_data, paragraph_key
-from training.ops.registry import Registry
-from training.paths import store_path
+
+if TYPE_CHECKING:
+    from training.workspace import Workspace
 
 AUDIT_ACTIONS = ("accept", "keep")
 
 
-def _store(home: Path) -> ExampleStore:
-    return ExampleStore(store_path(home))
-
-
-def _labelled_keys(home: Path, seeds: Path) -> set[str]:
-    taxonomy = load_taxonomy(seeds, home)
-    data = load_training_data(seeds, taxonomy, _store(home))
+def _labelled_keys(ws: Workspace) -> set[str]:
+    data = load_training_data(ws.seeds, ws.taxonomy(), ws.store())
     return {normalize_key(e.text) for e in data.examples}
 
 
-def import_pool(home: Path, seeds: Path, paths: Iterable[Path] = (), include_seeds: bool = False,
+def import_pool(ws: Workspace, paths: Iterable[Path] = (), include_seeds: bool = False,
                 progress: Progress | None = None) -> PoolImport:
     """Pool the paragraphs of files and folders (documents or `policytag tag` JSONL) and, with
     `include_seeds`, the seed documents' unlabelled paragraphs; unreadable files and skipped paragraphs (too
     long, ...) go to `problems`, and the rest is imported."""
-    result, labelled, store = PoolImport(), _labelled_keys(home, seeds), _store(home)
+    result, labelled, store = PoolImport(), _labelled_keys(ws), ws.store()
     if include_seeds:
-        import_rows(store, seed_rows(seeds, load_taxonomy(seeds, home)), labelled, result)
+        import_rows(store, seed_rows(ws.seeds, ws.taxonomy()), labelled, result)
     for path in pool_files(paths):
         before = result.read
         try:
@@ -53,29 +51,29 @@ def import_pool(home: Path, seeds: Path, paths: Iterable[Path] = (), include_see
     return result
 
 
-def import_pool_bytes(home: Path, seeds: Path, data: bytes, name: str) -> PoolImport:
+def import_pool_bytes(ws: Workspace, data: bytes, name: str) -> PoolImport:
     """Pool one uploaded file's paragraphs (those that cannot be pooled are skipped and named in `problems`);
     ReadError when the file cannot be read, before the seeds' labels are gathered (a second or two)."""
     rows, problems = read_pool_file(data, name)
     result = PoolImport(read=len(problems), skipped=len(problems), problems=problems)
-    return import_rows(_store(home), rows, _labelled_keys(home, seeds), result)
+    return import_rows(ws.store(), rows, _labelled_keys(ws), result)
 
 
-def import_pool_texts(home: Path, seeds: Path, texts: Sequence[str], source: str = "api") -> PoolImport:
+def import_pool_texts(ws: Workspace, texts: Sequence[str], source: str = "api") -> PoolImport:
     """Pool texts as they are (one paragraph each); ValidationError names every bad text."""
-    return import_rows(_store(home), [(t, source, "") for t in texts], _labelled_keys(home, seeds))
+    return import_rows(ws.store(), [(t, source, "") for t in texts], _labelled_keys(ws))
 
 
-def pool_stats(home: Path) -> dict[str, object]:
+def pool_stats(ws: Workspace) -> dict[str, object]:
     """`pool_size` and `by_source`."""
-    return _store(home).pool_stats()
+    return ws.store().pool_stats()
 
 
-def review_batch(home: Path, tagger: Tagger, version: str, n: int, cache: ScoreCache | None = None,
+def review_batch(ws: Workspace, tagger: Tagger, version: str, n: int, cache: ScoreCache | None = None,
                  names: dict[str, str] | None = None) -> dict[str, Any]:
     """{"items": the n pool paragraphs to review next, "pool_size"}; item rows carry id, text, source,
     heading, scores (every domain), tags (above threshold) and the reason it was picked."""
-    items = _store(home).pool_items()
+    items = ws.store().pool_items()
     texts = [item.text for item in items]
     cache = cache or ScoreCache()
     proba = cache.proba(tagger, version, [item.id for item in items], texts)
@@ -92,49 +90,47 @@ def review_batch(home: Path, tagger: Tagger, version: str, n: int, cache: ScoreC
     return {"items": rows, "pool_size": len(items)}
 
 
-def submit_review(home: Path, seeds: Path, pool_id: int, labels: Sequence[str], author: str | None
-                  ) -> dict[str, int]:
+def submit_review(ws: Workspace, pool_id: int, labels: Sequence[str], author: str | None) -> dict[str, int]:
     """Store a reviewed pool paragraph (source "review"); it leaves the pool. NotInPool, ValidationError."""
-    taxonomy = load_taxonomy(seeds, home)
-    result, size = _store(home).review(pool_id, labels, author=author, known_domains=taxonomy.ids)
+    result, size = ws.store().review(pool_id, labels, author=author, known_domains=ws.taxonomy().ids)
     return {"added": result.added, "updated": result.updated, "total": result.total, "pool_size": size}
 
 
-def _audited(home: Path, seeds: Path, progress: Progress | None) -> tuple[Any, Tagger, Any, Any]:
-    taxonomy = load_taxonomy(seeds, home)
-    data = load_training_data(seeds, taxonomy, _store(home))
-    tagger, manifest = Registry(home).load()
+def _audited(ws: Workspace, progress: Progress | None) -> tuple[Any, Tagger, Any, Any]:
+    taxonomy = ws.taxonomy()
+    data = load_training_data(ws.seeds, taxonomy, ws.store())
+    tagger, manifest = ws.registry.load()
     known = set(tagger.classes_)
     # Paragraphs labelled with a domain the served model does not know cannot be judged by it.
     examples = [e for e in data.examples if set(e.labels) <= known]
-    return examples, tagger, manifest, out_of_fold(examples, taxonomy, tagger, manifest, home, progress)
+    return examples, tagger, manifest, out_of_fold(examples, taxonomy, tagger, manifest, ws.home, progress)
 
 
-def audit_report(home: Path, seeds: Path, n: int = 20, progress: Progress | None = None) -> dict[str, Any]:
+def audit_report(ws: Workspace, n: int = 20, progress: Progress | None = None) -> dict[str, Any]:
     """{"items": the n labelled paragraphs the cross-validated model disputes most (not yet checked),
     "labelled": paragraphs audited, "disputed": how many it disputes in all, "model": {"version"}}."""
-    examples, tagger, manifest, proba = _audited(home, seeds, progress)
-    checked = _store(home).checked_labels()
+    examples, tagger, manifest, proba = _audited(ws, progress)
+    checked = ws.store().checked_labels()
     everything = audit(examples, proba, tagger, checked, n=len(examples), explain=False)
     items = audit(examples, proba, tagger, checked, n=n)
     return {"items": [item.to_dict() for item in items], "labelled": len(examples), "disputed": len(everything),
             "model": {"version": manifest.get("version")}}
 
 
-def decide_audit(home: Path, seeds: Path, item_id: str, action: str, author: str | None) -> dict[str, Any]:
+def decide_audit(ws: Workspace, item_id: str, action: str, author: str | None) -> dict[str, Any]:
     """accept: store the model's suggestion (source "audit"); keep: record the label as checked. Either
     way the paragraph leaves the audit list until its labels change. NotFound for an unknown id."""
     if action not in AUDIT_ACTIONS:
         raise AuditActionError(f"unknown action {action!r}; use one of: {', '.join(AUDIT_ACTIONS)}")
-    examples, tagger, _, proba = _audited(home, seeds, None)
+    examples, tagger, _, proba = _audited(ws, None)
     index = next((i for i, e in enumerate(examples) if paragraph_key(e.text) == item_id), None)
     if index is None:
         raise AuditItemNotFound(f"no labelled paragraph with id {item_id!r}; GET /v1/audit lists the current ids")
-    example, store = examples[index], _store(home)
+    example, store = examples[index], ws.store()
     labels = list(example.labels)
     if action == "accept":
         labels = suggestion(proba[index], tagger)
         store.add([{"text": example.text, "labels": labels}], source="audit", author=author,
-                  known_domains=load_taxonomy(seeds, home).ids)
+                  known_domains=ws.taxonomy().ids)
     store.check_labels(example.text, labels, action=action, author=author)
     return {"ok": True, "id": item_id, "action": action, "labels": labels}

@@ -10,8 +10,8 @@ from model.errors import ArtifactError, PolicytagError
 
 __all__ = ["ArtifactError", "AuditActionError", "AuditItemNotFound", "AuditUnavailable", "DomainExists",
            "EvalFileError", "NotInPool", "PolicytagError", "RegistryError", "SeedsNotFound", "StoreBusyError",
-           "StoreError", "StoreFullError", "StoreReadOnlyError", "TaxonomyError", "TrainingBusy", "ValidationError",
-           "join_problems"]
+           "StoreError", "StoreFullError", "StoreReadOnlyError", "StoreUnavailable", "TaxonomyError", "TrainingBusy",
+           "ValidationError", "join_problems"]
 
 # Keep exception messages readable when a whole file is bad; .problems has all.
 _MAX_PROBLEMS_IN_MESSAGE = 50
@@ -49,15 +49,19 @@ class NotInPool(StoreError):
 
 
 class StoreBusyError(StoreError):
-    """The database stayed locked by another writer for longer than the busy timeout."""
+    """Another writer held the store for longer than the configured timeout."""
+
+
+class StoreUnavailable(StoreError):
+    """The shared database cannot be reached (down, restarting, or the network is cut); retry later."""
 
 
 class StoreReadOnlyError(StoreError):
-    """The store cannot be written: the data directory or the database file is read-only."""
+    """The store cannot be written: the data directory, the database file or the database is read-only."""
 
 
 class StoreFullError(StoreError):
-    """No space is left on the device that holds the store."""
+    """No space is left where the store keeps its data (the data directory's disk or the database server's)."""
 
 
 class TaxonomyError(PolicytagError, ValueError):

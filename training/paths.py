@@ -1,4 +1,4 @@
-"""Where policytag keeps things: the data directory (models, store) and the seeds folder."""
+"""Where policytag keeps things: the data directory (models, store), the seeds folder, the shared database."""
 from __future__ import annotations
 
 import os
@@ -8,6 +8,7 @@ from training.errors import SeedsNotFound
 
 HOME_ENV = "POLICYTAG_HOME"
 SEEDS_ENV = "POLICYTAG_SEEDS"
+DATABASE_ENV = "POLICYTAG_DATABASE_URL"
 # The repository's own seeds/ (an editable install or a source checkout).
 _PACKAGED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -34,3 +35,20 @@ def seeds_dir(seeds: str | os.PathLike[str] | None = None) -> Path:
 def store_path(home: Path) -> Path:
     """The labelled-example store inside the data directory."""
     return home / "examples.sqlite3"
+
+
+def database_url(url: str | None = None) -> str | None:
+    """The shared database: `url`, else $POLICYTAG_DATABASE_URL; None (local files) when neither is set.
+
+    Anything else than a `postgresql://` URL is refused with the fix (a typo must not silently fall back to
+    local files on one host of several)."""
+    from training.errors import StoreError
+    from training.ops.database import is_database_url, redact
+
+    chosen = (url if url is not None else os.environ.get(DATABASE_ENV, "")).strip()
+    if not chosen:
+        return None
+    if not is_database_url(chosen):
+        raise StoreError(f"{DATABASE_ENV}={redact(chosen)!r} is not a PostgreSQL URL; use "
+                         "postgresql://USER:PASSWORD@HOST:5432/DBNAME, or unset it for the local files")
+    return chosen

@@ -1,33 +1,42 @@
-"""The front door to training/: one object that owns the data directory and the seeds folder.
+"""The front door to training/: one object that owns the data directory, the seeds folder and the shared state.
 
 The CLI and the Flask app build a `Workspace` and call only it (plus the exception classes in
-`training.errors`). Heavy modules (scikit-learn, the store, the learners) are imported inside the methods
-that need them, so importing this module costs nothing and `policytag --help` stays fast. The seeds folder
-is resolved on first use: tagging and listing models work without one.
+`training.errors`). It builds each kind of state once and hands out objects, never paths: the labelled-example
+store, the model registry, the training jobs and the added domains, each on one of two backends chosen from
+configuration: local files in the data directory (the default) or the shared PostgreSQL database named by
+`POLICYTAG_DATABASE_URL`. Heavy modules (scikit-learn, the store, the learners) are imported inside the
+methods that need them, so importing this module costs nothing and `policytag --help` stays fast. The seeds
+folder is resolved on first use: tagging and listing models work without one.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from model.errors import UserFileError
 from training.learning.gate import DEFAULT_TOLERANCE
-from training.paths import data_home, seeds_dir, store_path
+from training.ops.model_ref import ModelRef
+from training.paths import data_home, database_url, seeds_dir, store_path
 
 if TYPE_CHECKING:  # re-exported for annotations in service/ (which imports training only through here)
     from model.manifest import Manifest, VersionSummary
     from model.tagger import Tagger
     from training.data.bootstrap import BootstrapReport, Example
+    from training.data.domains import DatabaseDomains, FileDomains
     from training.data.pool import PoolImport
     from training.data.store import AddResult, ExampleStore
     from training.data.taxonomy import Domain, Taxonomy
     from training.learning.review import ScoreCache
+    from training.ops.copying import CopyReport
+    from training.ops.database import Database
+    from training.ops.jobs import DatabaseJobs, FileJobs
     from training.ops.registry import Registry
 
-__all__ = ["DEFAULT_TOLERANCE", "Jobs", "Workspace", "warm_up"]
+__all__ = ["DEFAULT_TOLERANCE", "Jobs", "ModelRef", "Workspace", "database_url", "load_reference", "warm_up"]
 
 
 def warm_up() -> None:
@@ -36,69 +45,106 @@ def warm_up() -> None:
     import training.curation  # noqa: F401
 
 Progress = Callable[[str], None]
+DEFAULT_STORE_TIMEOUT = 30.0  # seconds a store write waits for another writer (the CLI); the API passes its own
+
+
+def load_reference(ref: ModelRef) -> tuple[Tagger, Manifest]:
+    """Load the model a corpus worker was given (SHA-256 checked before unpickling); OSError when it cannot be
+    read on this host, ArtifactError when its bytes fail a check."""
+    from training.ops.registry import load_reference as load
+
+    return load(ref)
 
 
 class Jobs:
-    """Background training jobs of one workspace (one process per run, state in `<home>/jobs/`)."""
+    """Background training jobs of one workspace (one process per run; records in files or the database)."""
 
-    def __init__(self, workspace: Workspace) -> None:
-        self._workspace = workspace
+    def __init__(self, backend: FileJobs | DatabaseJobs) -> None:
+        self.backend = backend
 
     def start(self, force: bool = False, tolerance: float | None = None, requested_by: str | None = None) -> str:
         """Start training in its own process; returns the job id. Raises TrainingBusy if one is running."""
-        from training.ops.jobs import start_job
-
-        return start_job(self._workspace.home, self._workspace.seeds, force=force, tolerance=tolerance,
-                         requested_by=requested_by)
+        return self.backend.start(force=force, tolerance=tolerance, requested_by=requested_by)
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         """The job's state, or None if there is no such job."""
-        from training.ops.jobs import get_job
+        return self.backend.get(job_id)
 
-        return get_job(self._workspace.home, job_id)
+    def pid(self, job_id: str) -> int | None:
+        """The process id of a running job (on the host that runs it), or None."""
+        return self.backend.pid(job_id)
 
 
 class Workspace:
-    """Paths (`home`, `seeds`) and everything training/ hands out: taxonomy, store, registry, jobs, training."""
+    """The data directory, the seeds folder and everything training/ hands out: taxonomy, store, registry, jobs."""
 
     def __init__(self, home: str | os.PathLike[str] | None = None,
-                 seeds: str | os.PathLike[str] | None = None, store_timeout: float | None = None) -> None:
-        """`store_timeout`: seconds a store write waits for another writer (None: the store's default, 30)."""
+                 seeds: str | os.PathLike[str] | None = None, store_timeout: float | None = None,
+                 database: str | None = None) -> None:
+        """`store_timeout`: seconds any wait for the store may take (another writer; the database) before a
+        StoreError says why (None: 30). `database`: a `postgresql://` URL for the shared backend (None:
+        $POLICYTAG_DATABASE_URL; unset or empty: local files in `home`)."""
         self.home = data_home(home)
         self._seeds_arg = seeds
-        self._store_timeout = store_timeout
+        self.store_timeout = DEFAULT_STORE_TIMEOUT if store_timeout is None else float(store_timeout)
+        self.database_url = database_url(database)
 
     @cached_property
     def seeds(self) -> Path:
         """The seeds folder (resolved on first use; SeedsNotFound when there is none)."""
         return seeds_dir(self._seeds_arg)
 
-    # -- labelled data -------------------------------------------------------------------------------
-    def taxonomy(self) -> Taxonomy:
-        """The seeds' taxonomy plus the domains added through the API/CLI."""
-        from training.data.taxonomy import load_taxonomy
+    @cached_property
+    def database(self) -> Database | None:
+        """The shared PostgreSQL database, or None when state lives in the data directory."""
+        if self.database_url is None:
+            return None
+        from training.ops.database import shared_database
 
-        return load_taxonomy(self.seeds, self.home)
+        return shared_database(self.database_url, self.store_timeout)
+
+    @property
+    def backend(self) -> str:
+        """Where shared state lives, for people: the data directory, or the database (no password)."""
+        return self.database.name if self.database is not None else str(self.home)
+
+    # -- labelled data -------------------------------------------------------------------------------
+    @cached_property
+    def domain_store(self) -> FileDomains | DatabaseDomains:
+        """Where the domains added through the API/CLI are kept (the data directory or the database)."""
+        from training.data.domains import DatabaseDomains, FileDomains
+
+        return DatabaseDomains(self.database) if self.database is not None else FileDomains(self.home)
+
+    def taxonomy(self) -> Taxonomy:
+        """The seeds' taxonomy plus the domains added through the API/CLI (read anew: another process or host
+        may have added one)."""
+        return self.domain_store.taxonomy(self.seeds)
 
     def user_domain_ids(self) -> set[str]:
-        """Ids of the domains added through the API/CLI (kept in the data directory)."""
-        from training.data.taxonomy import load_user_domains
-
-        return {d.id for d in load_user_domains(self.home)}
+        """Ids of the domains added through the API/CLI."""
+        return {d.id for d in self.domain_store.added()}
 
     def add_domain(self, raw: object) -> Domain:
         """Validate and add a domain (`{"id", "name_zh", "name_en", "keywords"}`); TaxonomyError if invalid."""
-        from training.data.taxonomy import add_user_domain
+        return self.domain_store.add(self.seeds, raw)
 
-        return add_user_domain(self.seeds, self.home, raw)
-
-    def store(self) -> ExampleStore:
-        """The labelled-example store in the data directory."""
+    @cached_property
+    def _store(self) -> ExampleStore:
         from training.data.store import ExampleStore
 
-        if self._store_timeout is None:
-            return ExampleStore(store_path(self.home))
-        return ExampleStore(store_path(self.home), timeout=self._store_timeout)
+        where = self.database if self.database is not None else store_path(self.home)
+        return ExampleStore(where, timeout=self.store_timeout)
+
+    def store(self) -> ExampleStore:
+        """The labelled-example store (built once, with this workspace's timeout)."""
+        return self._store
+
+    def stored_examples(self) -> ExampleStore | None:
+        """The store if it holds anything to train on (None before the first label: no empty file is made)."""
+        if self.database is None and not store_path(self.home).exists():
+            return None
+        return self._store
 
     def add_examples(self, items: Sequence[Mapping[str, object]], source: str, author: str | None) -> AddResult:
         """Add labelled items as one batch checked against the taxonomy; ValidationError if any is bad."""
@@ -132,25 +178,25 @@ class Workspace:
         `include_seeds`, the seeds' unlabelled paragraphs; unreadable files are listed in `problems`."""
         from training.curation import import_pool
 
-        return import_pool(self.home, self.seeds, paths, include_seeds=include_seeds, progress=progress)
+        return import_pool(self, paths, include_seeds=include_seeds, progress=progress)
 
     def pool_import_bytes(self, data: bytes, name: str) -> PoolImport:
         """Pool one uploaded document's paragraphs; ReadError when it cannot be read."""
         from training.curation import import_pool_bytes
 
-        return import_pool_bytes(self.home, self.seeds, data, name)
+        return import_pool_bytes(self, data, name)
 
     def pool_import_texts(self, texts: Sequence[str], source: str = "api") -> PoolImport:
         """Pool texts as they are (one paragraph each); ValidationError names every bad text."""
         from training.curation import import_pool_texts
 
-        return import_pool_texts(self.home, self.seeds, texts, source)
+        return import_pool_texts(self, texts, source)
 
     def pool_stats(self) -> dict[str, object]:
         """`pool_size` and `by_source`."""
         from training.curation import pool_stats
 
-        return pool_stats(self.home)
+        return pool_stats(self)
 
     @staticmethod
     def review_cache() -> ScoreCache:
@@ -164,38 +210,71 @@ class Workspace:
         """The `n` pool paragraphs the model is least sure about, spread out; see `curation.review_batch`."""
         from training.curation import review_batch
 
-        return review_batch(self.home, tagger, version, n, cache, names)
+        return review_batch(self, tagger, version, n, cache, names)
 
     def submit_review(self, pool_id: int, labels: Sequence[str], author: str | None) -> dict[str, int]:
         """Store a reviewed pool paragraph (source "review"); it leaves the pool. NotInPool, ValidationError."""
         from training.curation import submit_review
 
-        return submit_review(self.home, self.seeds, pool_id, labels, author)
+        return submit_review(self, pool_id, labels, author)
 
     def audit_report(self, n: int = 20, progress: Progress | None = None) -> dict[str, Any]:
         """The `n` labelled paragraphs the cross-validated model disputes most (not yet checked)."""
         from training.curation import audit_report
 
-        return audit_report(self.home, self.seeds, n, progress)
+        return audit_report(self, n, progress)
 
     def decide_audit(self, item_id: str, action: str, author: str | None) -> dict[str, Any]:
         """accept (store the suggestion, source "audit") or keep an audited label; AuditItemNotFound."""
         from training.curation import decide_audit
 
-        return decide_audit(self.home, self.seeds, item_id, action, author)
+        return decide_audit(self, item_id, action, author)
 
     # -- operations ----------------------------------------------------------------------------------
     @cached_property
     def registry(self) -> Registry:
-        """Model versions under `<home>/models` and the CURRENT pointer."""
+        """Model versions and the current one (in `<home>/models`, or in the database with verified copies
+        cached in `<home>/model-cache`)."""
         from training.ops.registry import Registry
 
-        return Registry(self.home)
+        if self.database is None:
+            return Registry(self.home)
+        from training.ops.model_rows import DatabaseModels
+
+        return Registry(self.home, DatabaseModels(self.database, self.home / "model-cache"))
 
     @cached_property
     def jobs(self) -> Jobs:
         """Background training jobs."""
-        return Jobs(self)
+        from training.ops.jobs import DatabaseJobs, FileJobs
+
+        if self.database is None:
+            return Jobs(FileJobs(self.home, lambda: self.seeds))
+        return Jobs(DatabaseJobs(self.database, self.home, lambda: self.seeds))
+
+    def training_lock(self) -> AbstractContextManager[None]:
+        """Hold "the one training run" (across processes; with the database, across hosts); TrainingBusy."""
+        return self.jobs.backend.training_lock()
+
+    def upgrade_database(self) -> tuple[int, int]:
+        """Create or migrate the shared database's schema: (version before, after). StoreError without one."""
+        from training.errors import StoreError
+
+        if self.database is None:
+            raise StoreError("no database configured; set POLICYTAG_DATABASE_URL=postgresql://... "
+                             "(the local files need no upgrade: they migrate themselves)")
+        return self.database.upgrade()
+
+    def copy_into(self, target: Workspace, progress: Progress | None = None) -> CopyReport:
+        """Copy labels, pool, audit checks, added domains and models into the empty `target`, verified."""
+        from training.ops.copying import copy_workspace
+
+        return copy_workspace(self, target, progress)
+
+    def close(self) -> None:
+        """Close the database connections this process holds (before forking servers)."""
+        if self.database is not None:
+            self.database.close()
 
     def load_model(self, version: str | None = None) -> tuple[Tagger, Manifest]:
         """(tagger, manifest) of `version` (default: current); RegistryError when there is none."""
@@ -226,12 +305,12 @@ class Workspace:
               params: dict[str, Any] | None = None, unmatched_negatives: bool | None = None,
               documents: Sequence[Path] | None = None) -> Manifest:
         """Train on the seeds, `documents` (None: those the served model learned from) and the store, save a
-        new version, promote it if it passes the gate (see `training.learning.run.run_training`); returns
+        new version, promote it if it passes the gate (see `training.learning.run.train_workspace`); returns
         the new manifest."""
-        from training.learning.run import run_training
+        from training.learning.run import train_workspace
 
-        return run_training(self.home, self.seeds, cv=cv, force=force, tolerance=tolerance, progress=progress,
-                            lock=lock, params=params, unmatched_negatives=unmatched_negatives, documents=documents)
+        return train_workspace(self, cv=cv, force=force, tolerance=tolerance, progress=progress, lock=lock,
+                               params=params, unmatched_negatives=unmatched_negatives, documents=documents)
 
     def evaluate(self, path: Path, threshold: float | None = None, worst: int = 10) -> dict[str, Any]:
         """The current model's report on a labelled JSONL/CSV file (EvalFileError lists bad lines)."""

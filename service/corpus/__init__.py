@@ -1,9 +1,9 @@
 """The corpus runner: stream documents through the model and write one row per paragraph in input order.
 
-    from service.corpus.runner import RunOptions, model_ref, tag_corpus
+    from service.corpus.runner import RunOptions, tag_corpus
     from service.corpus.rows import Settings
 
-    ref, manifest = model_ref(home / "models" / "v3")
+    ref, manifest = Workspace(home).registry.reference("v3")  # the registry knows where the version is
     settings = Settings(fmt="csv", domains=tuple(manifest["thresholds"]), version=ref.version)
     result = tag_corpus(["reports/"], settings, ref, RunOptions(out="tags.csv", jobs=2))
     result.ok, result.summary.paragraphs

@@ -7,9 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from model.artifact import verify_artifact
 from service.corpus.engines import make_engine
 from service.corpus.errors import CorpusError
 from service.corpus.output import FileSink, StdoutSink, check_output
@@ -17,14 +15,6 @@ from service.corpus.plan import STDIN, TASK_BYTES, TASK_FILES, collect_inputs, e
 from service.corpus.progress import Progress, Summary
 from service.corpus.rows import Settings, header
 from service.corpus.worker import ModelRef
-
-
-def model_ref(version_dir: Path) -> tuple[ModelRef, dict[str, Any]]:
-    """(reference every worker loads, manifest) for a model version directory, checked here once (SHA-256,
-    scikit-learn version) so that a damaged model stops the run before any work."""
-    manifest = dict(verify_artifact(version_dir))
-    ref = ModelRef(str(Path(version_dir).resolve()), str(manifest["sha256"]), str(manifest.get("version", "")))
-    return ref, manifest
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """What a worker process does with one task: read its files, tag every paragraph, encode the rows.
 
-The same function runs in the local process pool and on Dask workers. The model travels as a reference
-(path, SHA-256, version), never as a pickle inside the task: each process loads the verified artefact the
-first time it needs it and keeps it for every later task.
+The same function runs in the local process pool and on Dask workers. The model travels as the registry's
+reference (`ModelRef`: a verified copy's path, SHA-256, version, and the shared database if there is one),
+never as a pickle inside the task: each process loads the verified artefact the first time it needs it and
+keeps it for every later task.
 """
 from __future__ import annotations
 
@@ -15,22 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.artifact import load_artifact
 from model.readers import Document, ReadError, read_bytes, read_path
 from model.tagger import Tagger
 from model.tagging import summarize_document, tag_paragraphs
 from service.corpus.errors import CorpusError
 from service.corpus.plan import Item, Task
 from service.corpus.rows import Settings, document_row, keep, paragraph_row
+from training.workspace import ModelRef, load_reference
 
-
-@dataclass(frozen=True)
-class ModelRef:
-    """Where every worker finds the model: a version directory readable at the same path, and its hash."""
-
-    path: str
-    sha256: str
-    version: str
+__all__ = ["FileResult", "ModelRef", "TaskResult", "load_model", "run_task"]
 
 
 @dataclass
@@ -75,10 +69,12 @@ def load_model(ref: ModelRef) -> Tagger:
     key = (ref.path, ref.sha256)
     if key not in _MODELS:
         try:
-            tagger, manifest = load_artifact(Path(ref.path))
+            tagger, manifest = load_reference(ref)
         except OSError as exc:
+            fix = ("every worker needs the data directory at that path" if ref.database is None
+                   else "every worker needs the database's address and a writable temporary directory")
             raise CorpusError(f"model {ref.version} cannot be read at {ref.path} on {socket.gethostname()} "
-                              f"({exc.strerror or exc}); every worker needs the data directory at that path") from None
+                              f"({exc.strerror or exc}); {fix}") from None
         if manifest.get("sha256") != ref.sha256:
             raise CorpusError(f"model {ref.version} at {ref.path} on {socket.gethostname()} is not the one the "
                               f"run started with (SHA-256 {str(manifest.get('sha256'))[:12]}…, expected "

@@ -1,29 +1,41 @@
 """One training run end to end: taxonomy + seeds + store -> new registry version, promoted if it passes the gate."""
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from model.artifact import ArtifactError
 from model.manifest import Manifest
 from training.data.store import ExampleStore
-from training.data.taxonomy import load_taxonomy
+from training.data.taxonomy import Taxonomy
 from training.errors import TrainingBusy
 from training.learning.gate import DEFAULT_TOLERANCE, changed_tags, decide
 from training.learning.train import Progress, Recipe, load_training_data, train
-from training.ops.locks import Busy, try_lock
+from training.ops.jobs import LOCK_FILE
 from training.ops.registry import Registry
-from training.paths import store_path
 
-LOCK_FILE = "train.lock"
+if TYPE_CHECKING:
+    from training.workspace import Workspace
+
+__all__ = ["LOCK_FILE", "TrainingBusy", "run_training", "train_workspace"]
 
 
 def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
                  progress: Progress | None = None, lock: bool = True,
                  params: dict[str, Any] | None = None, unmatched_negatives: bool | None = None,
                  documents: Sequence[Path] | None = None) -> Manifest:
+    """`train_workspace` on the workspace of `home` and `seeds` (its backend from $POLICYTAG_DATABASE_URL)."""
+    from training.workspace import Workspace
+
+    return train_workspace(Workspace(home, seeds), cv=cv, force=force, tolerance=tolerance, progress=progress,
+                           lock=lock, params=params, unmatched_negatives=unmatched_negatives, documents=documents)
+
+
+def train_workspace(workspace: Workspace, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
+                    progress: Progress | None = None, lock: bool = True, params: dict[str, Any] | None = None,
+                    unmatched_negatives: bool | None = None, documents: Sequence[Path] | None = None) -> Manifest:
     """Train on the seeds and the store, save a new version, and promote it if it passes the gate.
 
     Returns the new version's manifest with a "promotion" entry saying whether it was promoted and why.
@@ -32,17 +44,9 @@ def run_training(home: Path, seeds: Path, cv: int = 5, force: bool = False, tole
     bootstrap setting (weak negatives from unmatched sections). `documents` are trained on beside the seeds
     (None: the documents the served model was trained on, those that still exist).
     """
-    fd = None
-    if lock:
-        try:
-            fd = try_lock(home / LOCK_FILE)
-        except Busy:
-            raise TrainingBusy("another training run is in progress; wait for it to finish") from None
-    try:
-        return _run(home, seeds, cv, force, tolerance, progress, params or {}, unmatched_negatives, documents)
-    finally:
-        if fd is not None:
-            os.close(fd)
+    with workspace.training_lock() if lock else nullcontext():
+        return _run(workspace.seeds, workspace.taxonomy(), workspace.stored_examples(), workspace.registry, cv,
+                    force, tolerance, progress, params or {}, unmatched_negatives, documents)
 
 
 def _served_documents(registry: Registry, progress: Progress | None) -> list[Path]:
@@ -63,12 +67,9 @@ def _served_documents(registry: Registry, progress: Progress | None) -> list[Pat
     return found
 
 
-def _run(home: Path, seeds: Path, cv: int, force: bool, tolerance: float, progress: Progress | None,
-         params: dict[str, Any], unmatched_negatives: bool | None = None,
-         documents: Sequence[Path] | None = None) -> Manifest:
-    taxonomy = load_taxonomy(seeds, home)
-    store = ExampleStore(store_path(home)) if store_path(home).exists() else None
-    registry = Registry(home)
+def _run(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | None, registry: Registry, cv: int, force: bool,
+         tolerance: float, progress: Progress | None, params: dict[str, Any],
+         unmatched_negatives: bool | None = None, documents: Sequence[Path] | None = None) -> Manifest:
     extra = [p.resolve() for p in documents] if documents is not None else _served_documents(registry, progress)
     if progress:
         progress(f"reading seeds from {seeds}" + (f", {len(extra)} more document path(s)" if extra else "")

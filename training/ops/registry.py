@@ -1,122 +1,155 @@
-"""The model registry: numbered versions in `<home>/models/vN/` and an atomic pointer to the current one.
+"""The model registry: numbered versions, the current one, and the only code that knows where their bytes live.
 
-A version directory is written under a temporary name and renamed into place only when complete, so a
-training run that fails or is killed never leaves a partial version; `CURRENT` is replaced atomically, so
-every reader sees the old or the new version, never a half-written pointer.
+Versions are kept by a storage (`LocalModels`: directories in the data directory, the embedded default;
+`DatabaseModels`: rows in the shared PostgreSQL database with a verified copy on each host). Servers ask the
+registry for a cheap change stamp to hot-reload; corpus workers get a `ModelRef` they can load on any host.
 """
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
-from model.artifact import MODEL_FILE, ArtifactError, load_artifact, read_manifest, save_artifact, verify_artifact
-from model.atomic import write_atomic
-from model.manifest import MANIFEST_FILE, Manifest
+from model.artifact import ArtifactError, load_artifact, save_artifact
+from model.manifest import Manifest
 from model.tagger import Tagger
 from training.errors import RegistryError
+from training.ops.model_files import CURRENT_FILE, LocalModels
+from training.ops.model_ref import ModelRef
 
-_VERSION = re.compile(r"^v(\d+)$")
-# Verification results by (directory, stat of its files): listing versions need not hash every file each time.
-_CHECKED: dict[tuple[object, ...], Manifest | ArtifactError] = {}
+__all__ = ["CURRENT_FILE", "ArtifactError", "ModelRef", "ModelStorage", "Registry", "RegistryError",
+           "load_reference"]
 
 
-def _stat(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
-CURRENT_FILE = "CURRENT"
+class ModelStorage(Protocol):
+    """Where versions are kept: the registry's only way to their bytes."""
+
+    @property
+    def where(self) -> str: ...
+
+    def versions(self) -> list[str]: ...
+
+    def current(self) -> str | None: ...
+
+    def set_current(self, version: str) -> None: ...
+
+    def exists(self, version: str) -> bool: ...
+
+    def manifest(self, version: str) -> Manifest: ...
+
+    def check(self, version: str) -> Manifest: ...
+
+    def local_dir(self, version: str) -> Path: ...
+
+    def newest_cached(self) -> Path | None: ...
+
+    def put(self, version: str, staged: Path) -> bool: ...
+
+    def staging(self) -> Path: ...
+
+    def clean_staging(self) -> None: ...
+
+    def stamp(self) -> object: ...
+
+    def reference_location(self, version: str) -> str: ...
 
 
 class Registry:
-    """Versions of trained models under `<home>/models`."""
+    """Versions of trained models, numbered v1, v2, ...; one of them current."""
 
-    def __init__(self, home: Path):
-        self.root = Path(home) / "models"
+    def __init__(self, home: Path, storage: ModelStorage | None = None) -> None:
+        """`storage`: where versions live (default: `<home>/models` on this machine)."""
+        self.storage: ModelStorage = storage or LocalModels(Path(home) / "models")
+
+    @property
+    def where(self) -> str:
+        """Where the versions are, for messages."""
+        return self.storage.where
 
     def versions(self) -> list[str]:
         """Complete versions, oldest first."""
-        if not self.root.is_dir():
-            return []
-        found = [(int(m.group(1)), p.name) for p in self.root.iterdir() if (m := _VERSION.match(p.name))]
-        return [name for _, name in sorted(found)]
+        return self.storage.versions()
 
     def current(self) -> str | None:
-        try:
-            name = (self.root / CURRENT_FILE).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        return name if (self.root / name).is_dir() else None
+        """The version served, or None before the first training."""
+        return self.storage.current()
 
     def manifest(self, version: str) -> Manifest:
-        return read_manifest(self._dir(version))
-
-    def _dir(self, version: str) -> Path:
-        path = self.root / version
-        if not _VERSION.match(version) or not path.is_dir():
-            known = ", ".join(self.versions()) or "none yet; run `policytag train`"
-            raise RegistryError(f"unknown model version {version!r}; known: {known}")
-        return path
+        return self.storage.manifest(version)
 
     def add(self, tagger: Tagger, manifest: Manifest) -> Manifest:
         """Save a new version (not made current); returns its manifest including `version`."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
+        staging = Path(tempfile.mkdtemp(dir=self.storage.staging(), prefix=".staging-"))
         try:
-            number = int(self.versions()[-1][1:]) + 1 if self.versions() else 1
+            versions = self.versions()
+            number = int(versions[-1][1:]) + 1 if versions else 1
             while True:
                 version = f"v{number}"
                 written = save_artifact(tagger, staging, {**manifest, "version": version})
-                try:
-                    # rename() onto an existing non-empty directory fails: two trainers never share a number.
-                    staging.rename(self.root / version)
+                if self.storage.put(version, staging):
                     return written
-                except OSError:
-                    if not (self.root / version).exists():
-                        raise
-                    number += 1
+                number += 1  # another trainer took this number a moment ago
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
 
     def promote(self, version: str) -> None:
         """Make `version` current (also how to roll back); refuses one that would not load (ArtifactError)."""
-        verify_artifact(self._dir(version))
-        write_atomic(self.root / CURRENT_FILE, f"{version}\n".encode())
+        self.storage.check(version)
+        self.storage.set_current(version)
 
     def check(self, version: str) -> Manifest:
         """`version`'s manifest after the checks loading makes (manifest, scikit-learn version, SHA-256), without
-        unpickling; ArtifactError when it fails. Results are remembered until the files change."""
-        directory = self._dir(version)
-        key = (str(directory), *(_stat(directory / name) for name in (MODEL_FILE, MANIFEST_FILE)))
-        if key not in _CHECKED:
-            if len(_CHECKED) > 256:
-                _CHECKED.clear()
-            try:
-                _CHECKED[key] = verify_artifact(directory)
-            except ArtifactError as exc:
-                _CHECKED[key] = exc
-        found = _CHECKED[key]
-        if isinstance(found, ArtifactError):
-            raise found
-        return found
+        unpickling; ArtifactError when it fails. Results are remembered until the bytes change."""
+        return self.storage.check(version)
 
     def load(self, version: str | None = None) -> tuple[Tagger, Manifest]:
         """Load `version` (default: current); RegistryError when there is none."""
         version = version or self.current()
         if version is None:
-            raise RegistryError(f"no trained model in {self.root}; run `policytag train` "
+            raise RegistryError(f"no trained model in {self.where}; run `policytag train` "
                                 "(or `policytag serve`, which trains one from seeds/)")
-        return load_artifact(self._dir(version))
+        return load_artifact(self.storage.local_dir(version))
+
+    def load_cached(self) -> tuple[Tagger, Manifest] | None:
+        """The newest version this host holds a verified copy of, loaded without asking the storage (for a
+        server started while the database is unreachable), or None."""
+        directory = self.storage.newest_cached()
+        return load_artifact(directory) if directory is not None else None
+
+    def change_stamp(self) -> object:
+        """A cheap value that changes when another version is made current (or the current one's bytes change)."""
+        return self.storage.stamp()
+
+    def reference(self, version: str | None = None) -> tuple[ModelRef, Manifest]:
+        """(what corpus workers load, manifest) for `version` (default: current), checked here once (SHA-256,
+        scikit-learn version) so that a damaged model stops a run before any work."""
+        version = version or self.current()
+        if version is None:
+            raise RegistryError(f"no trained model in {self.where}; run `policytag train`")
+        from model.artifact import verify_artifact
+
+        location = self.storage.reference_location(version)
+        manifest = verify_artifact(Path(location))
+        database = getattr(getattr(self.storage, "database", None), "url", None)
+        return ModelRef(location, str(manifest["sha256"]), str(manifest.get("version", version)), database), manifest
 
     def clean_staging(self) -> None:
         """Remove leftovers of killed training runs (never a complete version)."""
-        if self.root.is_dir():
-            for leftover in self.root.glob(".staging-*"):
-                shutil.rmtree(leftover, ignore_errors=True)
+        self.storage.clean_staging()
 
 
-__all__ = ["ArtifactError", "Registry", "RegistryError"]
+def load_reference(ref: ModelRef, cache: Path | None = None) -> tuple[Tagger, Manifest]:
+    """Load the model `ref` names: from its directory, or (missing here, shared database) fetched into `cache`
+    (default: a folder in the temporary directory). OSError when neither is possible; ArtifactError when the
+    bytes fail a check."""
+    directory = Path(ref.path)
+    if not directory.is_dir() and ref.database:
+        from training.ops.database import shared_database
+        from training.ops.model_rows import DatabaseModels
+
+        storage = DatabaseModels(shared_database(ref.database, 30.0),
+                                 cache or Path(tempfile.gettempdir()) / "policytag-model-cache")
+        directory = storage.local_dir(ref.version)
+    return load_artifact(directory)
