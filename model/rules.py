@@ -1,7 +1,9 @@
-"""What counts as a tag: the one rule that serving, batch tagging, eval and the promotion gate all apply.
+"""What counts as a tag, and in which order tags come: the one rule that serving, batch tagging, eval, the
+review queue, the label audit and the promotion gate all apply.
 
 A domain is a tag of a text when its probability reaches the domain's cut-off (the model's per-domain
 threshold, or one threshold in (0, 1] for every domain) and the text has at least one Chinese character.
+Tags, and scores, come best first; equal scores keep the domains' order.
 """
 from __future__ import annotations
 
@@ -47,3 +49,20 @@ def tag_mask(texts: Sequence[str], proba: np.ndarray, thresholds: Sequence[float
     if len(texts):
         mask &= np.fromiter((taggable(t) for t in texts), dtype=bool, count=len(texts))[:, None]
     return mask
+
+
+def ranking(proba: np.ndarray) -> np.ndarray:
+    """Column indexes of each row of `proba`, best first (equal scores keep column order)."""
+    return np.argsort(-np.asarray(proba), axis=-1, kind="stable")
+
+
+def ranked_tags(texts: Sequence[str], proba: np.ndarray, thresholds: Sequence[float] | np.ndarray,
+                threshold: float | None = None) -> list[list[int]]:
+    """Per text, the column indexes of its tags (`tag_mask`), best first (`ranking`)."""
+    proba = np.asarray(proba)
+    mask = tag_mask(texts, proba, thresholds, threshold)
+    order = ranking(proba)
+    rows, ranks = np.nonzero(np.take_along_axis(mask, order, axis=1))  # row-major: best first
+    columns = order[rows, ranks].tolist()
+    ends = np.cumsum(np.bincount(rows, minlength=len(proba))).tolist()
+    return [columns[start:end] for start, end in zip([0, *ends], ends)]

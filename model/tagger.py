@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from model.errors import ArtifactError, NotFittedError
 from model.features import Featurizer, display_term, run_starts
-from model.rules import tag_mask
+from model.rules import ranked_tags
 
 # Bumped when the features or the scoring change so that an artefact written by another version would
 # score differently; loading such an artefact fails with a message to retrain.
@@ -482,13 +482,9 @@ class Tagger:
     def predict(self, X: Sequence[str], threshold: float | None = None) -> list[list[str]]:
         """Label lists: the tags of each text under `model.rules` (its thresholds, or `threshold` for all), best
         first."""
-        proba = self.predict_proba(X)
-        mask = tag_mask(list(X), proba, self.thresholds_, threshold)
-        order = np.argsort(-proba, axis=1, kind="stable")
-        rows, ranks = np.nonzero(np.take_along_axis(mask, order, axis=1))  # row-major: best first
-        names = np.asarray(self.classes_, dtype=object)[order[rows, ranks]].tolist()
-        ends = np.cumsum(np.bincount(rows, minlength=len(proba))).tolist()
-        return [names[start:end] for start, end in zip([0, *ends], ends)]
+        texts = list(X)
+        return [[self.classes_[k] for k in tags]
+                for tags in ranked_tags(texts, self.predict_proba(texts), self.thresholds_, threshold)]
 
     def score_one(self, text: str) -> np.ndarray:
         """Calibrated probabilities of one text without scikit-learn's per-call overhead (the same values

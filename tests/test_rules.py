@@ -30,3 +30,19 @@ def test_eval_scores_the_tagger_users_get():
     assert report["per_domain"]["innovation"]["fp"] == 0 and report["out_of_domain_untagged"] == 1.0
     with pytest.raises(ThresholdError):
         evaluate(stub, ["hello world", "推动科技创新"], [[], ["innovation"]], threshold=0.0)
+
+
+def test_the_review_queue_and_the_audit_apply_the_same_rule(home):
+    from tests.conftest import SEEDS
+    from training.learning.audit import suggestion
+    from training.workspace import Workspace
+
+    ws = Workspace(home, SEEDS)
+    ws.pool_import_texts(["hello world 2025", "推进高标准农田建设，促进农民持续增收。"])
+    tagger, manifest = ws.load_model()
+    tagger.thresholds_ = np.full(len(tagger.classes_), 1e-9)  # every score passes: only the rule's other half is left
+    items = {item["text"]: item for item in ws.review_batch(tagger, manifest["version"], n=10)["items"]}
+    assert items["hello world 2025"]["tags"] == [] and items["hello world 2025"]["scores"]
+    tags = [t["domain"] for t in items["推进高标准农田建设，促进农民持续增收。"]["tags"]]
+    assert len(tags) == len(tagger.classes_) and tags[0] == "rural"  # best first
+    assert suggestion("hello world", np.full(len(tagger.classes_), 0.9), tagger) == []

@@ -10,7 +10,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from model.readers import ReadError
+from model.rules import ranked_tags, ranking
 from model.tagger import Tagger
 from training.data.pool import PoolImport, import_file, import_rows, pool_files, read_pool_file, seed_rows
 from training.data.store import normalize_key
@@ -77,15 +80,17 @@ def review_batch(ws: Workspace, tagger: Tagger, version: str, n: int, cache: Sco
     texts = [item.text for item in items]
     cache = cache or ScoreCache()
     proba = cache.proba(tagger, version, [item.id for item in items], texts)
+    picks = select(tagger, texts, proba, n)
+    chosen = proba[[pick.index for pick in picks]] if picks else np.zeros((0, len(tagger.classes_)))
+    tags = ranked_tags([texts[pick.index] for pick in picks], chosen, tagger.thresholds_)
+    classes, names = tagger.classes_, names or {}
     rows = []
-    for pick in select(tagger, texts, proba, n):
-        item, p = items[pick.index], proba[pick.index]
-        order = sorted(range(len(tagger.classes_)), key=lambda k: -p[k])
+    for pick, p, order, found in zip(picks, chosen, ranking(chosen).tolist(), tags):
+        item = items[pick.index]
         rows.append({"id": item.id, "text": item.text, "source": item.source, "heading": item.heading,
-                     "scores": {tagger.classes_[k]: round(float(p[k]), 4) for k in order},
-                     "tags": [{"domain": tagger.classes_[k], "name": (names or {}).get(tagger.classes_[k],
-                                                                                      tagger.classes_[k]),
-                               "score": round(float(p[k]), 4)} for k in order if p[k] >= tagger.thresholds_[k]],
+                     "scores": {classes[k]: round(float(p[k]), 4) for k in order},
+                     "tags": [{"domain": classes[k], "name": names.get(classes[k], classes[k]),
+                               "score": round(float(p[k]), 4)} for k in found],
                      "reason": pick.reason, "margin": round(pick.margin, 4)})
     return {"items": rows, "pool_size": len(items)}
 
@@ -129,7 +134,7 @@ def decide_audit(ws: Workspace, item_id: str, action: str, author: str | None) -
     example, store = examples[index], ws.store()
     labels = list(example.labels)
     if action == "accept":
-        labels = suggestion(proba[index], tagger)
+        labels = suggestion(example.text, proba[index], tagger)
         store.add([{"text": example.text, "labels": labels}], source="audit", author=author,
                   known_domains=ws.taxonomy().ids)
     store.check_labels(example.text, labels, action=action, author=author)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from model.artifact import write_atomic
+from model.rules import ranked_tags
 from model.tagger import Tagger
 from training.data.bootstrap import Example
 from training.data.store import normalize_key
@@ -161,7 +162,7 @@ def audit(examples: Sequence[Example], proba: np.ndarray, tagger: Tagger,
         against = np.where(truth[i], 1.0 - proba[i], proba[i])
         k = int(np.where(margin[i] > FLAG_MARGIN, against, -1.0).argmax())
         p, t, domain = float(proba[i, k]), float(thresholds[k]), classes[k]
-        suggested = suggestion(proba[i], tagger)
+        suggested = suggestion(example.text, proba[i], tagger)
         if truth[i, k]:
             reason = f"labelled {domain}, but the cross-validated model gives {domain} {p:.2f} (threshold {t:.2f})"
         else:
@@ -180,7 +181,7 @@ def audit(examples: Sequence[Example], proba: np.ndarray, tagger: Tagger,
     return items
 
 
-def suggestion(proba_row: np.ndarray, tagger: Tagger) -> list[str]:
-    """The labels the model would give a paragraph out of fold: domains at or above their thresholds, best first."""
-    order = np.argsort(-proba_row, kind="stable")
-    return [tagger.classes_[j] for j in order if proba_row[j] >= tagger.thresholds_[j]]
+def suggestion(text: str, proba_row: np.ndarray, tagger: Tagger) -> list[str]:
+    """The labels the model would give a paragraph out of fold: its tags by `model.rules`, best first."""
+    (tags,) = ranked_tags([text], proba_row[None, :], tagger.thresholds_)
+    return [tagger.classes_[k] for k in tags]
