@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from model.contract import THRESHOLD_ABOVE, THRESHOLD_AT_MOST
 from model.errors import ThresholdError
 
 # A text with no Chinese character is not Chinese policy text: its scores would come from the model's
@@ -23,7 +24,8 @@ def check_threshold(threshold: float | None) -> float | None:
     """`threshold` as a float if it is in (0, 1] (None: the model's own); ThresholdError otherwise."""
     if threshold is None:
         return None
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
+            or not THRESHOLD_ABOVE < threshold <= THRESHOLD_AT_MOST:
         raise ThresholdError(f"threshold must be a number in (0, 1], got {threshold!r}; "
                              "leave it out to use the model's per-domain thresholds")
     return float(threshold)

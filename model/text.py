@@ -31,10 +31,6 @@ BLANK_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr
 NOT_BLANK_PATTERN = "[^" + "".join(f"\\u{ord(c):04x}" for c in BLANK_CHARS) + "]"
 
 
-# The longest text a labelled example or pool paragraph may hold (the store and the request schemas).
-MAX_EXAMPLE_CHARS = 20_000
-
-
 def is_blank(text: str) -> bool:
     """True when `text` has no character outside BLANK_CHARS (empty, spaces, line breaks, ideographic spaces)."""
     return not text.strip(BLANK_CHARS)

@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from service import openapi_curation as curation
 from service.schemas import (
+    DOMAIN_ID_PATTERN,
     AuditRequest,
     DomainRequest,
     TrainRequest,
@@ -33,7 +34,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Domain": {
         "type": "object", "required": ["id", "name_zh", "name_en", "keywords"],
-        "properties": {"id": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}, "name_zh": {"type": "string"},
+        "properties": {"id": {"type": "string", "pattern": DOMAIN_ID_PATTERN}, "name_zh": {"type": "string"},
                        "name_en": {"type": "string"}, "keywords": {"type": "array", "items": {"type": "string"}},
                        "weak_keywords": {"type": "array", "items": {"type": "string"},
                                          "description": "label a heading only if no other domain matches strongly"},

@@ -15,13 +15,14 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
+from model.contract import DOMAIN_ID_PATTERN as _DOMAIN_ID
+from model.contract import MAX_EXAMPLE_CHARS, THRESHOLD_ABOVE, THRESHOLD_AT_MOST
 from model.errors import PolicytagError
 from model.json_names import json_type
-from model.text import MAX_EXAMPLE_CHARS, NOT_BLANK_PATTERN
+from model.text import NOT_BLANK_PATTERN
 from training.workspace import DEFAULT_TOLERANCE
 
-DOMAIN_ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-EXAMPLE_MAX_CHARS = MAX_EXAMPLE_CHARS  # the store's limit per labelled text (one owner: model/text.py)
+DOMAIN_ID_PATTERN = f"^{_DOMAIN_ID}$"
 
 
 def _valid_unicode(value: str) -> str:
@@ -65,7 +66,7 @@ def tag_request_model(max_texts: int, max_text_chars: int) -> type[BaseModel]:
         text: Text = _optional(description="one text (may hold several paragraphs); send this or texts")
         texts: list[Text] = _optional(min_length=1, max_length=max_texts,
                                       description="several texts, tagged in order; send this or text")
-        threshold: float = _optional(gt=0, le=1, allow_inf_nan=False,
+        threshold: float = _optional(gt=THRESHOLD_ABOVE, le=THRESHOLD_AT_MOST, allow_inf_nan=False,
                                      description="one threshold for every domain instead of the model's own")
         explain: bool = Field(False, description="add the terms behind each tag")
 
@@ -89,7 +90,7 @@ def examples_request_model(domains: tuple[str, ...] = ()) -> type[BaseModel]:
     label: Any = Literal[domains] if domains else str
 
     class ExampleItem(_Strict):
-        text: Annotated[str, StringConstraints(max_length=EXAMPLE_MAX_CHARS, pattern=NOT_BLANK_PATTERN),
+        text: Annotated[str, StringConstraints(max_length=MAX_EXAMPLE_CHARS, pattern=NOT_BLANK_PATTERN),
                         AfterValidator(_valid_unicode)]
         labels: list[label] = Field(
             description="domain ids; [] marks a paragraph about none of the domains")
@@ -126,7 +127,7 @@ POOL_ID_MAX = 2**63 - 1  # pool ids are 64-bit integers in either store backend;
 @lru_cache(maxsize=8)
 def pool_request_model(max_texts: int) -> type[BaseModel]:
     """The JSON body model of POST /v1/pool (at most `max_texts` texts; cached: one class per setting)."""
-    Text = Annotated[str, StringConstraints(max_length=EXAMPLE_MAX_CHARS, pattern=NOT_BLANK_PATTERN),
+    Text = Annotated[str, StringConstraints(max_length=MAX_EXAMPLE_CHARS, pattern=NOT_BLANK_PATTERN),
                      AfterValidator(_valid_unicode)]
 
     class PoolRequest(_Strict):

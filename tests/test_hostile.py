@@ -102,8 +102,12 @@ def test_spec_and_code_agree_on_empty_and_null(client):
 
 
 
-def test_published_example_limit_is_the_stores():
-    from service.schemas import EXAMPLE_MAX_CHARS
-    from training.data.store import MAX_TEXT_CHARS
-
-    assert EXAMPLE_MAX_CHARS == MAX_TEXT_CHARS
+def test_the_published_example_limit_is_the_one_writes_enforce(writer):
+    item = writer.get("/v1/openapi.json").get_json()["components"]["schemas"]["ExampleItem"]
+    limit = item["properties"]["text"]["maxLength"]
+    longest = {"examples": [{"text": "农" * limit, "labels": []}]}
+    assert writer.post("/v1/examples", json=longest, headers=auth()).status_code == 201
+    over = {"examples": [{"text": "农" * (limit + 1), "labels": []}]}
+    response = writer.post("/v1/examples", json=over, headers=auth())
+    assert response.status_code == 400 and f"limit of {limit}" in response.get_json()["problems"][0]
+    assert writer.post("/v1/pool", json={"texts": ["农" * (limit + 1)]}, headers=auth()).status_code == 400

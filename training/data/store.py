@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from model.json_names import json_type
-from training.data.validation import MAX_TEXT_CHARS, CleanItem, normalize_key, text_problem, validate_items
+from training.data.validation import CleanItem, normalize_key, text_problem, validate_items
 from training.errors import (
     NotInPool,
     StoreBusyError,
@@ -31,7 +31,6 @@ from training.errors import (
 )
 
 __all__ = [
-    "MAX_TEXT_CHARS",
     "TABLES",
     "AddResult",
     "ExampleStore",

@@ -21,13 +21,13 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from model.contract import DOMAIN_ID
 from model.text import BLANK_CHARS, is_blank, normalize
 from model.tokenize import words
 from training.errors import DomainExists, TaxonomyError
 
 TAXONOMY_FILE = "taxonomy.toml"
 USER_DOMAINS_FILE = "domains.json"
-_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")  # used with fullmatch: "abc\n" is not an id
 STRONG, WEAK, CONTEXT = 1.0, 0.5, 0.25  # keyword weights; CONTEXT: any keyword after the first clause
 _CLAUSE_END = re.compile(r"[,;]")  # after `normalize`: ，； are , ;
 # One-character endings that keep a compound in its keyword's domain (创新型, 科技化); other one-character
@@ -96,7 +96,7 @@ def make_domain(raw: object, where: str) -> Domain:
         raise TaxonomyError(f"{where}: a domain must be an object with id, name_zh, name_en, keywords")
     problems = []
     domain_id = raw.get("id")
-    if not isinstance(domain_id, str) or not _ID.fullmatch(domain_id):
+    if not isinstance(domain_id, str) or not DOMAIN_ID.fullmatch(domain_id):
         problems.append(f"'id' must be lower-case letters, digits or _ starting with a letter, got {domain_id!r}")
     for name in ("name_zh", "name_en"):
         if not isinstance(raw.get(name), str) or is_blank(raw[name]):

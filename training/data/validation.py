@@ -10,11 +10,10 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from model.contract import MAX_EXAMPLE_CHARS
 from model.json_names import json_type
-from model.text import MAX_EXAMPLE_CHARS, is_blank
+from model.text import is_blank
 from training.errors import ValidationError
-
-MAX_TEXT_CHARS = MAX_EXAMPLE_CHARS
 
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) (?=[\x00-\x7f])"
                       r"|(?<=[\x00-\x7f]) (?=[^\x00-\x7f])")
@@ -46,8 +45,8 @@ def text_problem(text: object) -> str | None:
         return "'text' is empty"
     if not _encodable(text):
         return "'text' has unpaired surrogate characters; send valid UTF-8 text"
-    if len(text) > MAX_TEXT_CHARS:
-        return f"'text' is {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}, split it into paragraphs"
+    if len(text) > MAX_EXAMPLE_CHARS:
+        return f"'text' is {len(text):,} characters; the limit is {MAX_EXAMPLE_CHARS:,}, split it into paragraphs"
     return None
 
 
