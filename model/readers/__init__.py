@@ -89,30 +89,35 @@ def read_path(path: str | Path, *, text_field: str = "text", limits: ReadLimits 
     yield from read_bytes(data, str(path), text_field=text_field, limits=limits)
 
 
+def folder_files(folder: Path) -> list[tuple[str, Path]]:
+    """Every file below `folder` a person would call its own, as (relative POSIX path, path) sorted by the
+    relative path: hidden files and folders, Word lock files (~$x.docx) and symbolic links that lead out of
+    the folder (a link to /etc/passwd is not a document of it) are left out. Every folder walk uses this."""
+    root = folder.resolve()
+    found = []
+    for candidate in folder.rglob("*"):
+        relative = candidate.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or candidate.name.startswith("~$"):
+            continue
+        if candidate.is_file() and candidate.resolve().is_relative_to(root):
+            found.append((relative.as_posix(), candidate))
+    return sorted(found)
+
+
 def iter_paths(inputs: Iterable[str | Path], glob: str | None = None,
                suffixes: Iterable[str] = SUPPORTED_SUFFIXES) -> Iterator[Path]:
     """Files to read, in a deterministic order: each input file as given (whatever its suffix, so the reader
-    reports it), and for each folder every file below it with one of `suffixes` whose name matches `glob`,
-    sorted by relative path. Hidden files/folders and Word lock files (~$x.docx) are skipped, and so is a
-    symbolic link that leads out of the folder (a link to /etc/passwd is not a document of it). A missing input
-    is yielded too: reading it raises a ReadError naming it."""
+    reports it), and for each folder its files (`folder_files`) with one of `suffixes` whose name or relative
+    path matches `glob`. A missing input is yielded too: reading it raises a ReadError naming it."""
     wanted = tuple(s.lower() for s in suffixes)
     for given in inputs:
         path = Path(given)
         if not path.is_dir():
             yield path
             continue
-        found = []
-        root = path.resolve()
-        for candidate in path.rglob("*"):
-            relative = candidate.relative_to(path)
-            if any(part.startswith(".") for part in relative.parts) or candidate.name.startswith("~$"):
+        for relative, candidate in folder_files(path):
+            if candidate.suffix.lower() not in wanted:
                 continue
-            if candidate.suffix.lower() not in wanted or not candidate.is_file():
+            if glob and not fnmatch.fnmatch(candidate.name, glob) and not fnmatch.fnmatch(relative, glob):
                 continue
-            if glob and not fnmatch.fnmatch(candidate.name, glob) and not fnmatch.fnmatch(relative.as_posix(), glob):
-                continue
-            if not candidate.resolve().is_relative_to(root):
-                continue
-            found.append((relative.as_posix(), candidate))
-        yield from (candidate for _, candidate in sorted(found))
+            yield candidate

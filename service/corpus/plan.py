@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.readers import SUPPORTED_SUFFIXES, iter_paths
+from model.readers import SUPPORTED_SUFFIXES, folder_files, iter_paths
 from service.corpus.errors import CorpusError
 
 # A task is cut when it holds this many input bytes or this many files: ~1,000 paragraphs of text, so the
@@ -74,14 +74,8 @@ def read_list(path: str) -> list[str]:
 def _unsupported(folder: Path) -> Counter[str]:
     """Suffixes of the files under `folder` that no reader takes (iter_paths leaves them out), so the summary
     can say they were skipped instead of letting them vanish."""
-    found: Counter[str] = Counter()
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or path.name.startswith("~$"):
-            continue
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES and path.is_file():
-            found[path.suffix.lower() or "(no suffix)"] += 1
-    return found
+    return Counter(path.suffix.lower() or "(no suffix)" for _, path in folder_files(folder)
+                   if path.suffix.lower() not in SUPPORTED_SUFFIXES)
 
 
 def collect_inputs(given: Sequence[str], glob: str | None = None, stdin: bytes | None = None) -> Inputs:

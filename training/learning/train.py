@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from model.manifest import Manifest
+from model.readers import folder_files
 from model.tagger import Tagger
 from model.text import split_sentences
 from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths, seed_documents
@@ -142,7 +143,7 @@ def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | No
     for example in body_evidence(boot, taxonomy):
         if example.trainable:  # unlabelled bootstrap paragraphs are unknown, not negatives
             by_key[normalize_key(example.text)] = example
-    for path in sorted(p for p in seeds.rglob("*") if p.suffix.lower() in LABELLED_SUFFIXES):
+    for path in (p for _, p in folder_files(seeds) if p.suffix.lower() in LABELLED_SUFFIXES):
         for example in _validated(read_examples(path), path.name, taxonomy):
             by_key[normalize_key(example.text)] = example
     if store is not None:
