@@ -16,6 +16,7 @@ from model.errors import UserFileError
 from service.cli_common import home_option, output, say, seeds_option, user_errors, workspace
 from service.cli_labels import domains, examples, models, promote
 from service.cli_pool import audit, pool
+from service.cli_report import report
 from service.cli_tag import tag
 from training.workspace import DEFAULT_TOLERANCE
 
@@ -154,7 +155,7 @@ def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None,
         say(f"wrote {html}")
 
 
-for command in (tag, examples, domains, models, promote, pool, audit):
+for command in (tag, report, examples, domains, models, promote, pool, audit):
     main.add_command(command)
 
 if __name__ == "__main__":
