@@ -9,7 +9,7 @@ from typing import Any
 
 from model.readers import ReadError
 from model.tagger import Tagger
-from training.data.pool import PoolImport, import_file, import_rows, pool_files, seed_rows
+from training.data.pool import PoolImport, import_file, import_rows, pool_sources, seed_rows
 from training.data.store import ExampleStore, normalize_key
 from training.data.taxonomy import load_taxonomy
 from training.errors import AuditActionError, AuditItemNotFound
@@ -40,10 +40,10 @@ def import_pool(home: Path, seeds: Path, paths: Iterable[Path] = (), include_see
     result, labelled, store = PoolImport(), _labelled_keys(home, seeds), _store(home)
     if include_seeds:
         import_rows(store, seed_rows(seeds, load_taxonomy(seeds, home)), labelled, result)
-    for path in pool_files(paths):
+    for path, shown in pool_sources(paths):
         before = result.read
         try:
-            import_file(store, path.read_bytes(), str(path), labelled, result)
+            import_file(store, path.read_bytes(), str(path), labelled, result, shown)
         except (OSError, ReadError) as exc:
             result.problems.append(str(exc) if isinstance(exc, ReadError) else f"{path}: {exc.strerror}")
             continue
