@@ -13,7 +13,7 @@ from typing import Any
 from service.report.groups import ordinal
 
 # Colour-blind-safe (Okabe-Ito), the page's domain colours in the same order.
-PALETTE = ["#0072b2", "#009e73", "#d55e00", "#cc79a7", "#e69f00", "#56b4e9", "#f0e442", "#000000"]
+PALETTE = ["#0072b2", "#009e73", "#d55e00", "#cc79a7", "#e69f00", "#56b4e9", "#f0e442", "#8c8c8c"]
 _CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei",
               "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK JP")
 

@@ -20,7 +20,7 @@ th{background:#f3f3f3;font-weight:600;text-align:left}td.n,th.n{text-align:right
 .heat td.cell{padding:0;min-width:5.5em}.heat td.cell a{display:block;padding:.25em .55em;color:inherit;
 text-decoration:none;text-align:right;font-variant-numeric:tabular-nums}
 .heat td.cell a:hover,.heat td.cell a:focus{outline:2px solid #222;outline-offset:-2px}
-.heat td.cell.dark a{color:#fff}.heat th.doc{max-width:26em;font-weight:normal;background:#fff}
+.heat th.doc{max-width:26em;font-weight:normal;background:#fff}
 .sort button{margin:0 .3em .3em 0;padding:.2em .6em;border:1px solid #888;background:#fff;border-radius:3px;
 cursor:pointer}.sort button[aria-pressed=true]{background:#222;color:#fff}
 .figs{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}img.chart{max-width:100%;height:auto}
@@ -81,11 +81,12 @@ def _heatmap(report: Report, default_order: str) -> str:
             share = cell["share"]
             title = (f"{doc['name']} · {d}: {cell['paragraphs']} paragraphs, {cell['characters']} characters, "
                      f"{_pct(share)} of the tagged text")
-            style = f'style="background:{_rgba(colour(k), min(1.0, share))}"'
+            # At most 65% of the colour: the dark text keeps a contrast of 4.5:1 or more.
+            style = f'style="background:{_rgba(colour(k), 0.65 * min(1.0, share))}"'
             mark = " ✓" if d in doc["tags"] else ""
             body = (f'<a href="#c{i}-{k}" title="{_e(title)}">{_pct(share)}{mark}</a>' if cell["paragraphs"]
                     else f'<a title="{_e(title)}" aria-disabled="true">–</a>')
-            cells += f'<td class="cell{" dark" if share > 0.55 else ""}" {style}>{body}</td>'
+            cells += f'<td class="cell" {style}>{body}</td>'
         tagged = c["tagged_characters"] / c["characters"] if c["characters"] else 0.0
         rows.append(f'<tr {data}><th scope="row" class="doc" title="{_e(doc["source"])}">{_e(doc["name"])}</th>'
                     f'{cells}<td class="n">{c["paragraphs"]}</td><td class="n">{_pct(tagged)}</td></tr>')
