@@ -186,11 +186,21 @@ async function fetchExplanations(doc) {
       // A paragraph sent on its own is one paragraph again; anything else has no evidence to show.
       batch[k].explanations = r.paragraphs.length === 1 ? r.paragraphs[0].explanations || {} : {};
     });
-    scheduleRender();
+    showEvidence(batch);
   }
   if (mine === generation) {
     if (note.className !== "status warn") say(note, "");
     results.dataset.explained = "true";
+  }
+}
+
+/** Highlight the evidence in the cards of these paragraphs only (re-drawing every card of a long document for
+ * each batch made the page sluggish). */
+function showEvidence(paragraphs) {
+  const cards = new Map([...byId("paragraphs").children].map((li) => [li.dataset.index, li]));
+  for (const p of paragraphs) {
+    const text = cards.get(String(p.index))?.querySelector(".text");
+    if (text) clear(text).append(...highlighted(p.text, p.explanations, currentTags(p)));
   }
 }
 
