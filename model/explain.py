@@ -110,6 +110,32 @@ def display_words(text: str) -> list[str]:
     return shown
 
 
+def paragraph_words(texts: Sequence[str]) -> list[list[str]]:
+    """`display_words` of many texts, segmented in one call of the tokenizer (its per-call cost dominates short
+    paragraphs): the same words, text by text."""
+    out: list[list[str]] = []
+    shown: list[str] = []
+    joinable = False
+    # A line break never occurs inside a prepared text (whitespace is collapsed), so it marks the boundaries.
+    for token in words("\n".join(prepare(t) for t in texts) + "\n"):
+        if "\n" in token:  # one boundary per line break (an empty text gives two in a row)
+            for _ in range(token.count("\n")):
+                out.append(shown)
+                shown = []
+            joinable = False
+            continue
+        if not token.strip():
+            joinable = False
+            continue
+        single = len(token) == 1 and bool(_HAS_HAN.match(token)) and token not in _FUNCTION_CHARS
+        if single and joinable:
+            shown[-1] += token
+        else:
+            shown.append(token)
+        joinable = single
+    return out
+
+
 def _occurrences(items: Sequence[str], gram: Sequence[str]) -> list[int]:
     """Where `gram` starts in `items` (overlapping occurrences too): a string in a string, or tokens in tokens."""
     if isinstance(items, str) and isinstance(gram, str):

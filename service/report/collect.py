@@ -23,25 +23,20 @@ from service.report.errors import ReportError
 
 # Paragraphs kept (at most) for the characteristic terms; tokenising every paragraph of a large corpus would
 # cost more than the rest of the report, and a uniform sample of this size ranks the same top terms.
-TERM_SAMPLE = 20_000
+TERM_SAMPLE = 10_000
 # The longest paragraph text a drill-down keeps (longer ones end with "…"; the tag output has them whole).
 EXAMPLE_CHARS = 600
 
 
-@dataclass(order=True)
-class Example:
-    """A paragraph behind a heatmap cell: its score for the cell's domain, where it is, its text."""
+# A paragraph behind a heatmap cell, as kept in a cell's min-heap: (score for the cell's domain, minus its index so
+# that of equal scores the earlier paragraph ranks higher, its index, text, heading, tags). Tuples, not objects:
+# the heaps see every tagged paragraph of a large corpus.
+Example = tuple[float, int, int, str, str, tuple[str, ...]]
 
-    score: float
-    order: int  # negative paragraph index, so that of equal scores the earlier paragraph ranks higher
-    index: int = field(compare=False)
-    text: str = field(compare=False)
-    heading: str = field(compare=False)
-    tags: tuple[str, ...] = field(compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "score": self.score, "heading": self.heading, "text": self.text,
-                "tags": list(self.tags)}
+def example_dict(example: Example) -> dict[str, Any]:
+    score, _, index, text, heading, tags = example
+    return {"index": index, "score": score, "heading": heading, "text": text, "tags": list(tags)}
 
 
 @dataclass
@@ -66,7 +61,8 @@ class Collector:
         self.term_sample = term_sample
         self.documents: dict[tuple[str, int | None], DocumentStats] = {}
         self.paragraphs = 0
-        self._pairs: dict[tuple[str, str], int] = {}
+        self._known = set(self.domains)
+        self._pairs: dict[tuple[str, ...], int] = {}  # paragraphs per tag set
         self._sample: list[tuple[str, tuple[str, ...]]] = []
         self._random = random.Random(seed)
         self.models: dict[str, int] = {}  # model versions named in the rows, with their paragraph counts
@@ -81,7 +77,8 @@ class Collector:
         raw_scores = row.get("scores")
         scores: dict[str, Any] = raw_scores if isinstance(raw_scores, dict) else {}
         for name in (*scores, *names):
-            if name not in self.domains:  # a domain the model order did not name: after the known ones
+            if name not in self._known:  # a domain the model order did not name: after the known ones
+                self._known.add(name)
                 self.domains.append(name)
         raw_record = row.get("record")
         record = raw_record if isinstance(raw_record, int) else None
@@ -94,29 +91,36 @@ class Collector:
         document.composer.add(len(text), names)
         self.paragraphs += 1
         model = row.get("model")
-        if isinstance(model, str) and model:
+        if model.__class__ is str and model:
             self.models[model] = self.models.get(model, 0) + 1
-        for i, a in enumerate(names):
-            for b in names[i:]:
-                pair = (a, b) if a <= b else (b, a)
-                self._pairs[pair] = self._pairs.get(pair, 0) + 1
-        if self.examples and names:
-            raw_index = row.get("index")
-            index = raw_index if isinstance(raw_index, int) else document.composer.paragraphs - 1
-            heading = row.get("heading")
-            heading = " > ".join(map(str, heading)) if isinstance(heading, list) else str(heading or "")
-            shown = text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS - 1] + "…"
-            for name in names:
-                score = scores.get(name)
-                if score is None:
-                    score = next((t.get("score") for t in tags if isinstance(t, dict) and t.get("domain") == name), 0)
-                example = Example(float(score or 0), -index, index, shown, heading, names)
-                heap = document.examples.setdefault(name, [])
-                if len(heap) < self.examples:
-                    heapq.heappush(heap, example)
-                elif example > heap[0]:
-                    heapq.heapreplace(heap, example)
+        if names:
+            self._pairs[names] = self._pairs.get(names, 0) + 1
+            if self.examples:
+                self._keep_examples(document, row, text, names, scores, tags)
         self._keep_for_terms(text, names)
+
+    def _keep_examples(self, document: DocumentStats, row: dict[str, Any], text: str, names: tuple[str, ...],
+                       scores: dict[str, Any], tags: list[Any]) -> None:
+        raw_index = row.get("index")
+        index = raw_index if isinstance(raw_index, int) else document.composer.paragraphs - 1
+        entry: tuple[str, str] | None = None  # (text, heading) as shown: built only when a heap takes it
+        for name in names:
+            score = scores.get(name)
+            if score is None:
+                score = next((t.get("score") for t in tags if isinstance(t, dict) and t.get("domain") == name), 0)
+            key = (float(score or 0), -index)
+            heap = document.examples.setdefault(name, [])
+            if len(heap) >= self.examples and key <= heap[0][:2]:
+                continue
+            if entry is None:
+                heading = row.get("heading")
+                entry = (text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS - 1] + "…",
+                         " > ".join(map(str, heading)) if isinstance(heading, list) else str(heading or ""))
+            example: Example = (key[0], key[1], index, entry[0], entry[1], names)
+            if len(heap) < self.examples:
+                heapq.heappush(heap, example)
+            else:
+                heapq.heapreplace(heap, example)
 
     def _keep_for_terms(self, text: str, names: tuple[str, ...]) -> None:
         # Reservoir sampling (Algorithm R): every paragraph seen so far is in the sample with equal probability.
@@ -127,19 +131,21 @@ class Collector:
             if slot < self.term_sample:
                 self._sample[slot] = (text, names)
 
-    def cooccurrence(self) -> np.ndarray:
-        """Paragraphs tagged with both domains (diagonal: with the domain), in `self.domains` order."""
-        n = len(self.domains)
-        index = {d: i for i, d in enumerate(self.domains)}
-        matrix = np.zeros((n, n), dtype=np.int64)
-        for (a, b), count in self._pairs.items():
-            matrix[index[a], index[b]] = matrix[index[b], index[a]] = count
+    def cooccurrence(self, ids: Sequence[str] | None = None) -> np.ndarray:
+        """Paragraphs tagged with both domains (diagonal: with the domain), in `ids` order [default: `self.domains`]."""
+        order = list(self.domains if ids is None else ids)
+        index = {d: i for i, d in enumerate(order)}
+        matrix = np.zeros((len(order), len(order)), dtype=np.int64)
+        for names, count in self._pairs.items():
+            found = [index[d] for d in names if d in index]
+            for a in found:
+                matrix[a, found] += count
         return matrix
 
     def inputs(self) -> list[DocumentInput]:
         """The documents read so far, in the order they were first seen, ready for `analysis.analyse`."""
         return [DocumentInput(d.source, d.record, d.meta, d.composer.result(),
-                              {name: [e.to_dict() for e in sorted(heap, reverse=True)]
+                              {name: [example_dict(e) for e in sorted(heap, reverse=True)]
                                for name, heap in d.examples.items()})
                 for d in self.documents.values()]
 

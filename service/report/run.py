@@ -11,7 +11,7 @@ from typing import Any
 from model.atomic import write_atomic
 from model.composition import DEFAULT_MIN_SHARE
 from service.report.analysis import ORDERS, Report, analyse, domain_list
-from service.report.collect import Collector, collect
+from service.report.collect import TERM_SAMPLE, Collector, collect
 from service.report.errors import ReportError
 from service.report.groups import Grouping
 
@@ -39,22 +39,16 @@ def read_report(paths: Sequence[Path], options: ReportOptions,
     if options.order is not None and options.order not in ORDERS:
         raise ReportError(f"unknown order {options.order!r}; use one of: {', '.join(ORDERS)}")
     grouping = Grouping.build(options.group_by, options.name_pattern)
-    collector = collect(paths, Collector(examples=options.examples, term_sample=20_000 if options.terms else 0))
+    collector = collect(paths, Collector(examples=options.examples, term_sample=TERM_SAMPLE if options.terms else 0))
     if not collector.paragraphs:
         raise ReportError(f"no paragraph rows in {', '.join(map(str, paths))}; give the JSONL that "
                           "`policytag tag ... -o FILE` wrote (or the documents, to tag them first)")
     versions = sorted(collector.models, key=lambda v: -collector.models[v])
     domains = domain_list(collector.domains, manifest_domains(versions))
     report = analyse(collector.inputs(), domains, grouping, options.min_share,
-                     cooccurrence=_reorder(collector, [d["id"] for d in domains]),
+                     cooccurrence=collector.cooccurrence([d["id"] for d in domains]),
                      sample=collector.sample() if options.terms else None, paragraphs=collector.paragraphs)
     return report, versions
-
-
-def _reorder(collector: Collector, ids: Sequence[str]) -> Any:
-    matrix = collector.cooccurrence()
-    index = [collector.domains.index(d) for d in ids]
-    return matrix[index][:, index]
 
 
 def tidy_csv(report: Report) -> str:
