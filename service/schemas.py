@@ -186,8 +186,7 @@ class ReportDocument(_Strict):
 
 
 class ReportRequest(_Strict):
-    hints: ClassVar[dict[str, str]] = {"min_share": "a number in [0, 1]",
-                                       "group_by": "a list of field names of the documents' meta"}
+    hints: ClassVar[dict[str, str]] = {"min_share": "a number in [0, 1]"}
 
     documents: list[ReportDocument] = Field(min_length=1, max_length=MAX_REPORT_DOCUMENTS)
     group_by: list[_Short] = Field([], max_length=MAX_GROUP_FIELDS,
