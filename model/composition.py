@@ -5,8 +5,8 @@ The one rule for document rows: `policytag tag --doc-summary`, the API's documen
 `policytag report` all use it. A share is a domain's tagged characters over the characters of the paragraphs
 that carry any tag (a paragraph with two tags counts for both, so shares can add up to more than 1). Counting
 characters rather than paragraphs keeps a one-line sub-heading from weighing as much as a long paragraph.
-Before this rule a document's tags were every domain any one paragraph got: an encyclopedia article about AI
-was tagged `innovation|consumption` because of one sentence about shopping.
+Every domain any one paragraph got would be a poor document tag: an encyclopedia article about AI would be
+`innovation|consumption` because of one sentence about shopping.
 """
 from __future__ import annotations
 

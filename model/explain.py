@@ -2,7 +2,7 @@
 
 The model's features are jieba words, word pairs and character 1-3 grams (with punctuation and text
 boundaries), and the same characters count several ways: `科技` as a word, as a character bigram and through
-`科` and `技`. Shown as they are, the top features of a tag were often `、`, `等`, single characters or
+`科` and `技`. Shown as they are, a tag's top features are often `、`, `等`, single characters or
 fragments such as `技创`. Here every feature's contribution is gathered onto the words of the text it came
 from: a word feature onto its word, a word pair half onto each word, a character n-gram onto the words its
 characters belong to, in proportion to the characters (spread over its occurrences). Each word then has one

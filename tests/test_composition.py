@@ -10,7 +10,6 @@ import pytest
 
 from model.composition import Composer, ShareError, check_min_share, compose
 from model.tagging import Tagged, summarize_document
-from service.cli import main
 from tests.test_api import conforms
 from tests.test_corpus import rows_of, tag
 

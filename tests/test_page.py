@@ -14,7 +14,7 @@ SCRIPTS = sorted((ASSETS / "js").glob("*.js"))
 # The hooks issue 10 promises to tests outside this repository.
 HOOKS = ["text-input", "tag-button", "file-input", "paragraph", "chip", "evidence", "doc-summary", "save-labels",
          "review-item", "audit-item", "model-version", "token-input",
-         # the Corpus tab and the Tag tab's pool button (issue 20)
+         # the Corpus tab and the Tag tab's pool button
          "corpus-input", "corpus-heatmap", "corpus-cell", "corpus-group", "pool-add"]
 
 

@@ -194,8 +194,7 @@ async function fetchExplanations(doc) {
   }
 }
 
-/** Highlight the evidence in the cards of these paragraphs only (re-drawing every card of a long document for
- * each batch made the page sluggish). */
+/** Highlight the evidence in the cards of these paragraphs only: a long document's other cards stay as they are. */
 function showEvidence(paragraphs) {
   const cards = new Map([...byId("paragraphs").children].map((li) => [li.dataset.index, li]));
   for (const p of paragraphs) {
