@@ -47,7 +47,8 @@ def group_chart(field: str, table: Sequence[Mapping[str, Any]], domains: Sequenc
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
-    values = [str(row["value"]) for row in table]
+    values = [_printable(str(row["value"])) for row in table]
+    field = _printable(field)
     font = cjk_font()
     labels = [f"{d['name_zh']} {d['id']}" if font else d["id"] for d in domains]
     lines = ordinal(values)
@@ -86,6 +87,11 @@ def group_chart(field: str, table: Sequence[Mapping[str, Any]], domains: Sequenc
         return _svg(fig)
 
 
+def _printable(text: str) -> str:
+    """`text` without control characters (XML, and so SVG, cannot hold most of them)."""
+    return "".join(c for c in text if c.isprintable() or c == " ")
+
+
 def _percent() -> Any:
     from matplotlib.ticker import PercentFormatter
 
@@ -109,5 +115,6 @@ def rcParams_context(font: str | None) -> Any:
     from matplotlib import rc_context
 
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    # Text is data (file names, field values): never read `$...$` in it as mathematics.
     return rc_context({"svg.fonttype": "none", "font.family": "sans-serif", "font.sans-serif": families,
-                       "axes.titlesize": 10, "svg.hashsalt": "policytag"})
+                       "axes.titlesize": 10, "svg.hashsalt": "policytag", "text.parse_math": False})
