@@ -1,6 +1,11 @@
 """Load benchmark: `policytag serve` under concurrent clients, during promotions and with slow clients holding sockets.
 
     python benchmarks/load.py [--clients 8] [--seconds 10] [--slow 20] [--workers 2] [--json]
+    python benchmarks/load.py --servers today,branch,granian-rsgi --rounds 2 [--baseline-ref main]
+
+With --servers it measures each server (benchmarks/servers.py: `today` is `policytag serve` at
+--baseline-ref, `branch` this checkout, granian-* the same app under granian) in the same run, alternating
+them round by round, and reports each phase's median over the rounds and its ratio to the first server.
 
 It trains two versions of the default model into a temporary data directory (v1 current, v2 a candidate),
 measures the in-process single-text tagging rate (x workers: the ceiling for the server), starts
@@ -31,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 HOST = "127.0.0.1"  # loopback only, by design
 # Sentences written for this benchmark in the style of work reports (not taken from any source).
@@ -264,6 +270,60 @@ def promote_during(home: Path, seconds: float, done: list[str]) -> threading.Thr
     return thread
 
 
+def compare(args: argparse.Namespace, kinds: list[str]) -> dict:
+    """Every server in `kinds`, alternating round by round; medians per phase and ratios to the first."""
+    import statistics
+
+    import servers
+
+    from training.learning.run import run_training
+
+    phases = ("baseline", "promotions", "slow_clients", "framework")
+    runs: dict[str, list[dict]] = {k: [] for k in kinds}
+    tmp = servers.scratch()
+    try:
+        home = tmp / "home"
+        say("training v1 and v2 (cv 0: v2 stays a candidate) ...")
+        run_training(home, ROOT / "seeds", cv=0)
+        run_training(home, ROOT / "seeds", cv=0)
+        tree = servers.export_ref(args.baseline_ref, tmp) if "today" in kinds else None
+        for round_ in range(args.rounds):
+            for kind in kinds:
+                say(f"round {round_ + 1}: {kind} ...")
+                server, port = servers.start(kind, home, args.workers, tmp / f"{kind}.log", tree)
+                try:
+                    run_phase(port, argparse.Namespace(**{**vars(args), "seconds": 2.0}), server)
+                    found = {"baseline": run_phase(port, args, server)}
+                    promoted: list[str] = []
+                    thread = promote_during(home, args.seconds, promoted)
+                    found["promotions"] = run_phase(port, args, server)
+                    thread.join()
+                    found["slow_clients"] = run_phase(port, args, server, slow=args.slow)
+                    found["framework"] = run_phase(port, args, server, path="/v1/health")
+                finally:
+                    servers.stop(server)
+                runs[kind].append(found)
+    finally:
+        servers.remove(tmp)
+    table: dict[str, dict] = {}
+    for kind in kinds:
+        table[kind] = {}
+        for phase in phases:
+            rows = [r[phase] for r in runs[kind]]
+            table[kind][phase] = {key: round(statistics.median(r[key] for r in rows), 2)
+                                  for key in ("rps", "p50_ms", "p99_ms", "server_cpu_us_per_request") if
+                                  all(key in r for r in rows)}
+            table[kind][phase]["errors"] = sum(r["errors"] for r in rows)
+    first = kinds[0]
+    for kind in kinds:
+        for phase in phases:
+            base = table[first][phase].get("rps") or 1e-9
+            table[kind][phase]["rps_ratio"] = round(table[kind][phase].get("rps", 0) / base, 2)
+    return {"servers": table, "runs": runs, "setup": {"clients": args.clients, "seconds": args.seconds,
+            "rounds": args.rounds, "workers": args.workers, "baseline_ref": args.baseline_ref,
+            "cores": os.cpu_count(), "load_average_after": round(os.getloadavg()[0], 2)}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
@@ -272,9 +332,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap on requests per phase")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--servers", default=None, help="compare these servers (benchmarks/servers.py), alternating")
+    parser.add_argument("--baseline-ref", default="main", help="the commit the `today` server runs")
+    parser.add_argument("--rounds", type=int, default=2, help="with --servers: rounds of alternation")
     args = parser.parse_args()
     if not (1 <= args.clients <= 256 and 0 < args.seconds <= 300 and 0 <= args.slow <= 500):
         parser.error("--clients 1-256, --seconds up to 300, --slow up to 500 keep the run bounded")
+    if args.servers:
+        if not 1 <= args.rounds <= 10:
+            parser.error("--rounds 1-10 keeps the run bounded")
+        report = compare(args, [k.strip() for k in args.servers.split(",") if k.strip()])
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        print(f"{'server':<14}{'phase':<14}{'rps':>9}{'ratio':>7}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+              f"{'CPU us/req':>12}")
+        for kind, phases in report["servers"].items():
+            for phase, r in phases.items():
+                print(f"{kind:<14}{phase:<14}{r.get('rps', '-'):>9}{r['rps_ratio']:>7}{r.get('p50_ms', '-'):>9}"
+                      f"{r.get('p99_ms', '-'):>9}{r['errors']:>8}{r.get('server_cpu_us_per_request', '-'):>12}")
+        return
 
     from training.learning.run import run_training
 

@@ -14,17 +14,21 @@ from model.errors import ArtifactError
 MANIFEST_FILE = "manifest.json"
 
 
-class DomainEntry(TypedDict):
+class DomainEntry(TypedDict, total=False):
     id: str
     name_zh: str
     name_en: str
+    keywords: list[str]  # the taxonomy's keywords when the model was trained (keyword search beside it in eval)
 
 
 class Promotion(TypedDict, total=False):
     promoted: bool
     reason: str
-    challenger_macro_f1: float | None
+    challenger_macro_f1: float | None  # on the labels it was judged on (`judged_on`)
     champion_macro_f1: float | None
+    judged_on: str  # "trusted": labels people gave; "all": every label, bootstrapped ones included
+    challenger_cv_macro_f1: float  # on every label, for comparison
+    champion_cv_macro_f1: float
     tolerance: float
     changed_paragraphs: int
     of_paragraphs: int
@@ -41,6 +45,7 @@ class Manifest(TypedDict, total=False):
     metrics: dict[str, Any]  # cross-validated per-domain and averaged scores
     champion_metrics: dict[str, Any]
     cv_report: dict[str, Any]
+    documents: list[str]  # documents trained on beside the seeds folder (`policytag train PATH ...`)
     held_out: dict[str, Any]  # per-paragraph out-of-fold probabilities (classes, keys, proba) for the audit
     params: dict[str, Any]
     train_seconds: float

@@ -77,6 +77,22 @@ class Contribution:
     weight: float
 
 
+def _known_matrix(known: Sequence[Iterable[str] | None] | None, n_rows: int, classes: list[str]) -> np.ndarray:
+    """Which (text, class) labels are known: True where the text's label for the class was judged."""
+    if known is None:
+        return np.ones((n_rows, len(classes)), dtype=bool)
+    if len(known) != n_rows:
+        raise ValueError(f"known has {len(known)} entries for {n_rows} texts")
+    index = {c: i for i, c in enumerate(classes)}
+    matrix = np.zeros((n_rows, len(classes)), dtype=bool)
+    for row, judged in enumerate(known):
+        if judged is None:
+            matrix[row] = True
+        else:
+            matrix[row, [index[c] for c in judged if c in index]] = True
+    return matrix
+
+
 def _labels_matrix(y: Sequence[Iterable[str]], classes: list[str]) -> np.ndarray:
     index = {c: i for i, c in enumerate(classes)}
     matrix = np.zeros((len(y), len(classes)), dtype=np.int8)
@@ -191,27 +207,33 @@ class Tagger:
             return max(1, min(os.cpu_count() or 1, 4))
         return max(1, os.cpu_count() or 1) if self.n_jobs < 0 else max(1, self.n_jobs)
 
-    def _fit_components(self, X: sp.csr_matrix, Y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _fit_components(self, X: sp.csr_matrix, Y: np.ndarray, M: np.ndarray | None = None
+                        ) -> list[tuple[np.ndarray, np.ndarray]]:
         """[(W, b)] of the linear models on TF-IDF rows X (decision values X @ W + b): the SVMs, then (with
-        `nb_weight` > 0) complement naive Bayes; each scaled to unit spread on these rows."""
+        `nb_weight` > 0) complement naive Bayes; each scaled to unit spread on these rows. `M` marks the known
+        labels: a class learns only from the rows whose label for it is known (None: all)."""
         n_rows, n_classes = Y.shape
+        full = M is None or bool(M.all())
+        M = np.ones(Y.shape, dtype=bool) if M is None else M
         W = np.zeros((X.shape[1], n_classes))
-        b = np.where(Y.all(axis=0), 1.0, -1.0)  # a class never (always) seen as positive scores low (high)
-        fitted = [k for k in range(n_classes) if 0 < Y[:, k].sum() < n_rows]
+        # A class never (always) seen as positive scores low (high).
+        b = np.where((Y.astype(bool) | ~M).all(axis=0) & Y.any(axis=0), 1.0, -1.0)
+        fitted = [k for k in range(n_classes) if 0 < Y[M[:, k], k].sum() < M[:, k].sum()]
         if not fitted:
             return [(W, b)]
 
         params = (self.C, self.class_weight, self.random_state)
         jobs = self._processes() if X.nnz * len(fitted) >= _PARALLEL_WORK else 1
+        tasks = [(X, Y[:, k]) if full or M[:, k].all() else (X[M[:, k]], Y[M[:, k], k]) for k in fitted]
         if jobs > 1:
             from joblib import Parallel, delayed
 
             # Processes, not threads: liblinear shuffles with one generator per process, so concurrent fits
             # in threads would make the model depend on timing. joblib memory-maps X for the workers.
             found = Parallel(n_jobs=jobs, backend="loky", max_nbytes="1M")(
-                delayed(_svm)(X, Y[:, k], *params) for k in fitted)
+                delayed(_svm)(rows, y, *params) for rows, y in tasks)
         else:
-            found = [_svm(X, Y[:, k], *params) for k in fitted]
+            found = [_svm(rows, y, *params) for rows, y in tasks]
         for k, (w, c) in zip(fitted, found):
             W[:, k], b[k] = w, c
         scale = float(np.std(X @ W[:, fitted] + b[fitted])) or 1.0
@@ -222,8 +244,12 @@ class Tagger:
             # A class's weight is minus the log frequency of the feature in the texts *not* of that class,
             # centred across classes (only differences between classes matter): a feature equally common
             # everywhere, or absent from these rows, weighs 0.
-            in_class = np.asarray(X.T @ Y[:, fitted].astype(np.float64))
-            complement = np.asarray(X.sum(axis=0)).reshape(-1, 1) - in_class + self.nb_alpha
+            if full:
+                in_class = np.asarray(X.T @ Y[:, fitted].astype(np.float64))
+                complement = np.asarray(X.sum(axis=0)).reshape(-1, 1) - in_class + self.nb_alpha
+            else:  # the texts known not to be of the class
+                negative = (M[:, fitted] & (Y[:, fitted] == 0)).astype(np.float64)
+                complement = np.asarray(X.T @ negative) + self.nb_alpha
             nb = -np.log(complement / complement.sum(axis=0, keepdims=True))
             nb -= nb.mean(axis=1, keepdims=True)
             nb /= float(np.std(X @ nb)) or 1.0
@@ -294,25 +320,36 @@ class Tagger:
             w[none] *= self.none_share / (1 - self.none_share) * w[~none].sum() / w[none].sum()
         return w * len(w) / w.sum()
 
-    def _class_weights(self, w: np.ndarray | None, Y: np.ndarray, k: int) -> np.ndarray | None:
-        """Row weights for class k's calibration: `w`, with k's texts rescaled under class_prior="balanced"
-        to the share of the average class (None: 1 each)."""
-        if self.class_prior == "labelled":
-            return w
+    def _class_weights(self, w: np.ndarray | None, Y: np.ndarray, k: int, M: np.ndarray) -> np.ndarray:
+        """Row weights for class k's calibration, for the rows whose label for k is known: `w`, with k's texts
+        rescaled under class_prior="balanced" to the share of the average class."""
+        known = M[:, k]
         w = np.ones(len(Y)) if w is None else w.copy()
-        present = Y.any(axis=0)
-        shares = (w @ Y[:, present]) / w.sum()
-        mine = float(w[Y[:, k] == 1].sum()) / w.sum()
-        target = float(shares.mean())
-        if 0 < mine < 1 and target < 1:
-            # Odds of k scaled so its texts weigh the target share (how many paragraphs a curator labelled
-            # says how much they worked on a domain, not how often it occurs).
-            w[Y[:, k] == 1] *= target / (1 - target) * (1 - mine) / mine
+        if self.class_prior == "balanced":
+            present = [j for j in range(Y.shape[1]) if Y[M[:, j], j].any()]
+            shares = [float(w[M[:, j] & (Y[:, j] == 1)].sum()) / float(w[M[:, j]].sum()) for j in present]
+            mine = float(w[known & (Y[:, k] == 1)].sum()) / float(w[known].sum())
+            target = float(np.mean(shares)) if shares else 0.0
+            if 0 < mine < 1 and target < 1:
+                # Odds of k scaled so its texts weigh the target share (how many paragraphs a curator labelled
+                # says how much they worked on a domain, not how often it occurs).
+                w[Y[:, k] == 1] *= target / (1 - target) * (1 - mine) / mine
+        w = w[known]
         return w * len(w) / w.sum()
 
     def fit(self, X: Sequence[str], y: Sequence[Iterable[str]], groups: Sequence[object] | None = None,
-            classes: Sequence[str] | None = None) -> Tagger:
-        """Fit on texts `X` and label lists `y`; rows sharing a `groups` value stay in one CV fold."""
+            classes: Sequence[str] | None = None, known: Sequence[Iterable[str] | None] | None = None,
+            units: Sequence[object] | None = None) -> Tagger:
+        """Fit on texts `X` and label lists `y`; rows sharing a `groups` value stay in one CV fold.
+
+        `units` (default: `groups`) are what calibration counts once under calibration_unit="group": the rows
+        made from one paragraph (its windows and repeats), where `groups` may be whole documents, so that the
+        held-out scores that calibration and thresholds learn from are those of documents the model has not seen.
+
+        `known` gives, per text, the classes its labels were judged for (None: every class): a text is a
+        negative of a class only where that class is known, and a class learns, calibrates and picks its
+        threshold only from the texts whose label for it is known (partial labels, as weak supervision gives).
+        """
         from sklearn.linear_model import LogisticRegression  # here, not at the top: tagging needs no scikit-learn
 
         X = list(X)
@@ -325,7 +362,9 @@ class Tagger:
         if not self.classes_:
             raise ValueError("no labels in y: give at least one labelled text")
         Y = _labels_matrix(y, self.classes_)
-        cal_w = self._calibration_weights(Y, None if groups is None else np.asarray(groups))
+        M = _known_matrix(known, len(X), self.classes_) | Y.astype(bool)  # a label given is a label known
+        units = groups if units is None else units
+        cal_w = self._calibration_weights(Y, None if units is None else np.asarray(units))
         mode = self._mode(Y)
         if mode == "softmax" and not (np.all(Y.sum(axis=1) == 1) and Y.any(axis=0).all()):
             raise ValueError("calibration='softmax' needs exactly one label per text and a text for every "
@@ -343,7 +382,8 @@ class Tagger:
         for train, test in folds:
             # Features as a featurizer fitted on the training rows alone would weigh them.
             idf = featurizer.idf_for(counts[train])
-            components = self._fit_components(featurizer.weigh(counts[train], idf, np.float64), Y[train])
+            components = self._fit_components(featurizer.weigh(counts[train], idf, np.float64), Y[train],
+                                              M[train])
             X_test = featurizer.weigh(counts[test], idf, np.float64)
             W, b = self._blend(components)
             oof_blend[test] = X_test @ W + b
@@ -353,7 +393,7 @@ class Tagger:
             for block, (W, b) in zip(oof_models, components):
                 block[test] = X_test @ W + b
         kept = featurizer.compact(featurizer.idf_for(counts))
-        components = self._fit_components(featurizer.weigh(counts[:, kept], dtype=np.float64), Y)
+        components = self._fit_components(featurizer.weigh(counts[:, kept], dtype=np.float64), Y, M)
 
         self.mode_ = mode
         self.calibration_ = np.tile(np.array([1.0, 0.0]), (n_classes, 1))
@@ -375,16 +415,18 @@ class Tagger:
                 proba = _softmax(oof_blend)
             else:
                 for k in range(n_classes):
-                    if 0 < Y[:, k].sum() < len(Y):
-                        platt = LogisticRegression(C=PLATT_C).fit(oof_blend[:, [k]], Y[:, k],
-                                                                  sample_weight=self._class_weights(cal_w, Y, k))
+                    rows = M[:, k]
+                    if 0 < Y[rows, k].sum() < rows.sum():
+                        platt = LogisticRegression(C=PLATT_C).fit(oof_blend[rows][:, [k]], Y[rows, k],
+                                                                  sample_weight=self._class_weights(cal_w, Y, k, M))
                         self.calibration_[k] = (platt.coef_[0, 0], platt.intercept_[0])
                 proba = self._calibrate(oof_blend)
             lo, hi = self.threshold_range
             for k in range(n_classes):
-                if 0 < Y[:, k].sum() < len(Y):
-                    self.thresholds_[k] = _best_threshold(proba[:, k], Y[:, k], lo, hi,
-                                                          self._class_weights(cal_w, Y, k))
+                rows = M[:, k]
+                if 0 < Y[rows, k].sum() < rows.sum():
+                    self.thresholds_[k] = _best_threshold(proba[rows, k], Y[rows, k], lo, hi,
+                                                          self._class_weights(cal_w, Y, k, M))
         self.featurizer_ = featurizer
         # Row-major float32 so one text's scores are a gather of a few rows; a layout that does not suit
         # the sparse product would be copied on every call.

@@ -63,6 +63,14 @@ _BOILERPLATE = (
     ("affiliation", re.compile(r"^[（(]\s*作者(单位|系|为)[^）)]*[）)]$")),
     ("contact", re.compile(r"^(投稿邮箱|联系电话|联系方式|责任编辑|本版编辑|来源)\s*[:：][^。！？]{0,40}$")),
     ("contact", _EMAIL_LINE),
+    # Lines a web page wraps around a notice, kept when it is saved or scraped as text.
+    ("metadata", re.compile(r"^(发布时间|发布日期|成文日期|印发日期|更新时间|信息来源|索引号|文号|发文字号"
+                            r"|发文机关|发布机构|主题分类|公文种类|浏览次数|点击数|阅读次数)\s*[:：][^。！？]{0,120}$")),
+    ("metadata", re.compile(r"^【?字体\s*[:：]?\s*[【\[]?大.{0,60}$"
+                            r"|^.{0,40}(打印本页|关闭窗口|分享到)[^。！？]{0,40}$")),
+    # The issuing body under a notice, on a line of its own.
+    ("signature", re.compile(r"^[^\s，,。；;：:！？、]{2,30}(人民政府|办公室|办公厅|委员会|管委会|管理局)$")),
+    ("date", re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")),
 )
 
 
@@ -78,6 +86,7 @@ class Block:
     joined: int = 0  # paragraphs: how many page breaks were mended to build it
     start: int = 0  # character offsets into the document's text: text[start:end] is where the block came from
     end: int = 0  # (a mended paragraph's span includes the line breaks it was mended across)
+    lead: str = ""  # paragraphs: a run-in lead set apart by the document itself (bold in Word), else ""
 
 
 def decode_bytes(data: bytes, name: str = "<input>") -> str:
@@ -139,6 +148,24 @@ def normalize(text: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Split a paragraph after sentence-final punctuation; keeps the punctuation."""
     return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s.strip()]
+
+
+# A paragraph's run-in lead sentence names its topic in work reports and plans (`稳定和扩大就业。全年……`):
+# a first sentence this short, followed by more text, is read as one.
+_LEAD_MAX_CHARS = 30
+_LEAD_MIN_REST = 10
+_LEAD_END = re.compile(r"[。！？；!?;]")
+
+
+def lead_sentence(block: Block) -> str:
+    """The run-in lead of a paragraph: the one its document set apart (bold), else a short first sentence
+    followed by at least a clause more; '' when it has none."""
+    if block.lead:
+        return block.lead
+    end = _LEAD_END.search(block.text)
+    if end is None or end.end() > _LEAD_MAX_CHARS or len(block.text) - end.end() < _LEAD_MIN_REST:
+        return ""
+    return block.text[:end.end()]
 
 
 def _boilerplate_role(line: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from model.errors import ArtifactError
-from service.auth import read_access, requester, write_access
+from service.auth import labelled_read_access, read_access, requester, write_access
 from service.context import get_workspace
 from service.errors import ApiError, public_message
 from service.requests import has_body, json_body, parsed
@@ -64,7 +64,7 @@ def train() -> tuple[Response, int]:
 
 
 @bp.get("/jobs/<job_id>")
-@read_access
+@labelled_read_access
 def job(job_id: str) -> Response:
     found = get_workspace().jobs.get(job_id)
     if found is None:

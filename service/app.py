@@ -13,6 +13,7 @@ from service.context import EXTENSION
 from service.errors import register_error_handlers
 from service.headers import register_security_headers
 from service.holder import ModelHolder
+from service.hosts import register_host_check
 from training.workspace import Workspace
 
 DEFAULTS: dict[str, Any] = {
@@ -25,15 +26,20 @@ DEFAULTS: dict[str, Any] = {
     "SEEDS": None,  # seeds folder; None: $POLICYTAG_SEEDS or ./seeds
     "API_TOKEN": None,  # bearer token for write endpoints; None: writes are refused
     "READS_NEED_TOKEN": False,  # also require the token for tagging and reads
+    "LABELLED_READS_NEED_TOKEN": True,  # the token for reads that show labelled data (review, audit, pool, jobs)
+    "ALLOWED_HOSTS": None,  # Host/Origin names answered; None: localhost, 127.0.0.1, ::1 and the bind address
+    "BIND_HOST": None,  # the address `policytag serve` listens on (set by serve)
     # The cost budget of one request (issue 9): totals after splitting texts into paragraphs.
     "MAX_PARAGRAPHS": 5000,  # paragraphs per request, all texts together (413 above)
     "MAX_TOTAL_CHARS": 500_000,  # characters per request, all texts together (413 above)
     "MAX_EXPLAIN_PARAGRAPHS": 200,  # paragraphs per request with "explain": true (413 above)
     "REQUEST_TIMEOUT_SECONDS": 10.0,  # tagging work per request; 503 when it runs out
+    "DOCUMENT_READ_SECONDS": 1.5,  # reading one uploaded document (413 after; the CLI allows 120 s)
     # The HTTP server (`policytag serve`); the app itself ignores these.
     "THREADS": 8,  # threads per worker process (they only ever see fully received requests)
     "READ_TIMEOUT_SECONDS": 10.0,  # a client must send its whole request within this (408 after)
     "KEEPALIVE_SECONDS": 5.0,  # an idle kept-alive connection is closed after this
+    "CONNECTIONS_PER_CLIENT": 64,  # open connections one client address may hold in each worker (429 beyond)
     "ACCESS_LOG": False,  # one line per request on the server's output (about a fifth of the throughput)
 }
 
@@ -43,8 +49,8 @@ class ConfigError(PolicytagError, ValueError):
 
 
 _POSITIVE_INTS = ("MAX_CONTENT_LENGTH", "MAX_TEXT_CHARS", "MAX_TEXTS", "MAX_PARAGRAPHS", "MAX_TOTAL_CHARS",
-                  "MAX_EXPLAIN_PARAGRAPHS", "THREADS")
-_POSITIVE_SECONDS = ("REQUEST_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "KEEPALIVE_SECONDS")
+                  "MAX_EXPLAIN_PARAGRAPHS", "THREADS", "CONNECTIONS_PER_CLIENT")
+_POSITIVE_SECONDS = ("REQUEST_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "KEEPALIVE_SECONDS", "DOCUMENT_READ_SECONDS")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -75,7 +81,7 @@ def _validated(config: dict[str, Any]) -> dict[str, Any]:
             assert 0 < out[key] < float("inf")
         except (ValueError, AssertionError):
             raise ConfigError(f"POLICYTAG_{key} must be a number of seconds > 0, got {config[key]!r}") from None
-    for key in ("READS_NEED_TOKEN", "ACCESS_LOG"):
+    for key in ("READS_NEED_TOKEN", "LABELLED_READS_NEED_TOKEN", "ACCESS_LOG"):
         value = config[key]
         if not isinstance(value, bool):
             if str(value).strip().lower() not in _TRUE | _FALSE:
@@ -125,6 +131,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_curation(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_host_check(app)
     return app
 
 

@@ -1,4 +1,5 @@
-"""Bearer-token access control: writes always need the token; reads only when READS_NEED_TOKEN is set."""
+"""Bearer-token access control: writes always need the token; reads that expose labelled data (review, audit,
+pool, job details) need it unless LABELLED_READS_NEED_TOKEN is off; other reads only with READS_NEED_TOKEN."""
 from __future__ import annotations
 
 import hmac
@@ -43,6 +44,16 @@ def read_access(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_app.config.get("READS_NEED_TOKEN"):
+            _check()
+        return func(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+def labelled_read_access(func: F) -> F:
+    """A read that shows people's labels, paragraph texts, sources or authors: the token unless opened."""
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_app.config.get("READS_NEED_TOKEN") or current_app.config.get("LABELLED_READS_NEED_TOKEN", True):
             _check()
         return func(*args, **kwargs)
     return wrapper  # type: ignore[return-value]

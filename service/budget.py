@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from model.readers import ReadLimits
 from model.text import Block, split_for_tagging
 from service.errors import ApiError
 
@@ -78,3 +79,14 @@ def units_within_budget(units: Sequence[str], skipped: Sequence[Block], explain:
     """
     _check_chars(sum(len(u) for u in units) + sum(len(b.text) for b in skipped), config)
     _check_counts(len(units), len(units) + len(skipped), explain, config)
+
+
+def upload_limits(config: Mapping[str, Any]) -> ReadLimits:
+    """How far the server reads one uploaded document (`POST /v1/upload`, a file to `POST /v1/pool`): twice the
+    text of one tag request (the exact budget of the request is checked on what was read, with its own message),
+    in `DOCUMENT_READ_SECONDS`, and the zip parts and pages a 2 MB upload may honestly hold (a worker stays well
+    under 500 MB with several read at once)."""
+    return ReadLimits(members=1_000, part_bytes=16 * 1024 * 1024, total_bytes=64 * 1024 * 1024, pages=500,
+                      chars=2 * int(config["MAX_TOTAL_CHARS"]) + 10_000, seconds=float(config["DOCUMENT_READ_SECONDS"]),
+                      fix="send a smaller document, or tag this one with `policytag tag` (its limits are larger) "
+                          "(POLICYTAG_MAX_TOTAL_CHARS, POLICYTAG_DOCUMENT_READ_SECONDS)")

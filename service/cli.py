@@ -44,11 +44,13 @@ _NEGATIVES = click.option(
 @user_errors
 def bootstrap(paths: tuple[Path, ...], out: str | None, negatives: bool | None, home: str | None,
               seeds: str | None) -> None:
-    """Label paragraphs from their headings; one JSON object per content paragraph.
+    """Label paragraphs from their titles, headings and lead sentences; one JSON object per content paragraph.
 
-    PATHS are documents or folders of .md/.txt documents [default: the seeds folder]. The summary on
-    stderr shows paragraphs per domain, weak negatives, unlabelled paragraphs, dropped boilerplate,
-    rejoined paragraphs and, per heading, its domains and the keywords that matched.
+    PATHS are documents (.md, .txt, .docx, .pdf, .html) or folders of them [default: the seeds folder]. Each
+    row says which level labelled it (label_level: title, heading or lead sentence). The summary on stderr
+    shows paragraphs per domain and per level, weak negatives and the domains they are negatives for,
+    unlabelled paragraphs, dropped boilerplate, rejoined paragraphs and, per heading, its domains and the
+    keywords that matched.
     """
     # The taxonomy includes domains added through the API/CLI.
     found, _, summary = workspace(home, seeds).bootstrap(list(paths), unmatched_negatives=negatives)
@@ -59,6 +61,7 @@ def bootstrap(paths: tuple[Path, ...], out: str | None, negatives: bool | None, 
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @home_option
 @seeds_option
 @click.option("--cv", default=5, show_default=True, type=click.IntRange(0, 20),
@@ -69,15 +72,18 @@ def bootstrap(paths: tuple[Path, ...], out: str | None, negatives: bool | None, 
 @click.option("--json", "as_json", is_flag=True, help="Print the new model's manifest as JSON.")
 @_NEGATIVES
 @user_errors
-def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: float, as_json: bool,
-          negatives: bool | None) -> None:
-    """Train on the seeds and stored labels; the new version is made current if it is not worse.
+def train(paths: tuple[Path, ...], home: str | None, seeds: str | None, cv: int, force: bool, tolerance: float,
+          as_json: bool, negatives: bool | None) -> None:
+    """Train on the seeds, PATHS and stored labels; the new version is made current if it is not worse.
 
-    The new model and the served one are scored on the same held-out folds of the labelled paragraphs;
-    the new one is promoted only if its macro-F1 is within --tolerance of the served one's (or --force).
+    PATHS are documents or folders of them to learn from beside the seeds folder [default: the ones the
+    served model learned from]. The new model and the served one are scored on the same held-out folds;
+    the judge is the labels people gave (seed label files, the store), else every label. The new one is
+    promoted only if its macro-F1 there is within --tolerance of the served one's (or --force).
     """
     ws = workspace(home, seeds)
-    manifest = ws.train(cv=cv, force=force, tolerance=tolerance, progress=say, unmatched_negatives=negatives)
+    manifest = ws.train(cv=cv, force=force, tolerance=tolerance, progress=say, unmatched_negatives=negatives,
+                        documents=list(paths) if paths else None)
     if as_json:
         shown = {k: v for k, v in manifest.items() if k not in ("training_keys", "held_out")}
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
@@ -87,6 +93,16 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
                f"paragraphs ({counts['items']} training items; {counts['negatives']} about none of the domains, "
                f"{counts.get('unmatched_section_negatives', 0)} of them from unmatched sections)")
     click.echo("thresholds: " + ", ".join(f"{d} {t:.2f}" for d, t in manifest["thresholds"].items()))
+    sources = counts.get("label_sources", {})
+    click.echo("labelled paragraphs per domain (from): " + "; ".join(
+        f"{d} {n} ({', '.join(f'{k} {v}' for k, v in sources.get(d, {}).items())})"
+        for d, n in counts["per_domain"].items()))
+    for domain, n in counts.get("thin_domains", {}).items():
+        keywords = "、".join(ws.taxonomy().get(domain).keywords[:4])
+        what = ("has no labelled paragraph, so the model cannot tag it" if not n else
+                f"has only {n} labelled paragraph(s); it needs about 10 to be tagged reliably")
+        say(f"warning: {domain} {what}: add documents whose headings or lead sentences name it ({keywords}) "
+            f"with `policytag train PATH`, or label paragraphs with `policytag examples import`")
     click.echo(ws.metrics_text(manifest["metrics"]))
     if manifest.get("champion_metrics"):
         old = manifest["champion_metrics"]["per_domain"]
@@ -94,6 +110,16 @@ def train(home: str | None, seeds: str | None, cv: int, force: bool, tolerance: 
         click.echo("  " + ", ".join(f"{d} F1 {m['f1']:.3f}" for d, m in old.items()))
         click.echo(f"  {promotion['changed_paragraphs']} of {promotion['of_paragraphs']} labelled paragraphs "
                    "would change tags")
+    if manifest["metrics"].get("trusted"):
+        trusted = manifest["metrics"]["trusted"]
+        click.echo(f"on the {trusted['paragraphs']} paragraphs labelled by people: macro-F1 {trusted['macro_f1']:.3f} "
+                   f"over {', '.join(trusted['per_domain'])}")
+    if promotion.get("challenger_macro_f1") is not None and promotion.get("champion_macro_f1") is not None:
+        judge = "labels people gave" if promotion.get("judged_on") == "trusted" else "all labels"
+        click.echo(f"gate ({judge}): new {promotion['challenger_macro_f1']:.3f}, served "
+                   f"{promotion['champion_macro_f1']:.3f}; all labels: new "
+                   f"{promotion.get('challenger_cv_macro_f1', float('nan')):.3f}, served "
+                   f"{promotion.get('champion_cv_macro_f1', float('nan')):.3f}")
     verdict = "made current" if promotion["promoted"] else "NOT promoted (kept as a candidate)"
     click.echo(f"{manifest['version']} {verdict}: {promotion['reason']}")
 
@@ -127,7 +153,7 @@ def serve(host: str, port: int, workers: int, home: str | None, seeds: str | Non
         manifest = ws.train(progress=say)
         say(f"model {manifest['version']} ready")
     # Each worker builds its app from this mapping: retraining over HTTP must use the same home and seeds.
-    config = {"HOME": str(ws.home), "SEEDS": str(ws.seeds), "API_TOKEN": token}
+    config = {"HOME": str(ws.home), "SEEDS": str(ws.seeds), "API_TOKEN": token, "BIND_HOST": host}
     say(f"serving on http://{host}:{port} ({workers} workers); try: curl -s http://{host}:{port}/v1/health")
     run_server(host, port, workers, config)
 

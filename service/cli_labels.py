@@ -74,7 +74,9 @@ def domains() -> None:
 def list_domains(home: str | None, seeds: str | None) -> None:
     """Every domain: from the taxonomy file and added ones."""
     for domain in workspace(home, seeds).taxonomy().domains:
-        click.echo(f"{domain.id:<16} {domain.name_zh} / {domain.name_en}  keywords: {'、'.join(domain.keywords)}")
+        click.echo(f"{domain.id:<16} {domain.name_zh} / {domain.name_en}  keywords: {'、'.join(domain.keywords)}"
+                   + (f"  weak: {'、'.join(domain.weak_keywords)}" if domain.weak_keywords else "")
+                   + (f"  exclude: {'、'.join(domain.exclude)}" if domain.exclude else ""))
 
 
 @domains.command("add")
@@ -82,14 +84,19 @@ def list_domains(home: str | None, seeds: str | None) -> None:
 @click.option("--name-zh", required=True)
 @click.option("--name-en", required=True)
 @click.option("--keyword", "keywords", multiple=True, help="Heading keyword (repeat for several).")
+@click.option("--weak-keyword", "weak_keywords", multiple=True,
+              help="A keyword too general to decide when another domain matches, e.g. 创新 (repeat for several).")
+@click.option("--exclude", "exclude", multiple=True,
+              help="A phrase a keyword must not be part of, e.g. 产业生态 for 生态 (repeat for several).")
 @home_option
 @seeds_option
 @user_errors
-def add_domain(domain_id: str, name_zh: str, name_en: str, keywords: tuple[str, ...], home: str | None,
-               seeds: str | None) -> None:
+def add_domain(domain_id: str, name_zh: str, name_en: str, keywords: tuple[str, ...], weak_keywords: tuple[str, ...],
+               exclude: tuple[str, ...], home: str | None, seeds: str | None) -> None:
     """Add a domain without editing the seeds (kept in the data directory)."""
     domain = workspace(home, seeds).add_domain({"id": domain_id, "name_zh": name_zh, "name_en": name_en,
-                                                "keywords": list(keywords)})
+                                                "keywords": list(keywords), "weak_keywords": list(weak_keywords),
+                                                "exclude": list(exclude)})
     click.echo(f"added domain {domain.id}; add labelled paragraphs for it and run `policytag train`")
 
 

@@ -5,8 +5,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from model.readers import ReadError, UnsupportedFormat
-from service.auth import read_access, requester, write_access
+from model.readers import ReadError, TooLarge, UnsupportedFormat
+from model.readers.limits import using
+from service.auth import labelled_read_access, requester, write_access
+from service.budget import upload_limits
 from service.context import get_workspace
 from service.errors import ApiError
 from service.holder import NoModel
@@ -47,7 +49,7 @@ def _cache() -> Any:
 
 
 @bp.get("/pool")
-@read_access
+@labelled_read_access
 def pool() -> Response:
     return jsonify(get_workspace().pool_stats())
 
@@ -60,13 +62,16 @@ def add_to_pool() -> tuple[Response, int]:
             upload = request.files.get("file")
             if upload is None or not upload.filename:
                 raise ApiError(400, "no file: send multipart/form-data with the document in a field named 'file'")
-            result = get_workspace().pool_import_bytes(upload.read(), upload.filename)
+            with using(upload_limits(current_app.config)):
+                result = get_workspace().pool_import_bytes(upload.read(), upload.filename)
         else:
             body = parsed(pool_request_model(int(current_app.config["MAX_TEXTS"])), json_body(POOL_EXAMPLE),
                           prefix="nothing was added: ")
             result = get_workspace().pool_import_texts(body.texts, body.source.strip()[:POOL_SOURCE_CHARS])
     except UnsupportedFormat as exc:
         raise ApiError(415, str(exc)) from None
+    except TooLarge as exc:
+        raise ApiError(413, str(exc)) from None
     except ReadError as exc:
         raise ApiError(400, str(exc)) from None
     except ValidationError as exc:
@@ -76,7 +81,7 @@ def add_to_pool() -> tuple[Response, int]:
 
 
 @bp.get("/review")
-@read_access
+@labelled_read_access
 def review_queue() -> Response:
     n = _n()
     tagger, manifest = _model()
@@ -99,7 +104,7 @@ def review() -> tuple[Response, int]:
 
 
 @bp.get("/audit")
-@read_access
+@labelled_read_access
 def audit() -> Response:
     n = _n()
     _model()  # 503 when there is no model

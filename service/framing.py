@@ -2,7 +2,9 @@
 
 The serving worker reads requests in its event loop and hands one to a thread only when every byte of it
 has arrived, so a client that sends slowly costs a buffer, never a thread. This module answers "is it all
-here yet?" for a byte buffer; anything it cannot frame it passes on, and gunicorn's parser answers that.
+here yet?" for a byte buffer. Framing it refuses (a bad chunk size, a coding other than chunked, a length
+and a coding together) is answered at once, before a thread or gunicorn's parser sees it; a head it cannot
+read is passed on, and gunicorn's parser answers that (400/414/431).
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import re
 from dataclasses import dataclass
 
 HEAD_END = b"\r\n\r\n"
+# A chunk size is 1-16 hex digits (16 already exceed any body limit); Python's int() would also take "0x10",
+# "1_0", " 20" or "-1", and gunicorn reads sizes of any length, waiting for bytes that never come.
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
 
@@ -78,8 +82,13 @@ class Framer:
             elif name == b"expect" and value.strip().lower() == b"100-continue":
                 self._expect = True
         if codings:
-            if lengths or codings[-1] != b"chunked":
-                return READY  # ambiguous framing: gunicorn's parser refuses it (400/501)
+            if lengths:
+                return Verdict("reject", 400, "a request may not carry both Content-Length and Transfer-Encoding; "
+                                              "send one of them")
+            if codings != [b"chunked"]:
+                shown = ", ".join(c.decode("latin-1") for c in codings)
+                return Verdict("reject", 400, f"Transfer-Encoding {shown!r} is not supported; send the body as it "
+                                              "is, with Content-Length or Transfer-Encoding: chunked")
             self._chunked, self._pos = True, self._body_start
             return None
         if len(lengths) > 1 or (lengths and not lengths[0].isdigit()):
@@ -93,10 +102,14 @@ class Framer:
         while True:
             eol = buf.find(b"\r\n", self._pos)
             if eol < 0:
-                return WAIT if len(buf) - self._pos <= self.max_line else READY
+                if len(buf) - self._pos <= 1024:
+                    return WAIT
+                return Verdict("reject", 400, "a chunk-size line is over 1,024 bytes; send valid chunks")
             size_text = bytes(buf[self._pos:eol]).split(b";", 1)[0].rstrip(b" \t")
             if not _HEX.fullmatch(size_text):
-                return READY  # the parser answers 400 for a bad chunk size (int() would take "0x10", "1_0")
+                shown = size_text[:20].decode("latin-1")
+                return Verdict("reject", 400, f"bad chunk size {shown!r}: a chunk size is 1 to 16 hexadecimal "
+                                              "digits; send the body with Content-Length, or as valid chunks")
             size = int(size_text, 16)
             if size == 0:  # last chunk, then optional trailers and an empty line
                 if buf[eol + 2:eol + 4] == b"\r\n" or buf.find(HEAD_END, eol) >= 0:
@@ -124,8 +137,12 @@ def strip_expect(buf: bytearray) -> bytearray:
 
 
 def json_error(status: int, reason: str, message: str) -> bytes:
-    """A complete `Connection: close` HTTP response in the service's one JSON error shape."""
+    """A complete `Connection: close` HTTP response in the service's one JSON error shape, with the security
+    headers every API answer carries (`service.headers`)."""
+    from service.headers import API_HEADERS
+
     body = json.dumps({"ok": False, "error": message, "status": status}, ensure_ascii=False).encode("utf-8")
+    extra = "".join(f"{name}: {value}\r\n" for name, value in API_HEADERS.items())
     head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n")
+            f"Content-Length: {len(body)}\r\n{extra}\r\n")
     return head.encode("latin-1") + body

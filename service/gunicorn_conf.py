@@ -11,7 +11,7 @@ from service.worker import BufferingWorker
 LIMIT_REQUEST_LINE = 4094  # bytes in "POST /v1/tag HTTP/1.1" (414 above)
 LIMIT_REQUEST_FIELDS = 100  # headers per request (431 above)
 LIMIT_REQUEST_FIELD_SIZE = 8190  # bytes per header (431 above)
-CONNECTIONS_PER_WORKER = 1000  # open connections a worker holds, idle or slow ones included
+CONNECTIONS_PER_WORKER = 4096  # open connections a worker holds, idle or slow ones included
 
 
 def worker_class(settings: Mapping[str, Any]) -> type[BufferingWorker]:
@@ -19,6 +19,7 @@ def worker_class(settings: Mapping[str, Any]) -> type[BufferingWorker]:
     return type("PolicytagWorker", (BufferingWorker,), {
         "max_body": int(settings["MAX_CONTENT_LENGTH"]),
         "read_timeout": float(settings["READ_TIMEOUT_SECONDS"]),
+        "per_client": int(settings["CONNECTIONS_PER_CLIENT"]),
     })
 
 
@@ -41,6 +42,9 @@ def gunicorn_options(host: str, port: int, workers: int, settings: Mapping[str, 
         # gunicorn's default control socket (~/.gunicorn/gunicorn.ctl) is shared by every server of the
         # user: stopping one deleted another's. policytag does not use it, so there is none.
         "control_socket_disable": True,
+        # Responses are written by the worker's loop from a buffer (a slow reader never holds a thread), so
+        # files are sent through it too, not with sendfile() from the thread.
+        "sendfile": False,
         # One listening socket per worker (SO_REUSEPORT): Linux spreads new connections over the workers.
         # With one shared socket, the worker that woke first took them all: 8 keep-alive clients landed on
         # one worker in 4 runs out of 5 and the other core stayed idle (issue 9, load benchmark). Elsewhere

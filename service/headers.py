@@ -5,6 +5,9 @@ from flask import Flask, Response, request
 
 # API responses are data, never a page: nothing may load from them and no site may frame them.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# What every API answer carries, also the ones the server writes itself (408, 413, malformed HTTP).
+API_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+               "Content-Security-Policy": API_CSP}
 
 
 def register_security_headers(app: Flask) -> None:

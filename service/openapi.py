@@ -179,6 +179,11 @@ _STORAGE = {"503": _error("the store is busy (see Retry-After), the data directo
                           "need attention"),
             "507": _error("no space left on the data directory")}
 _SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
+_SERVER = {"400": _error("malformed HTTP, or a Host/Origin this server does not answer to (POLICYTAG_ALLOWED_HOSTS)"),
+           "408": _error("the request did not arrive within POLICYTAG_READ_TIMEOUT_SECONDS"),
+           "414": _error("request line (method, URL, version) over 4,094 bytes"),
+           "429": _error("too many connections from this address (POLICYTAG_CONNECTIONS_PER_CLIENT)"),
+           "431": _error("more than 100 headers, or one over 8,190 bytes")}
 
 
 def request_schemas(max_texts: int, max_text_chars: int, domains: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -196,6 +201,10 @@ def spec(max_texts: int = 1000, max_text_chars: int = 100_000, domains: tuple[st
     document = _core(max_texts, max_text_chars, domains)
     document["paths"].update(curation.PATHS)  # the curator's routes (pool, review, audit, upload, report)
     document["paths"].update(report.paths(_json, _error, _BODY))  # the Corpus tab's analysis
+    for operations in document["paths"].values():  # what the HTTP server itself may answer to any request
+        for operation in operations.values():
+            for status, response in _SERVER.items():
+                operation["responses"].setdefault(status, response)
     return document
 
 

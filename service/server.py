@@ -44,7 +44,9 @@ def run_server(host: str, port: int, workers: int, config: Mapping[str, Any]) ->
                        max_request_body_size=int(settings["MAX_CONTENT_LENGTH"]))
         return
 
-    from service.gunicorn_conf import gunicorn_options
+    from service.gunicorn_conf import CONNECTIONS_PER_WORKER, gunicorn_options
+
+    _raise_open_files(CONNECTIONS_PER_WORKER + 256)
 
     class _Gunicorn(BaseApplication):
         def __init__(self, options: dict[str, Any]):
@@ -58,6 +60,26 @@ def run_server(host: str, port: int, workers: int, config: Mapping[str, Any]) ->
         def load(self) -> Any:
             from service.app import create_app
 
-            return create_app(config)  # in each worker: every worker loads (and hot-reloads) its own model
+            app = create_app(config)  # in each worker: every worker loads (and hot-reloads) its own model
+            # The curator's routes import the bootstrap and scikit-learn's parts (2-6 s on a busy machine): at
+            # start, not inside the first request that needs them (which would hold its thread that long).
+            import training.curation  # noqa: F401
+
+            return app
 
     _Gunicorn(gunicorn_options(host, port, workers, settings)).run()
+
+
+def _raise_open_files(wanted: int) -> None:
+    """Let each worker hold its connections: the soft limit on open files is often 1,024 (up to the hard one)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass

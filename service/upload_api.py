@@ -6,13 +6,14 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from model.readers import DOCUMENT_SUFFIXES, RECORD_SUFFIXES, ReadError, UnsupportedFormat
+from model.readers import DOCUMENT_SUFFIXES, RECORD_SUFFIXES, ReadError, TooLarge, UnsupportedFormat
+from model.readers.limits import using
 from model.reading import read_paragraphs
 from model.tagger import Tagger
 from model.tagging import Tagged, summarize_document, tag_paragraphs
 from service.api import tag_result
 from service.auth import read_access
-from service.budget import Deadline, units_within_budget
+from service.budget import Deadline, units_within_budget, upload_limits
 from service.context import get_workspace
 from service.errors import ApiError
 from service.holder import NoModel
@@ -86,9 +87,12 @@ def upload() -> Response:
     _require_document(name)  # before reading: a record file is not merged into one result
     deadline = Deadline(float(current_app.config["REQUEST_TIMEOUT_SECONDS"]))
     try:
-        paragraphs, skipped = read_paragraphs(upload.read(), name)
+        with using(upload_limits(current_app.config)):
+            paragraphs, skipped = read_paragraphs(upload.read(), name)
     except UnsupportedFormat as exc:
         raise ApiError(415, str(exc)) from None
+    except TooLarge as exc:
+        raise ApiError(413, str(exc)) from None
     except ReadError as exc:
         raise ApiError(400, str(exc)) from None
     units = [p.text for p in paragraphs]

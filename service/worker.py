@@ -7,6 +7,12 @@ complete request goes to the thread pool. A slow or idle client costs a buffer a
 until `read_timeout` closes it (408 JSON if it had started a request); bodies over `max_body` are answered
 413 JSON from the loop (Content-Length or chunked) without reaching the app. gunicorn's own errors (414,
 431, 400, 500) are answered in the service's JSON error shape.
+
+The way out is buffered too: a thread writes its response into the connection's outbox and is free at once;
+the loop sends the outbox as the client reads it, and reads the client's next (pipelined) request only when
+the outbox is empty. A client that stops reading costs its buffered answer until `read_timeout` cuts it.
+One client address may hold at most `per_client` of a worker's connections: beyond that a new connection is
+answered 429 and closed, so one machine opening connections and sending nothing cannot take the server.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import errno
 import selectors
 import socket
 import struct
+import threading
 import time
 from functools import partial
 from typing import Any
@@ -45,6 +52,38 @@ class _Captured:
         self.data += data
 
 
+class _Outbox:
+    """The client socket as gunicorn's thread sees it: reads go to the socket, writes to `pending`, which the
+    loop sends when the client can take them. Everything else is the socket's. `on_close` runs once."""
+
+    def __init__(self, sock: socket.socket, on_close: Any) -> None:
+        self._sock = sock
+        self._on_close = on_close
+        self.pending = bytearray()
+        self.capturing = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def sendall(self, data: bytes) -> None:
+        if self.capturing:
+            self.pending += data
+        else:
+            self._sock.sendall(data)
+
+    def send(self, data: bytes) -> int:
+        if self.capturing:
+            self.pending += data
+            return len(data)
+        return self._sock.send(data)
+
+    def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+        self._sock.close()
+
+
 class BufferingWorker(ThreadWorker):
     """gthread worker whose threads only ever see complete requests. Limits are class attributes that
     `service.server` sets on a subclass before gunicorn forks the workers."""
@@ -52,6 +91,7 @@ class BufferingWorker(ThreadWorker):
     max_body: int = 2 * 1024 * 1024
     read_timeout: float = 10.0
     buffered_bodies: int = 16  # unfinished requests held per process, in bodies of max_body (503 beyond)
+    per_client: int = 64  # connections one client address may hold in this process (503 beyond)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,6 +99,8 @@ class BufferingWorker(ThreadWorker):
         self._held = 0  # bytes of unfinished requests in the loop's buffers
         self._next_scan = 0.0  # when murder_pending next looks at the deadlines of watched connections
         self._next_notify = 0.0
+        self._clients: dict[str, int] = {}  # open connections per client address
+        self._clients_lock = threading.Lock()  # a thread may close a connection (gunicorn's error paths)
 
     def init_process(self) -> None:
         if self.cfg.is_ssl:  # the loop reads raw bytes; TLS belongs in a reverse proxy in front
@@ -73,10 +115,29 @@ class BufferingWorker(ThreadWorker):
             if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
                 raise
             return
+        host = str(addr[0]) if isinstance(addr, tuple) else str(addr)
+        if self._clients.get(host, 0) >= self.per_client:
+            # Refused before anything is read: a fresh socket takes this short answer without blocking.
+            self.log.warning("refused a connection from %s: it already holds %d", host, self.per_client)
+            _send_quietly(client, json_error(429, "Too Many Requests", f"too many connections from {host} "
+                                             f"(at most {self.per_client} per worker); reuse a kept-alive "
+                                             "connection, or retry later (POLICYTAG_CONNECTIONS_PER_CLIENT)"))
+            client.close()
+            return
+        with self._clients_lock:
+            self._clients[host] = self._clients.get(host, 0) + 1
         self.nr_conns += 1
-        conn = TConn(self.cfg, client, addr, listener.getsockname())
+        conn = TConn(self.cfg, _Outbox(client, partial(self._forget_client, host)), addr, listener.getsockname())
         _kernel_timeouts(client, self.read_timeout)
         self._buffer(conn, b"", fresh=True)
+
+    def _forget_client(self, host: str) -> None:
+        with self._clients_lock:
+            left = self._clients.get(host, 1) - 1
+            if left > 0:
+                self._clients[host] = left
+            else:
+                self._clients.pop(host, None)
 
     def _buffer(self, conn: TConn, pending: bytes, fresh: bool = False) -> None:
         """Start reading the next request of `conn` in the loop (`pending`: bytes already read past the last)."""
@@ -96,6 +157,36 @@ class BufferingWorker(ThreadWorker):
             return
         self._watched.add(conn)
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
+
+    def _writable(self, conn: TConn, _sock: Any = None) -> None:
+        """Send what the client can take of the outbox; when it is empty, go on with the connection."""
+        outbox = conn.sock.pending
+        try:
+            sent = conn.sock._sock.send(outbox)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._close(conn)
+            return
+        del outbox[:sent]
+        if outbox:
+            return
+        self._unwatch(conn)
+        then, conn.after_write = conn.after_write, None
+        then()
+
+    def _write_then(self, conn: TConn, then: Any) -> None:
+        """Send the outbox from the loop (the thread that filled it is free), then call `then()`."""
+        conn.sock.capturing = False
+        if not conn.sock.pending:
+            then()
+            return
+        conn.sock.setblocking(False)
+        conn.state, conn.after_write = "writing", then
+        conn.timeout = time.monotonic() + self.read_timeout
+        self._watched.add(conn)
+        self.poller.register(conn.sock, selectors.EVENT_WRITE, partial(self._writable, conn))
+        self._writable(conn)
 
     def _readable(self, conn: TConn, _sock: Any = None) -> None:
         try:
@@ -201,7 +292,11 @@ class BufferingWorker(ThreadWorker):
             return
         self._next_scan = now + _SCAN_EVERY
         for conn in [c for c in self._watched if c.timeout <= now or (not self.alive and not c.started)]:
-            if conn.state == "reading" and conn.started:
+            if conn.state == "writing":
+                self.log.warning("closed a connection from %s: the answer was not read in %.0f s",
+                                 conn.client, self.read_timeout)
+                self._close(conn)
+            elif conn.state == "reading" and conn.started:
                 self._unwatch(conn)
                 self.log.warning("closed a connection from %s: request not received in %.0f s",
                                  conn.client, self.read_timeout)
@@ -216,6 +311,7 @@ class BufferingWorker(ThreadWorker):
         # thread then reads as gunicorn's own worker does (the kernel timeouts bound it).
         data, conn.inbox = bytes(conn.inbox or b""), None
         conn.data_ready = True  # gunicorn must not wait for more data in the thread: it is all here
+        conn.sock.capturing = True  # the answer goes to the outbox; the loop sends it
         try:
             conn.sock.setblocking(True)
             conn.init()
@@ -231,14 +327,17 @@ class BufferingWorker(ThreadWorker):
         except Exception:  # noqa: BLE001
             result = False
         if result is _DEFER or (result and not self.alive):
-            super().finish_request(conn, fs)  # shutting down: gunicorn's own keep-alive linger
+            self._write_then(conn, partial(ThreadWorker.finish_request, self, conn, fs))  # gunicorn's linger
         elif result:
-            try:  # keep-alive: bytes read ahead belong to the next request
-                self._buffer(conn, conn.parser.unreader.take_buffered())
-            except OSError:
-                self._close(conn, registered=False)
+            self._write_then(conn, partial(self._next_request, conn))
         else:
-            self._linger_close(conn)
+            self._write_then(conn, partial(self._linger_close, conn))
+
+    def _next_request(self, conn: TConn) -> None:
+        try:  # keep-alive: bytes read ahead belong to the next request
+            self._buffer(conn, conn.parser.unreader.take_buffered())
+        except OSError:
+            self._close(conn, registered=False)
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """gunicorn decides the status and logs; the client gets the service's JSON shape, not HTML."""

@@ -67,7 +67,7 @@ def test_an_unreadable_file_is_reported_and_the_others_imported(runner, home, tm
     bad.write_text('{"text": "推进乡村建设。"}\nnot json\n', encoding="utf-8")
     result = runner.invoke(main, ["pool", "import", str(bad), str(good), "--home", str(home), "--seeds", str(SEEDS)])
     assert result.exit_code == 1
-    assert "bad.jsonl: line 2 is not JSON" in result.stderr and "could not be read" in result.stderr
+    assert "bad.jsonl: line 2: not valid JSON" in result.stderr and "could not be read" in result.stderr
     assert stats(runner, home)["pool_size"] == 3
 
 

@@ -94,7 +94,7 @@ def test_each_failure_is_reported_with_its_reason_and_the_rest_is_tagged(runner,
     result = tag(runner, home, bad, folder / "b.md", tmp_path / "missing.md", tmp_path / "old.doc", "-j", 1)
     assert result.exit_code == 1
     for reason in ("binary.txt: looks like a binary file", "empty.md: empty file", "latin1.txt: not UTF-8",
-                   "cut.pdf: damaged or truncated PDF", "records.jsonl: line 2 is not JSON",
+                   "cut.pdf: damaged or truncated PDF", "records.jsonl: line 2: not valid JSON",
                    "missing.md: no such file", "old.doc: unsupported format '.doc'; save it as .docx"):
         assert reason in result.stderr, reason
     assert "7 input(s) could not be read" in result.stderr

@@ -31,7 +31,8 @@ POOL_TEXTS = [
 
 @pytest.fixture()
 def app(home):
-    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN})
+    # These tests are about the curator's loop; the token on labelled reads has its own tests (test_access.py).
+    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN, "LABELLED_READS_NEED_TOKEN": False})
 
 
 def pooled(client, texts=POOL_TEXTS) -> dict:
@@ -178,7 +179,8 @@ def test_bad_review_batch_size(client, n):
 
 def test_review_needs_the_token_and_a_model(client, tmp_path):
     assert_error(client.post("/v1/review", json={"id": 1, "labels": []}), 401)
-    empty = create_app({"TESTING": True, "HOME": str(tmp_path / "none"), "API_TOKEN": TOKEN}).test_client()
+    empty = create_app({"TESTING": True, "HOME": str(tmp_path / "none"), "API_TOKEN": TOKEN,
+                        "LABELLED_READS_NEED_TOKEN": False}).test_client()
     assert_error(empty.get("/v1/review"), 503)
     assert_error(empty.get("/v1/audit"), 503)
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from service.framing import Framer, json_error, strip_expect
 
 
@@ -11,7 +13,7 @@ def framer(max_body: int = 100) -> Framer:
 
 
 def test_a_request_is_ready_only_with_its_whole_body():
-    head = b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"
+    head = b"POST /v1/tag HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n"
     f = framer()
     assert f.check(head[:20]).action == "wait"
     assert f.check(head + b"12345").action == "wait"
@@ -19,7 +21,7 @@ def test_a_request_is_ready_only_with_its_whole_body():
 
 
 def test_a_get_is_ready_at_the_end_of_its_headers():
-    assert framer().check(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n").action == "ready"
+    assert framer().check(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").action == "ready"
 
 
 def test_a_content_length_over_the_limit_is_refused_before_the_body_arrives():
@@ -50,12 +52,28 @@ def test_expect_continue_is_answered_by_the_loop_then_removed():
     assert b"expect" not in strip_expect(raw + b"abc").lower() and strip_expect(raw + b"abc").endswith(b"\r\n\r\nabc")
 
 
-def test_framing_it_cannot_read_is_left_to_gunicorns_parser():
-    both = b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-    assert framer().check(both).action == "ready"  # gunicorn refuses it with 400
+def test_a_head_it_cannot_read_is_left_to_gunicorns_parser():
     assert framer().check(b"GET /" + b"a" * 9000).action == "ready"  # gunicorn answers 414
+
+
+@pytest.mark.parametrize("size", [b"11111111111111111", b"-1", b" 20", b"0x20", b"1_0", b"zz", b"+5"])
+def test_a_malformed_chunk_size_is_refused_400_at_once(size):
     chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-    assert framer().check(chunked + b"0x10\r\nabc").action == "ready"  # not hex to gunicorn: 400, no wait
+    verdict = framer().check(chunked + size + b"\r\nabc")
+    assert (verdict.action, verdict.status) == ("reject", 400) and "chunk size" in verdict.message
+
+
+def test_a_chunk_size_line_that_never_ends_is_refused():
+    chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert framer().check(chunked + b"1" * 100).action == "wait"
+    assert framer().check(chunked + b"1" * 2000).status == 400
+
+
+def test_codings_other_than_chunked_and_length_with_coding_are_refused():
+    gzip = framer().check(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+    assert (gzip.action, gzip.status) == ("reject", 400) and "gzip" in gzip.message
+    both = framer().check(b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n")
+    assert (both.action, both.status) == ("reject", 400)
 
 
 def test_errors_written_by_the_server_have_the_one_json_shape():
@@ -63,3 +81,6 @@ def test_errors_written_by_the_server_have_the_one_json_shape():
     head, body = raw.split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 408 ") and b"Connection: close" in head
     assert json.loads(body) == {"ok": False, "error": "too slow", "status": 408}
+    for header in (b"X-Content-Type-Options: nosniff", b"Cache-Control: no-store", b"Referrer-Policy: no-referrer",
+                   b"Content-Security-Policy: default-src 'none'; frame-ancestors 'none'"):
+        assert header in head

@@ -287,3 +287,48 @@ def test_read_bytes_suffix_override_for_stdin():
     assert document.source == "<stdin>" and [b.text for b, _ in document.units()] == [RURAL]
     with pytest.raises(ReadError, match=r"<stdin>: unsupported format '\(no suffix\)'"):
         list(read_bytes(b"text", "<stdin>"))
+
+
+# -- one record parser for tag, examples import and the pool ------------------------------------------------
+def test_a_raw_line_separator_inside_a_jsonl_string_is_one_record_for_every_reader():
+    from training.data.importing import parse_examples
+
+    text = "促进消费\u2028扩大内需\u0085提振信心。"
+    data = (json.dumps({"text": text, "labels": ["consumption"]}, ensure_ascii=False) + "\n").encode("utf-8")
+    tagged = list(read_bytes(data, "labels.jsonl"))  # `policytag tag` and the pool read records this way
+    imported = parse_examples(data, "labels.jsonl")  # `policytag examples import`
+    assert [d.record for d in tagged] == [1] and tagged[0].meta == {"labels": ["consumption"]}
+    assert imported == [{"text": text, "labels": ["consumption"], "_line": 1}]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ('{"text": "加快攻关。", "meta": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested more than 64 levels"),
+    ('{"text": "加快攻关。", "n": ' + "9" * 100_000 + "}", "a number of 100,000 characters"),
+    ('{"text": "加快攻关。", "n": NaN}', "NaN is not a JSON number"),
+])
+def test_hostile_json_records_are_refused_by_line_in_every_reader(line, reason):
+    from training.data.importing import ImportFormatError, parse_examples
+
+    data = ('{"text": "第一行。"}\n' + line + "\n").encode()
+    with pytest.raises(ReadError, match=f"bad.jsonl: line 2: {reason}"):
+        list(read_bytes(data, "bad.jsonl"))
+    with pytest.raises(ImportFormatError, match=f"bad.jsonl line 2: {reason}"):
+        parse_examples(data, "bad.jsonl")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    data = json.dumps({"text": "[" * 500 + "加快攻关。" + "{" * 500}, ensure_ascii=False).encode()
+    assert list(read_bytes(data, "ok.jsonl"))[0].text.startswith("[[[")
+
+
+def test_a_folder_is_never_followed_through_links_that_leave_it(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("不应读入的文件。", encoding="utf-8")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "report.txt").write_text("加快关键核心技术攻关。", encoding="utf-8")
+    (folder / "passwd.txt").symlink_to(outside / "secret.txt")
+    (folder / "linked_dir").symlink_to(outside, target_is_directory=True)
+    (folder / "inside.txt").symlink_to(folder / "report.txt")  # a link that stays inside is read
+    assert sorted(p.name for p in iter_paths([folder])) == ["inside.txt", "report.txt"]

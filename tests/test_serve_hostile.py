@@ -43,7 +43,7 @@ def test_slow_and_idle_clients_do_not_starve_the_others(server):
         for i in range(60):  # far more than the 2 workers x 8 threads
             sock = socket.create_connection(_host_port(base))
             if i % 3:  # two of three start a request and never finish it; the rest send nothing
-                sock.sendall(b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"te")
+                sock.sendall(b"POST /v1/tag HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"te")
             hostile.append(sock)
         started = time.monotonic()
         with ThreadPoolExecutor(4) as pool:
@@ -57,14 +57,14 @@ def test_slow_and_idle_clients_do_not_starve_the_others(server):
 
 def test_a_request_that_never_completes_gets_408_json_after_the_read_timeout(server):
     base, _ = server
-    status, body, seconds = raw_exchange(base, b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+    status, body, seconds = raw_exchange(base, b"POST /v1/tag HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50\r\n\r\n{")
     assert status == 408 and body["ok"] is False and "POLICYTAG_READ_TIMEOUT_SECONDS" in body["error"]
     assert seconds < 8  # the read timeout is 3 s; the client is cut, not waited on forever
 
 
 def test_an_oversized_body_is_refused_413_before_it_is_sent(server):
     base, _ = server
-    head = b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"
+    head = b"POST /v1/tag HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"
     status, body, seconds = raw_exchange(base, head + b'{"text": "')
     assert status == 413 and body["status"] == 413 and "POLICYTAG_MAX_CONTENT_LENGTH" in body["error"]
     assert seconds < 2
@@ -94,7 +94,7 @@ def test_a_request_over_its_deadline_is_answered_503_and_the_worker_lives_on(tra
 
 
 def _chunked(payload: bytes, piece: int = 65536) -> bytes:
-    out = b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n" \
+    out = b"POST /v1/tag HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n" \
           b"Connection: close\r\n\r\n"
     for start in range(0, len(payload), piece):
         chunk = payload[start:start + piece]
@@ -117,10 +117,10 @@ def test_chunked_bodies_are_read_whole_and_refused_413_over_the_limit(server):
 
 def test_the_http_servers_own_errors_have_the_json_shape(server):
     base, _ = server
-    status, body, _ = raw_exchange(base, b"GET /v1/" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, body, _ = raw_exchange(base, b"GET /v1/" + b"a" * 5000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert (status, body["status"], body["ok"]) == (414, 414, False) and "URL" in body["error"]
     big = b"X-Big: " + b"a" * 9000 + b"\r\n"
-    status, body, _ = raw_exchange(base, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + big + b"\r\n")
+    status, body, _ = raw_exchange(base, b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + big + b"\r\n")
     assert (status, body["status"]) == (431, 431) and "headers" in body["error"]
     status, body, _ = raw_exchange(base, b"NOT HTTP AT ALL\r\n\r\n")
     assert status == 400 and body["ok"] is False
@@ -154,7 +154,7 @@ def test_two_servers_share_no_control_socket(server, trained_home, tmp_path):
 def test_slow_large_uploads_are_bounded_in_memory_and_small_requests_still_pass(trained_home, tmp_path):
     shutil.copytree(trained_home, tmp_path / "home")
     env = {"POLICYTAG_MAX_CONTENT_LENGTH": "1000000"}  # 16 MB of unfinished requests per worker
-    head = b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
+    head = b"POST /v1/tag HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
     with live_server(tmp_path / "home", SEEDS, env=env) as base:
         uploads = []
         try:

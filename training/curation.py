@@ -9,7 +9,7 @@ from typing import Any
 
 from model.readers import ReadError
 from model.tagger import Tagger
-from training.data.pool import PoolImport, import_file, import_rows, pool_sources, seed_rows
+from training.data.pool import PoolImport, import_file, import_rows, pool_sources, read_pool_file, seed_rows
 from training.data.store import ExampleStore, normalize_key
 from training.data.taxonomy import load_taxonomy
 from training.errors import AuditActionError, AuditItemNotFound
@@ -55,8 +55,10 @@ def import_pool(home: Path, seeds: Path, paths: Iterable[Path] = (), include_see
 
 def import_pool_bytes(home: Path, seeds: Path, data: bytes, name: str) -> PoolImport:
     """Pool one uploaded file's paragraphs (those that cannot be pooled are skipped and named in `problems`);
-    ReadError when the file cannot be read."""
-    return import_file(_store(home), data, name, _labelled_keys(home, seeds))
+    ReadError when the file cannot be read, before the seeds' labels are gathered (a second or two)."""
+    rows, problems = read_pool_file(data, name)
+    result = PoolImport(read=len(problems), skipped=len(problems), problems=problems)
+    return import_rows(_store(home), rows, _labelled_keys(home, seeds), result)
 
 
 def import_pool_texts(home: Path, seeds: Path, texts: Sequence[str], source: str = "api") -> PoolImport:

@@ -217,22 +217,31 @@ class Workspace:
     # -- learning ------------------------------------------------------------------------------------
     def train(self, cv: int = 5, force: bool = False, tolerance: float = DEFAULT_TOLERANCE,
               progress: Progress | None = None, lock: bool = True,
-              params: dict[str, Any] | None = None, unmatched_negatives: bool | None = None) -> Manifest:
-        """Train on the seeds and the store, save a new version, promote it if it passes the gate (see
-        `training.learning.run.run_training`); returns the new manifest."""
+              params: dict[str, Any] | None = None, unmatched_negatives: bool | None = None,
+              documents: Sequence[Path] | None = None) -> Manifest:
+        """Train on the seeds, `documents` (None: those the served model learned from) and the store, save a
+        new version, promote it if it passes the gate (see `training.learning.run.run_training`); returns
+        the new manifest."""
         from training.learning.run import run_training
 
         return run_training(self.home, self.seeds, cv=cv, force=force, tolerance=tolerance, progress=progress,
-                            lock=lock, params=params, unmatched_negatives=unmatched_negatives)
+                            lock=lock, params=params, unmatched_negatives=unmatched_negatives, documents=documents)
 
     def evaluate(self, path: Path, threshold: float | None = None, worst: int = 10) -> dict[str, Any]:
         """The current model's report on a labelled JSONL/CSV file (EvalFileError lists bad lines)."""
+        from training.learning.baseline import keyword_tags, tag_set_scores
         from training.learning.evaluate import evaluate, read_eval_file
 
         tagger, manifest = self.load_model()
         rows = read_eval_file(path, tagger.classes_)
-        report = evaluate(tagger, [t for t, _ in rows], [labels for _, labels in rows], threshold, worst)
+        texts, labels = [t for t, _ in rows], [labels for _, labels in rows]
+        report = evaluate(tagger, texts, labels, threshold, worst)
         report["model"] = manifest.get("version")
+        # The analyst's baseline in the same run: a tag for every domain whose keyword occurs in the text.
+        domains = [str(c) for c in tagger.classes_]
+        keywords = {d["id"]: d["keywords"] for d in manifest.get("domains", []) if "keywords" in d}
+        if set(keywords) >= set(domains):  # models trained before the manifest kept keywords have no baseline
+            report["keywords"] = tag_set_scores(labels, keyword_tags(texts, keywords), domains)
         return report
 
     @staticmethod

@@ -50,13 +50,17 @@ def text_document(text: str, source: str, fmt: str, **extra: Any) -> Document:
     return Document(source, text, tuple(parse_blocks(text)), fmt, **extra)
 
 
-def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int]], source: str, fmt: str) -> Document:
-    """A document from whole units (text, heading level or 0[, page breaks mended]) of a structured format:
-    one unit per line of the extracted text, each classified by `classify_unit`, so offsets match exactly."""
+def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int] | tuple[str, int, int, str]], source: str,
+                   fmt: str) -> Document:
+    """A document from whole units (text, heading level or 0[, page breaks mended[, run-in lead]]) of a
+    structured format: one unit per line of the extracted text, each classified by `classify_unit`, so
+    offsets match exactly. A lead is the start of the unit that the document set apart (bold in Word)."""
     pieces: list[str] = []
     blocks: list[Block] = []
     offset = 0
-    for raw, level, *mended in units:
+    for raw, level, *extra in units:
+        mended = [extra[0]] if extra and isinstance(extra[0], int) else []
+        lead = fold_radicals(str(extra[1]).strip()) if len(extra) > 1 else ""
         unit = raw.strip()
         if "\n" in unit or "\r" in unit:  # a manual line break inside a Word paragraph or an HTML block
             unit = ""
@@ -68,6 +72,9 @@ def units_document(units: Iterable[tuple[str, int] | tuple[str, int, int]], sour
         found = classify_unit(unit, offset, len(pieces) + 1, level)
         if mended and mended[0]:
             found = [replace(b, joined=mended[0]) if b.kind == "paragraph" else b for b in found]
+        if lead:
+            found = [replace(b, lead=lead) if b.kind == "paragraph" and b.text.startswith(lead)
+                     and len(lead) < len(b.text) else b for b in found]
         blocks += found
         pieces.append(unit)
         offset += len(unit) + 1

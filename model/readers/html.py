@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from model.readers import limits
 from model.readers.document import Document, ReadError, require_text, units_document
 from model.text import DecodeError, decode_bytes
 
@@ -54,11 +55,13 @@ def _clean(text: str) -> str:
 
 def _units(root) -> Iterator[tuple[str, int]]:  # noqa: ANN001 - lxml element
     buffer: list[str] = []
+    budget = limits.active()
 
     def flush(level: int = 0) -> Iterator[tuple[str, int]]:
         text = _clean("".join(buffer))
         buffer.clear()
         if text:
+            budget.charge_chars(len(text) + 1)
             yield text, level
 
     def walk(element) -> Iterator[tuple[str, int]]:  # noqa: ANN001

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from model.readers import limits
 from model.readers.document import Document, ReadError, units_document
 from model.text import SENTENCE_END, TITLE_LEVEL, looks_like_title
 
@@ -129,12 +130,15 @@ def read_pdf(data: bytes, name: str) -> Document:
     try:
         lines: list[_Line] = []
         pages = len(pdf)
+        budget = limits.active(name)
+        budget.check_pages(pages)
         for number in range(pages):
-            page = pdf[number]
+            page, start = pdf[number], len(lines)
             try:
                 lines += _page_lines(page, number)
             finally:
                 page.close()
+            budget.charge_chars(sum(len(line.text) for line in lines[start:]))
     finally:
         pdf.close()
     if not lines:

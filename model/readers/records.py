@@ -2,6 +2,11 @@
 
 The text comes from one field (default `text`); every other field is kept in `Document.meta` so an analyst's
 ids and metadata reach the output. A record without the field is an error naming the line and the fields.
+
+`jsonl_lines` and `csv_rows` are the one parser of record files: `policytag tag`, `examples import` and the
+review pool's imports all read lines and rows through them, so a file one of them takes the others take too.
+Lines end at "\n" only (a JSON string may hold a raw U+2028 or U+0085, which `str.splitlines` would split);
+nesting deeper than MAX_JSON_DEPTH and numbers longer than MAX_NUMBER_DIGITS are refused by line.
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from model.readers.document import Document, ReadError, text_document
 from model.text import DecodeError, decode_bytes
 
 SUFFIXES = (".jsonl", ".csv", ".tsv")
+MAX_JSON_DEPTH = 64  # arrays and objects inside each other in one record
+MAX_NUMBER_DIGITS = 100  # characters of one JSON number (Python refuses ints over 4,300 digits with ValueError)
 
 
 def _decoded(data: bytes, name: str) -> str:
@@ -38,19 +45,69 @@ def _record(fields: dict[str, Any], text_field: str, name: str, where: str, numb
     return text_document(value, name, "records", meta=meta, record=number)
 
 
+def _number(text: str) -> int | float:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of {len(text):,} characters (at most {MAX_NUMBER_DIGITS})")
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _too_deep(line: str) -> bool:
+    """Whether `line` nests arrays/objects deeper than MAX_JSON_DEPTH (brackets inside strings do not count)."""
+    if line.count("[") + line.count("{") <= MAX_JSON_DEPTH:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def parse_json_line(line: str) -> Any:
+    """One line's JSON value; ValueError with a reason a person can act on."""
+    if _too_deep(line):
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        return json.loads(line, parse_int=_number, parse_float=_number, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg})") from None
+
+
+def _constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def jsonl_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of every non-blank line; lines end at "\n" only (a "\r" before it is dropped)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if line.strip():
+            yield number, line
+
+
 def read_jsonl(data: bytes, name: str, text_field: str = "text") -> Iterator[Document]:
     """One Document per non-blank line; ReadError at the first line that is not a JSON object with the field."""
     text = _decoded(data, name)
     found = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, line in jsonl_lines(text):
         try:
-            fields = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ReadError(f"{name}: line {number} is not JSON ({exc.msg}); one JSON object per line") from None
+            fields = parse_json_line(line)
+        except ValueError as exc:
+            raise ReadError(f"{name}: line {number}: {exc}; one JSON object per line") from None
         if not isinstance(fields, dict):
-            raise ReadError(f"{name}: line {number} is a JSON {type(fields).__name__}, not an object; "
+            raise ReadError(f"{name}: line {number} is a JSON {json_type(fields)}, not an object; "
                             "one JSON object per line")
         found = True
         yield _record(fields, text_field, name, "line", number, "--text-field")

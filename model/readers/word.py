@@ -6,7 +6,9 @@ import re
 import zipfile
 from collections.abc import Iterator
 
+from model.readers import limits
 from model.readers.document import Document, ReadError, require_text, units_document
+from model.text import TITLE_LEVEL, looks_like_title
 
 SUFFIXES = (".docx",)
 
@@ -29,15 +31,49 @@ def _style_levels(document) -> dict[str, int]:  # noqa: ANN001 - python-docx Doc
     return levels
 
 
-def _units(document) -> Iterator[tuple[str, int]]:  # noqa: ANN001 - python-docx Document
+def _centred_title(paragraph, text: str) -> int:  # noqa: ANN001 - python-docx Paragraph
+    """TITLE_LEVEL for a short unpunctuated centred line (how offices set a document's title in `Normal`
+    style), else 0."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    text = text.strip()
+    if not text or not looks_like_title(text):
+        return 0
+    alignment = paragraph.alignment
+    if alignment is None and paragraph.style is not None:
+        alignment = paragraph.style.paragraph_format.alignment
+    return TITLE_LEVEL if alignment == WD_ALIGN_PARAGRAPH.CENTER else 0
+
+
+def _bold_lead(paragraph) -> str:  # noqa: ANN001 - python-docx Paragraph
+    """The bold text a paragraph opens with when more, not bold, text follows (a run-in lead sentence such
+    as `稳定和扩大就业。` in a work report); '' otherwise."""
+    lead: list[str] = []
+    runs = paragraph.runs
+    for number, run in enumerate(runs):
+        bold = run.bold if run.bold is not None else bool(run.style is not None and run.style.font.bold)
+        if not bold:
+            rest = "".join(r.text for r in runs[number:])
+            return "".join(lead).strip() if lead and rest.strip() else ""
+        lead.append(run.text)
+    return ""
+
+
+def _units(document) -> Iterator[tuple[str, int] | tuple[str, int, int, str]]:  # noqa: ANN001 - python-docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     levels = _style_levels(document)
+    budget = limits.active()
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            yield Paragraph(child, document).text, levels.get(child.style or "", 0)
+            paragraph = Paragraph(child, document)
+            text = paragraph.text
+            budget.charge_chars(len(text) + 1)
+            level = levels.get(child.style or "", 0) or _centred_title(paragraph, text)
+            lead = "" if level else _bold_lead(paragraph)
+            yield (text, level, 0, lead) if lead else (text, level)
         elif tag == "tbl":
             seen: list[object] = []  # the cell elements themselves: lxml proxies' ids are reused once freed
             for row in Table(child, document).rows:
@@ -46,6 +82,7 @@ def _units(document) -> Iterator[tuple[str, int]]:  # noqa: ANN001 - python-docx
                         continue
                     seen.append(cell._tc)
                     for paragraph in cell.paragraphs:
+                        budget.charge_chars(len(paragraph.text) + 1)
                         yield paragraph.text, 0
 
 
@@ -56,7 +93,12 @@ def read_docx(data: bytes, name: str) -> Document:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ReadError(f"{name}: an old Word .doc (or encrypted .docx); save it as .docx in Word or LibreOffice")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            limits.active(name).check_zip(archive)  # before anything is inflated
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ReadError(f"{name}: not a readable .docx ({type(exc).__name__}: {exc}); re-save it in Word") from None
+    except ReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zip, XML (lxml) and python-docx errors alike: a damaged file
+        reason = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise ReadError(f"{name}: not a readable .docx ({type(exc).__name__}: {reason}); re-save it in Word") from None
     return require_text(units_document(_units(document), name, "docx"), "the document has no text")

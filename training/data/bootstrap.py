@@ -1,12 +1,13 @@
-"""Bootstrapping labels from headings: documents -> labelled paragraphs plus a report of why.
+"""Bootstrapping labels from document structure: documents -> labelled paragraphs plus a report of why.
 
-An article starts at a `#` title or at a byline. A paragraph's domains come from the deepest heading above
-it (within its article) that matches the taxonomy, else from its article's title. Failing that, it is a
-weak negative ("none", `label_kind` "none") when sibling sections of its section (same parent, same level)
-match a domain, by their own heading or one below it: a report whose `（三）` is about innovation and whose
-`（七）` is about 民生 says that `（七）` is about none of the domains. Otherwise it is unlabelled. A `#` title
-with no body of its own (PDF extraction sometimes moves it after its article) is given to the neighbouring
-article that has no title.
+Every level of structure is a label source: the article's title, its numbered headings and each paragraph's
+run-in lead sentence (`稳定和扩大就业。全年……`, bold in Word), which sits one level below the paragraph's
+section. The deepest one that matches the taxonomy decides a paragraph's domains (`label_level` says which).
+Failing that, a paragraph is a weak negative ("none", `label_kind` "none") for the domains its sibling
+sections (same parent, same level; sibling lead sentences count) are about: a report whose `（三）` is about
+innovation says that its `（七）` is not about innovation, and says nothing about employment. Otherwise it is
+unlabelled. An article starts at a `#` title or at a byline; a `#` title with no body of its own (PDF
+extraction sometimes moves it after its article) is given to the neighbouring article that has no title.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.readers import DOCUMENT_SUFFIXES, iter_paths, read_path
-from model.text import Block, parse_blocks
+from model.text import Block, lead_sentence, parse_blocks
 from training.data.taxonomy import HeadingMatch, Taxonomy
 
 # Documents whose headings can label paragraphs (.md, .txt, .docx, .pdf, .html, ...); record files
@@ -27,9 +28,12 @@ __all__ = ["DOCUMENT_SUFFIXES", "BootstrapReport", "Example", "bootstrap_blocks"
 
 @dataclass(frozen=True)
 class Example:
-    """A labelled paragraph: `heading` is the heading path, `label_from` the heading that gave the labels;
-    `label_kind` says what the labels are: "domain", "none" (a weak negative from an unmatched section whose
-    siblings match) or "unlabelled" (no evidence either way; never trained on)."""
+    """A labelled paragraph: `heading` is the heading path, `label_from` the title, heading or lead sentence that
+    gave the labels and `label_level` which of them it was ("title", "heading", "lead"; "" for labels a person
+    gave); `label_kind` says what the labels are: "domain", "none" (a weak negative from an unmatched section
+    whose siblings match) or "unlabelled" (no evidence either way; never trained on). `known` holds the domains
+    the labels were judged for (None: every domain): a weak negative is a negative only for its siblings'
+    domains, and a person's "none" only for the domains there were when they gave it."""
 
     text: str
     labels: tuple[str, ...]
@@ -37,10 +41,16 @@ class Example:
     heading: str = ""
     label_from: str = ""
     label_kind: str = "domain"
+    known: tuple[str, ...] | None = None
+    label_level: str = ""
 
     def to_dict(self) -> dict[str, object]:
-        return {"text": self.text, "labels": list(self.labels), "source": self.source,
-                "heading": self.heading, "label_from": self.label_from, "label_kind": self.label_kind}
+        found: dict[str, object] = {"text": self.text, "labels": list(self.labels), "source": self.source,
+                                    "heading": self.heading, "label_from": self.label_from,
+                                    "label_level": self.label_level, "label_kind": self.label_kind}
+        if self.known is not None:
+            found["negative_for" if self.label_kind == "none" else "labelled_for"] = list(self.known)
+        return found
 
     @property
     def trainable(self) -> bool:
@@ -57,6 +67,8 @@ class BootstrapReport:
     negatives: int = 0  # paragraphs of unmatched sections with matching siblings, labelled "none"
     rejoined: int = 0
     per_domain: Counter[str] = field(default_factory=Counter)
+    per_level: Counter[str] = field(default_factory=Counter)  # "title"/"heading"/"lead" -> paragraphs labelled
+    negative_domains: Counter[str] = field(default_factory=Counter)  # domain -> weak negatives for it
     boilerplate: Counter[str] = field(default_factory=Counter)
     headings: dict[str, HeadingMatch] = field(default_factory=dict)  # heading -> domains and keyword hits
     negative_sections: Counter[str] = field(default_factory=Counter)  # unmatched heading -> paragraphs
@@ -69,6 +81,8 @@ class BootstrapReport:
         self.negative_sections.update(other.negative_sections)
         self.rejoined += other.rejoined
         self.per_domain.update(other.per_domain)
+        self.per_level.update(other.per_level)
+        self.negative_domains.update(other.negative_domains)
         self.boilerplate.update(other.boilerplate)
         self.headings.update(other.headings)
         self.orphan_titles += other.orphan_titles
@@ -120,78 +134,121 @@ def _articles(blocks: list[Block]) -> tuple[list[_Article], list[str]]:
     return [a for a in articles if a.items], unplaced
 
 
-def _subtrees(article: _Article, state: Callable[[str], int]) -> dict[tuple[str, ...], int]:
-    """Section path -> the strongest heading state in that section or below it (0 clean, 1 ambiguous,
-    2 matches a domain)."""
-    found: dict[tuple[str, ...], int] = {}
-    for _, sections in article.items:
+_LEAD = "\u0000"  # marks a lead sentence in a section path, so it never equals a heading
+
+
+def _subtrees(paths: list[tuple[str, ...]], domains: Callable[[str], list[str]], ambiguous: Callable[[str], bool]
+              ) -> dict[tuple[str, ...], tuple[int, frozenset[str]]]:
+    """Section path -> (the strongest heading state in that section or below it: 0 clean, 1 ambiguous,
+    2 matches a domain; the domains matched in it or below it)."""
+    found: dict[tuple[str, ...], tuple[int, frozenset[str]]] = {}
+    for sections in paths:
         for depth in range(len(sections)):
             node = sections[:depth + 1]
-            found[node] = max(found.get(node, 0), *(state(h) for h in sections[depth:]))
+            below = sections[depth:]
+            matched = frozenset(d for h in below for d in domains(h))
+            state = 2 if matched else int(any(ambiguous(h) for h in below))
+            old_state, old_domains = found.get(node, (0, frozenset()))
+            found[node] = (max(old_state, state), old_domains | matched)
     return found
 
 
-def _unmatched_beside_matched(sections: tuple[str, ...], subtrees: dict[tuple[str, ...], int]) -> str:
+def _unmatched_beside_matched(sections: tuple[str, ...], subtrees: dict[tuple[str, ...], tuple[int, frozenset[str]]]
+                              ) -> tuple[str, frozenset[str]]:
     """The heading of the largest section around this paragraph that has no match or ambiguous heading in
-    it and has a sibling section (same parent) that matches; '' if there is none."""
-    found = ""
+    it and has sibling sections (same parent) that match, with the domains those siblings are about (at
+    every level up to that section); ('', {}) if there is none."""
+    found, negative_for = "", frozenset[str]()
     for depth in range(len(sections), 0, -1):
         node = sections[:depth]
-        if subtrees[node]:
+        if subtrees[node][0]:
             break
-        if any(state == 2 for other, state in subtrees.items()
-               if len(other) == depth and other[:-1] == node[:-1] and other != node):
-            found = node[-1]
-    return found
+        siblings = frozenset(d for other, (state, matched) in subtrees.items()
+                             if state == 2 and len(other) == depth and other[:-1] == node[:-1] and other != node
+                             for d in matched)
+        if siblings:
+            found, negative_for = node[-1], negative_for | siblings
+    return found, negative_for
 
 
-def bootstrap_text(text: str, source: str, taxonomy: Taxonomy,
-                   negatives: bool = True) -> tuple[list[Example], BootstrapReport]:
-    """Label the content paragraphs of one markdown/plain-text document from its headings."""
-    return bootstrap_blocks(parse_blocks(text), source, taxonomy, negatives)
+def bootstrap_text(text: str, source: str, taxonomy: Taxonomy, negatives: bool = True,
+                   scope: str | None = None) -> tuple[list[Example], BootstrapReport]:
+    """Label the content paragraphs of one markdown/plain-text document from its structure."""
+    return bootstrap_blocks(parse_blocks(text), source, taxonomy, negatives, scope)
 
 
-def bootstrap_blocks(blocks: list[Block], source: str, taxonomy: Taxonomy,
-                     negatives: bool = True) -> tuple[list[Example], BootstrapReport]:
-    """Label the content paragraphs of one document's blocks (from any reader) from its headings;
-    `negatives`: label paragraphs of unmatched sections whose sibling sections match "none" (else they stay
-    unlabelled)."""
+NEGATIVE_SCOPES = ("siblings", "all")
+NEGATIVE_SCOPE = "siblings"  # benchmarks/taxonomy.py --ablation measures "all"
+LEADS = True  # lead sentences as the deepest level of structure (benchmarks/taxonomy.py --ablation turns it off)
+
+
+def bootstrap_blocks(blocks: list[Block], source: str, taxonomy: Taxonomy, negatives: bool = True,
+                     scope: str | None = None) -> tuple[list[Example], BootstrapReport]:
+    """Label the content paragraphs of one document's blocks (from any reader) from its title, headings and
+    lead sentences; `negatives`: label paragraphs of unmatched sections whose sibling sections match "none"
+    (else they stay unlabelled), for the siblings' domains (`scope="siblings"`) or for every domain ("all")."""
+    scope = scope or NEGATIVE_SCOPE
+    if scope not in NEGATIVE_SCOPES:
+        raise ValueError(f"scope={scope!r}; use one of {', '.join(NEGATIVE_SCOPES)}")
     report = BootstrapReport()
     report.boilerplate.update(b.role for b in blocks if b.kind == "boilerplate")
     articles, report.orphan_titles = _articles(blocks)
     examples = []
+    leads: dict[str, list[str]] = {}
 
     def domains(heading: str) -> list[str]:
+        if heading.startswith(_LEAD):
+            if heading not in leads:
+                leads[heading] = taxonomy.match_heading(heading[1:]).domains
+            return leads[heading]
         if heading not in report.headings:
             report.headings[heading] = taxonomy.match_heading(heading)
         return report.headings[heading].domains
+
+    def ambiguous(heading: str) -> bool:
+        # A lead sentence names one topic or none; keywords in its later clauses are the paragraph's business.
+        return not heading.startswith(_LEAD) and (domains(heading) == [] and report.headings[heading].ambiguous)
 
     for article in articles:
         for _, sections in article.items:  # the report lists headings in document order
             for heading in ([article.title] if article.title else []) + list(sections):
                 domains(heading)
-        subtrees = _subtrees(article, lambda h: 2 if domains(h) else int(report.headings[h].ambiguous))
-        for block, sections in article.items:
+        # A paragraph's lead sentence is the deepest level of its section path.
+        paths = [sections + ((_LEAD + lead,) if LEADS and (lead := lead_sentence(block)) else ())
+                 for block, sections in article.items]
+        subtrees = _subtrees(paths, domains, ambiguous)
+        for (block, sections), structure in zip(article.items, paths):
             path = ([article.title] if article.title else []) + list(sections)
             labels: list[str] = []
-            label_from, kind = "", "unlabelled"
-            # Deepest matching heading wins; the article title (path[0]) is the last resort.
-            for heading in reversed(path):
+            label_from, kind, level = "", "unlabelled", ""
+            known: tuple[str, ...] | None = None
+            # Deepest matching level wins: lead sentence, then headings, then the article title.
+            for heading in reversed(structure):
                 if labels := domains(heading):
-                    label_from, kind = heading, "domain"
+                    label_from, kind = heading.lstrip(_LEAD), "domain"
+                    level = "lead" if heading.startswith(_LEAD) else "heading"
                     break
-            if not labels and sections and negatives:
+            if not labels and article.title and (labels := domains(article.title)):
+                label_from, kind, level = article.title, "domain", "title"
+            if not labels and structure and negatives:
                 # An unmatched section beside sections that match (themselves or below them): the
-                # document's own structure says this one is about none of the domains.
-                if heading := _unmatched_beside_matched(sections, subtrees):
-                    label_from, kind = heading, "none"
+                # document's own structure says this one is not about what its siblings are about.
+                heading, negative_for = _unmatched_beside_matched(structure, subtrees)
+                if heading:
+                    label_from, kind = heading.lstrip(_LEAD), "none"
+                    level = "lead" if heading.startswith(_LEAD) else "heading"
+                    known = tuple(d for d in taxonomy.ids if d in negative_for) if scope == "siblings" else None
                     report.negatives += 1
-                    report.negative_sections[heading] += 1
+                    report.negative_sections[label_from] += 1
+                    report.negative_domains.update(known if known is not None else taxonomy.ids)
             report.paragraphs += 1
             report.rejoined += block.joined
             report.per_domain.update(labels)
+            if kind == "domain":
+                report.per_level[level] += 1
             report.unlabelled += kind == "unlabelled"
-            examples.append(Example(block.text, tuple(labels), source, " > ".join(path), label_from, kind))
+            examples.append(Example(block.text, tuple(labels), source, " > ".join(path), label_from, kind, known,
+                                    level))
     return examples, report
 
 
@@ -239,7 +296,13 @@ def format_report(report: BootstrapReport, taxonomy: Taxonomy) -> str:
     for domain in taxonomy.ids:
         lines.append(f"  {domain:<14} {report.per_domain.get(domain, 0)}")
     lines.append(f"  {'none':<14} {report.negatives}  (unmatched sections whose sibling sections match)")
+    if report.negative_domains:
+        lines.append("  weak negatives per domain: " + ", ".join(
+            f"{d} {report.negative_domains[d]}" for d in taxonomy.ids if report.negative_domains.get(d)))
     lines.append(f"  {'(unlabelled)':<14} {report.unlabelled}")
+    levels = [f"{level} {report.per_level[level]}" for level in ("lead", "heading", "title") if report.per_level[level]]
+    if levels:
+        lines.append("labelled by (the deepest level that matched): " + ", ".join(levels))
     dropped = sum(report.boilerplate.values())
     roles = ", ".join(f"{role} {n}" for role, n in sorted(report.boilerplate.items()))
     lines.append(f"{dropped} boilerplate lines dropped" + (f" ({roles})" if roles else ""))

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from model.json_names import json_type
+from model.readers.records import jsonl_lines, parse_json_line
 from model.text import DecodeError, decode_bytes
 from training.data.store import AddResult, ExampleStore, StoreError, ValidationError, validate_items
 from training.errors import join_problems
@@ -136,15 +136,11 @@ def _decode(data: bytes, filename: str) -> str:
 def _parse_jsonl(text: str, filename: str) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     problems: list[str] = []
-    # split("\n") rather than splitlines(): JSON strings may legally contain
-    # U+2028 / U+0085, which splitlines() would treat as line breaks.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
+    for number, line in jsonl_lines(text):  # the one record parser (model/readers/records.py)
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{filename} line {number}: not valid JSON ({exc.msg})")
+            value = parse_json_line(line)
+        except ValueError as exc:
+            problems.append(f"{filename} line {number}: {exc}")
             continue
         if not isinstance(value, dict):
             problems.append(
@@ -153,7 +149,7 @@ def _parse_jsonl(text: str, filename: str) -> list[dict[str, object]]:
             )
             continue
         # Missing keys stay missing so the store reports them by line.
-        item: dict[str, object] = {k: value[k] for k in ("text", "labels") if k in value}
+        item: dict[str, object] = {k: value[k] for k in ("text", "labels", "labelled_for") if k in value}
         item["_line"] = number
         items.append(item)
     if problems:

@@ -5,13 +5,13 @@ nothing to review in them.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from model.readers import SUPPORTED_SUFFIXES, iter_paths, read_bytes
+from model.readers.records import jsonl_lines, parse_json_line
 from model.text import DecodeError, classify_unit, decode_bytes
 from training.data.bootstrap import bootstrap_paths, seed_documents
 from training.data.store import ExampleStore, normalize_key, text_problem
@@ -82,19 +82,20 @@ def _jsonl_without_summaries(data: bytes, name: str) -> bytes:
     """The JSONL with `policytag tag --doc-summary` document rows blanked (they carry tags, not text); line
     numbers stay as they were so errors still point at the right line."""
     try:
-        lines = decode_bytes(data, name).lstrip("\ufeff").splitlines()
+        lines = decode_bytes(data, name).lstrip("\ufeff").split("\n")
     except DecodeError:
         return data  # the reader reports it
-    kept = []
-    for line in lines:
+    summaries = set()
+    for number, line in jsonl_lines("\n".join(lines)):  # the one record parser, so line numbers agree
         try:
-            fields = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError:
-            fields = None
-        kept.append("" if isinstance(fields, dict) and fields.get("kind") == "document" else line)
-    if kept == lines:
+            fields = parse_json_line(line)
+        except ValueError:
+            continue  # the reader reports it
+        if isinstance(fields, dict) and fields.get("kind") == "document":
+            summaries.add(number)
+    if not summaries:
         return data
-    return "\n".join(kept).encode("utf-8")
+    return "\n".join("" if n in summaries else line for n, line in enumerate(lines, start=1)).encode("utf-8")
 
 
 def _rows(data: bytes, name: str, shown: str) -> Iterator[tuple[str, PoolRow]]:

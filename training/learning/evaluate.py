@@ -266,6 +266,17 @@ def _headline(report: dict[str, Any]) -> str:
             f"out-of-domain left untagged: {_share(report['out_of_domain_untagged'])}")
 
 
+def _keyword_lines(report: dict[str, Any]) -> list[str]:
+    """Keyword search beside the model, when the report has it."""
+    keywords = report.get("keywords")
+    if not keywords:
+        return []
+    return [f"keyword search (a tag for every domain one of whose keywords occurs): micro-F1 "
+            f"{_f(keywords['micro_f1'])} (model {_f(report['micro']['f1'])}), macro-F1 {_f(keywords['macro_f1'])} "
+            f"(model {_f(report['macro']['f1'])}), exact tag set {_share(keywords['exact'])} "
+            f"(model {_share(report['exact_tag_set'])})"]
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The report as aligned plain-text tables for a terminal."""
     out = [f"{report['n_texts']} texts ({report['n_labelled']} with domains, {report['n_unlabelled']} about none); "
@@ -277,7 +288,7 @@ def format_report(report: dict[str, Any]) -> str:
     out += ["Averages", *_table(["average", "precision", "recall", "f1"],
                                 [["micro", _f(mi["precision"]), _f(mi["recall"]), _f(mi["f1"])],
                                  ["macro", _f(ma["precision"]), _f(ma["recall"]), _f(ma["f1"])]]),
-            _headline(report), f"({FIGURES})", ""]
+            _headline(report), f"({FIGURES})", *_keyword_lines(report), ""]
     conf = report["confusion"]
     out += [f"Primary domain confusion ({CONFUSION_MEANS})",
             *_table(["true \\ pred", *conf["labels"]],
@@ -436,6 +447,7 @@ out-of-domain left untagged: <b>{_share(report['out_of_domain_untagged'])}</b>.<
 <h2>Per domain</h2>{per_domain}
 <h2>Averages</h2>{averages}
 <p class="muted">Macro average over domains present in the evaluation file.</p>
+{"".join(f"<p>{html.escape(line)}</p>" for line in _keyword_lines(report))}
 <h2>Primary domain confusion</h2>
 <p class="muted">{html.escape(CONFUSION_MEANS[0].upper() + CONFUSION_MEANS[1:])}.</p>
 <div class="figs">{confusion}<img alt="confusion matrix heatmap" src="data:image/png;base64,{heatmap}"></div>

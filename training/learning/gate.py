@@ -23,10 +23,25 @@ def changed_tags(champion: Tagger, challenger: Tagger, texts: Sequence[str]) -> 
 
 def decide(metrics: dict[str, Any], champion_metrics: dict[str, Any] | None, tolerance: float,
            force: bool = False, served: bool = True) -> Promotion:
-    """Whether to promote, and why, from the challenger's and champion's scores on the same folds."""
-    new = metrics.get("macro_f1")
-    old = champion_metrics.get("macro_f1") if champion_metrics else None
-    decision: Promotion = {"challenger_macro_f1": new, "champion_macro_f1": old, "tolerance": tolerance}
+    """Whether to promote, and why, from the challenger's and champion's scores on the same folds.
+
+    The judge is the labels people gave (`trusted`: seed label files and the store, held out fold by fold):
+    bootstrapped labels are noisy, and a model trained on more of them can score better on them while it
+    tags worse. Only when no domain has enough labels given by people are both judged on all labels.
+    """
+    trusted = metrics.get("trusted")
+    old_trusted = champion_metrics.get("trusted") if champion_metrics else None
+    on_trusted = bool(trusted and old_trusted)
+    judge = "labels people gave" if on_trusted else "all labels, bootstrapped ones included"
+    new = (trusted if trusted and on_trusted else metrics).get("macro_f1")
+    old_scores = (old_trusted if on_trusted else champion_metrics) or {}
+    old = old_scores.get("macro_f1")
+    decision: Promotion = {"challenger_macro_f1": new, "champion_macro_f1": old, "tolerance": tolerance,
+                           "judged_on": "trusted" if on_trusted else "all"}
+    if metrics.get("macro_f1") is not None:
+        decision["challenger_cv_macro_f1"] = metrics["macro_f1"]
+    if champion_metrics and champion_metrics.get("macro_f1") is not None:
+        decision["champion_cv_macro_f1"] = champion_metrics["macro_f1"]
     if force:
         return {**decision, "promoted": True, "reason": "promoted with --force / force=true"}
     if not served:
@@ -36,9 +51,11 @@ def decide(metrics: dict[str, Any], champion_metrics: dict[str, Any] | None, tol
                 "reason": "no cross-validated comparison with the served model (cross-validation skipped, or a "
                           "domain has fewer than 2 labelled paragraphs); kept as a candidate: check it with "
                           "`policytag eval` and promote it by hand, or train with --force"}
+    scores = f"macro-F1 {new:.3f} vs served {old:.3f} on {judge}"
+    if new > old:
+        return {**decision, "promoted": True, "reason": f"better: {scores}"}
     if new >= old - tolerance:
-        return {**decision, "promoted": True,
-                "reason": f"macro-F1 {new:.3f} vs served {old:.3f}: within the tolerance of {tolerance}"}
+        return {**decision, "promoted": True, "reason": f"{scores}: within the tolerance of {tolerance}"}
     return {**decision, "promoted": False,
-            "reason": f"macro-F1 {new:.3f} is worse than the served model's {old:.3f} by more than {tolerance}; "
-                      "kept as a candidate (promote it with `policytag promote` or train with --force)"}
+            "reason": f"worse: {scores}, lower by more than {tolerance}; kept as a candidate (promote it with "
+                      "`policytag promote` or train with --force)"}

@@ -12,13 +12,12 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
 from model.manifest import Manifest
@@ -28,8 +27,17 @@ from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths, s
 from training.data.importing import check_items, read_examples
 from training.data.store import ExampleStore, StoreError, ValidationError, normalize_key
 from training.data.taxonomy import Taxonomy
+from training.learning.baseline import keyword_tags
 
 LABELLED_SUFFIXES = (".jsonl", ".csv")
+# Switches that benchmarks/taxonomy.py --ablation turns off one at a time, to measure what each buys.
+FOLDS = "documents"  # "paragraphs": held-out folds split documents
+JUDGED_FOR = True  # honour `labelled_for` in seed label files
+STRUCTURE_LEVELS = ("title", "heading", "lead")  # label_level of labels bootstrapped from a document's structure
+GIVEN = "person"
+# About this many labelled paragraphs before a domain is tagged reliably (held-out thresholds need positives
+# in several folds); fewer are trained on, and named in the training report.
+MIN_POSITIVES = 10  # label_level of labels a person gave (seed label files, the store): the gate's trusted set
 MIN_WINDOW_CHARS = 8
 # Sentence windows of a paragraph inherit its labels. For a paragraph about none of the domains they are
 # right; for one about a domain, many of its sentences carry no evidence of it (a quotation, a 群众 or 干部
@@ -38,12 +46,12 @@ MIN_WINDOW_CHARS = 8
 WINDOWS = "negatives"
 # Tagger settings of the policy model (the engine defaults suit single-label data such as news titles):
 # calibration counts each paragraph once and expects this share of paragraphs about none of the domains,
-# as in a work report; a domain is tagged when its calibrated probability is at least 0.5. Thresholds
-# searched in [0.25, 0.75] for the best cross-validated F1 swung between 0.26 and 0.55 with a one-paragraph
-# change in the seeds (the F1 curve is flat), and scored no better (see the README's ablation).
+# as in a work report. Each domain's threshold is the one with the best F1 on held-out scores (folds by
+# document), anywhere in [0.02, 0.95]: Platt scaling fitted to weak labels is compressed, so a fixed 0.5
+# left the domains a user adds untagged (README, "Your own taxonomy").
 # Every domain is calibrated as if it were as common as the average domain ("balanced"): with the share of its
 # labelled paragraphs instead, a new domain with ten short paragraphs got probabilities too low to be tagged.
-POLICY_PARAMS: dict[str, Any] = {"calibration_unit": "group", "none_share": 0.6, "threshold_range": (0.5, 0.5),
+POLICY_PARAMS: dict[str, Any] = {"calibration_unit": "group", "none_share": 0.6, "threshold_range": (0.02, 0.95),
                                  "class_prior": "balanced"}
 Progress = Callable[[str], None]
 
@@ -58,10 +66,21 @@ class TrainingData:
 
     def counts(self) -> dict[str, Any]:
         per_domain: Counter[str] = Counter(label for e in self.examples for label in e.labels)
+        label_sources: dict[str, Counter[str]] = {}
+        for e in self.examples:
+            for label in e.labels:
+                label_sources.setdefault(label, Counter())[e.label_level or GIVEN] += 1
         return {"paragraphs": len(self.examples), "per_domain": dict(sorted(per_domain.items())),
+                "label_sources": {d: dict(c.most_common()) for d, c in sorted(label_sources.items())},
                 "negatives": sum(not e.labels for e in self.examples),
                 "unmatched_section_negatives": sum(e.label_kind == "none" for e in self.examples),
                 "sources": dict(self.sources)}
+
+    def thin_domains(self, taxonomy: Taxonomy) -> dict[str, int]:
+        """The domains with fewer than MIN_POSITIVES labelled paragraphs, with how many they have (0: the
+        model cannot tag them at all)."""
+        per_domain = Counter(label for e in self.examples for label in e.labels)
+        return {d: per_domain[d] for d in taxonomy.ids if per_domain[d] < MIN_POSITIVES}
 
     def keys(self) -> list[str]:
         """Short hashes of the paragraphs, saved with a model so a later gate knows what it was trained on."""
@@ -84,24 +103,43 @@ class Recipe:
     keys: frozenset[str] | None  # None: unknown, use every paragraph
 
 
+def _judged_for(item: dict[str, Any], where: str, taxonomy: Taxonomy) -> tuple[str, ...] | None:
+    """The domains a seed label was given for (`labelled_for`; None: every domain of the taxonomy). Labels
+    written for an older taxonomy say nothing about the domains added since whose keywords the text has."""
+    judged = item.get("labelled_for")
+    if judged is None or not JUDGED_FOR:
+        return None
+    if not isinstance(judged, list) or not all(isinstance(d, str) for d in judged):
+        raise ValidationError([f"{where} line {item.get('_line', '?')}: 'labelled_for' must be a list of domain "
+                               f"ids, got {judged!r}"[:200]])
+    return tuple(d for d in taxonomy.ids if d in judged or d in item["labels"])
+
+
 def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> list[Example]:
     """Seed label files get the store's checks (one set of rules for every labelled example)."""
     if problems := check_items(items, taxonomy.ids):
         raise ValidationError([f"{where} {p}" for p in problems])
-    return [Example(str(item["text"]).strip(), tuple(dict.fromkeys(item["labels"])), where) for item in items]
+    examples = [Example(str(item["text"]).strip(), tuple(dict.fromkeys(item["labels"])), where,
+                        known=_judged_for(item, where, taxonomy), label_level=GIVEN) for item in items]
+    # A domain the labels were not given for is unknown where the text has one of its keywords (it may be
+    # about it), and a negative elsewhere: the labeller saw text that does not even name it.
+    mentioned = keyword_tags([e.text for e in examples], taxonomy)
+    return [replace(e, known=tuple(d for d in taxonomy.ids if d in e.known or d not in found))
+            if e.known is not None else e for e, found in zip(examples, mentioned)]
 
 
 def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | None = None,
-                       unmatched_negatives: bool | None = None) -> TrainingData:
-    """Seed documents (bootstrapped), seed label files, then the store; later sources win per paragraph.
-    `unmatched_negatives`: bootstrap weak negatives from unmatched sections (None: the taxonomy's setting)."""
+                       unmatched_negatives: bool | None = None, documents: Sequence[Path] = ()) -> TrainingData:
+    """Seed documents and `documents` (files or folders; bootstrapped), seed label files, then the store;
+    later sources win per paragraph. `unmatched_negatives`: bootstrap weak negatives from unmatched sections
+    (None: the taxonomy's setting)."""
     # Every document format the readers know (.md, .txt, .docx, .pdf, .html, ...) is bootstrapped.
-    documents = seed_documents(seeds)
+    paths = [*seed_documents(seeds), *documents]
     negatives = taxonomy.unmatched_negatives if unmatched_negatives is None else unmatched_negatives
-    boot, report = bootstrap_paths(documents, taxonomy, negatives) if documents else ([], BootstrapReport())
+    boot, report = bootstrap_paths(paths, taxonomy, negatives) if paths else ([], BootstrapReport())
     by_key: dict[str, Example] = {}
     sources: Counter[str] = Counter()
-    for example in boot:
+    for example in body_evidence(boot, taxonomy):
         if example.trainable:  # unlabelled bootstrap paragraphs are unknown, not negatives
             by_key[normalize_key(example.text)] = example
     for path in sorted(p for p in seeds.rglob("*") if p.suffix.lower() in LABELLED_SUFFIXES):
@@ -112,31 +150,71 @@ def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | No
             if unknown := [x for x in stored.labels if x not in taxonomy]:
                 raise StoreError(f"stored example {stored.text[:20]!r}… has unknown domain {unknown[0]!r}; "
                                  f"add it to the taxonomy (known: {', '.join(taxonomy.ids)})")
-            by_key[normalize_key(stored.text)] = Example(stored.text, stored.labels, stored.source)
+            by_key[normalize_key(stored.text)] = Example(stored.text, stored.labels, stored.source,
+                                                         label_level=GIVEN)
     for example in by_key.values():
         sources[example.source.split(":")[0] if ":" in example.source else example.source] += 1
     return TrainingData(list(by_key.values()), report, sources)
 
 
-def augment(examples: Sequence[Example], taxonomy: Taxonomy, windows: str = WINDOWS
-            ) -> tuple[list[str], list[tuple[str, ...]], list[str]]:
-    """Training items (texts, label tuples, CV groups): paragraphs, sentence windows, keywords, balancing.
+BODY = "unknown"  # "off": bootstrapped labels are taken as complete (see body_evidence)
+
+
+def body_evidence(examples: Sequence[Example], taxonomy: Taxonomy) -> list[Example]:
+    """Bootstrapped labels checked against the paragraph's own words: a heading says what a paragraph is
+    about, not what else it covers, so a domain whose keyword stands in the body is not claimed as a
+    negative (its label is left unknown) unless the structure gave it."""
+    if BODY == "off":
+        return list(examples)
+    found = keyword_tags([e.text for e in examples], taxonomy)
+    checked = []
+    for example, mentioned in zip(examples, found):
+        if example.label_level in STRUCTURE_LEVELS and (extra := set(mentioned) - set(example.labels)):
+            judged = taxonomy.ids if example.known is None else example.known
+            example = replace(example, known=tuple(d for d in judged if d not in extra))
+        checked.append(example)
+    return checked
+
+
+@dataclass
+class Items:
+    """Training items made from labelled paragraphs: texts, label tuples, units (a paragraph and its windows
+    and repeats share one), CV groups (the paragraphs of one document share one) and the domains each label
+    was judged for (None: all)."""
+
+    texts: list[str]
+    labels: list[tuple[str, ...]]
+    units: list[str]
+    known: list[tuple[str, ...] | None]
+    groups: list[str]
+
+
+def _fold_group(example: Example, unit: str) -> str:
+    """The CV group of a paragraph: its document when it was bootstrapped from one (paragraphs of one
+    document share words no other document has, so held-out scores are only honest for unseen documents),
+    else the paragraph itself."""
+    return f"d:{example.source}" if FOLDS == "documents" and example.label_level in STRUCTURE_LEVELS else unit
+
+
+def augment(examples: Sequence[Example], taxonomy: Taxonomy, windows: str = WINDOWS) -> Items:
+    """Training items: paragraphs, sentence windows, keywords, balancing.
     `windows`: which paragraphs also give their sentences and sentence pairs: "all", "negatives" or "none"."""
     if windows not in ("all", "negatives", "none"):
         raise ValueError(f"windows={windows!r}; use 'all', 'negatives' or 'none'")
-    items: list[tuple[str, tuple[str, ...], str]] = []
+    items: list[tuple[str, tuple[str, ...], str, tuple[str, ...] | None, str]] = []
     for number, example in enumerate(examples):
-        group = f"p{number}"
-        items.append((example.text, example.labels, group))
+        unit = f"p{number}"
+        group = _fold_group(example, unit)
+        items.append((example.text, example.labels, unit, example.known, group))
         sentences = split_sentences(example.text)
         if len(sentences) > 1 and (windows == "all" or (windows == "negatives" and not example.labels)):
             spans = sentences + ["".join(sentences[i:i + 2]) for i in range(len(sentences) - 1)]
-            items += [(w, example.labels, group) for w in spans if len(w) >= MIN_WINDOW_CHARS]
+            items += [(w, example.labels, unit, example.known, group) for w in spans if len(w) >= MIN_WINDOW_CHARS]
     for domain in taxonomy.domains:
         # The curator's keywords are prior knowledge; give them as short examples of their domain.
-        items += [(k, (domain.id,), f"k:{domain.id}:{i}") for i, k in enumerate((domain.name_zh, *domain.keywords,
-                                                                             *domain.weak_keywords))]
-    present = Counter(label for _, labels, _ in items for label in labels)
+        items += [(k, (domain.id,), f"k:{domain.id}:{i}", None, f"k:{domain.id}:{i}")
+                  for i, k in enumerate((domain.name_zh, *domain.keywords, *domain.weak_keywords))]
+    present = Counter(label for _, labels, _, _, _ in items for label in labels)
     if present:
         target = max(present.values())
         extra = []
@@ -145,29 +223,45 @@ def augment(examples: Sequence[Example], taxonomy: Taxonomy, windows: str = WIND
             repeats = target // count - 1 if pool else 0
             extra += pool * repeats
         items += extra
-    return [t for t, _, _ in items], [labels for _, labels, _ in items], [g for _, _, g in items]
+    return Items(*(list(column) for column in zip(*items)))
 
 
 def fit_tagger(examples: Sequence[Example], taxonomy: Taxonomy, **params: Any) -> Tagger:
     """Fit a Tagger for the taxonomy's domains that have at least one labelled paragraph."""
-    texts, labels, groups = augment(examples, taxonomy, WINDOWS)
+    items = augment(examples, taxonomy, WINDOWS)
     seen = {label for e in examples for label in e.labels}
     classes = [d for d in taxonomy.ids if d in seen]
     if not classes:
         raise ValueError("no labelled paragraphs: add seed documents with matching headings or labelled examples")
-    keep = [i for i, lab in enumerate(labels) if set(lab) <= set(classes)]
-    return Tagger(**{**POLICY_PARAMS, **params}).fit([texts[i] for i in keep], [labels[i] for i in keep],
-                                groups=[groups[i] for i in keep], classes=classes)
+    keep = [i for i, lab in enumerate(items.labels) if set(lab) <= set(classes)]
+    return Tagger(**{**POLICY_PARAMS, **params}).fit(
+        [items.texts[i] for i in keep], [items.labels[i] for i in keep], groups=[items.groups[i] for i in keep],
+        classes=classes, known=[items.known[i] for i in keep], units=[items.units[i] for i in keep])
 
 
-def _scores(truth: np.ndarray, pred: np.ndarray, classes: list[str]) -> dict[str, Any]:
-    p, r, f, s = precision_recall_fscore_support(truth, pred, zero_division=0)
-    per_domain = {c: {"precision": round(float(p[k]), 4), "recall": round(float(r[k]), 4),
-                      "f1": round(float(f[k]), 4), "support": int(s[k])} for k, c in enumerate(classes)}
-    micro = precision_recall_fscore_support(truth, pred, average="micro", zero_division=0)
-    return {"per_domain": per_domain, "macro_f1": round(float(np.mean(f)), 4),
-            "micro": {"precision": round(float(micro[0]), 4), "recall": round(float(micro[1]), 4),
-                      "f1": round(float(micro[2]), 4)}}
+def _scores(truth: np.ndarray, pred: np.ndarray, classes: list[str], known: np.ndarray | None = None
+            ) -> dict[str, Any]:
+    """Per-domain precision/recall/F1/support, macro-F1 and micro averages over the known labels only (a
+    weak negative says nothing about the domains it was not judged for)."""
+    known = np.ones(truth.shape, dtype=bool) if known is None else known
+    tp = ((truth == 1) & (pred == 1) & known).sum(axis=0)
+    fp = ((truth == 0) & (pred == 1) & known).sum(axis=0)
+    fn = ((truth == 1) & (pred == 0) & known).sum(axis=0)
+
+    def prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    per_domain = {}
+    for k, c in enumerate(classes):
+        p, r, f = prf(tp[k], fp[k], fn[k])
+        per_domain[c] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+                         "support": int(tp[k] + fn[k])}
+    micro = prf(tp.sum(), fp.sum(), fn.sum())
+    return {"per_domain": per_domain,
+            "macro_f1": round(float(np.mean([m["f1"] for m in per_domain.values()])), 4) if classes else 0.0,
+            "micro": {"precision": round(micro[0], 4), "recall": round(micro[1], 4), "f1": round(micro[2], 4)}}
 
 
 def _truth(examples: Sequence[Example], classes: list[str]) -> np.ndarray:
@@ -176,6 +270,15 @@ def _truth(examples: Sequence[Example], classes: list[str]) -> np.ndarray:
         for label in e.labels:
             truth[i, classes.index(label)] = 1
     return truth
+
+
+def _known(examples: Sequence[Example], classes: list[str]) -> np.ndarray:
+    """Which (paragraph, domain) labels are known (see `Example.known`)."""
+    known = np.ones((len(examples), len(classes)), dtype=bool)
+    for i, e in enumerate(examples):
+        if e.known is not None:
+            known[i] = [c in e.known or c in e.labels for c in classes]
+    return known
 
 
 def _predictions(tagged: Sequence[Sequence[str]], classes: list[str]) -> np.ndarray:
@@ -216,18 +319,43 @@ def cross_validate(examples: Sequence[Example], taxonomy: Taxonomy, n_splits: in
         for j, domain in enumerate(tagger.classes_):
             proba[test, classes.index(domain)] = fold_proba[:, j]
         if champion is not None:
-            known = [examples[i] for i in train
-                     if champion.keys is None or paragraph_key(examples[i].text) in champion.keys]
+            learned = [examples[i] for i in train
+                       if champion.keys is None or paragraph_key(examples[i].text) in champion.keys]
             try:
-                old = fit_tagger(known, taxonomy, **champion.params)
+                old = fit_tagger(learned, taxonomy, **champion.params)
             except ValueError:  # it had learned none of these domains
                 continue
             champion_pred[test] = _predictions(old.predict([examples[i].text for i in test]), classes)
-    report = {"folds": n_splits, "unit": "paragraph", **_scores(truth, pred, classes),
+    known = _known(examples, classes)
+    report = {"folds": n_splits, "unit": "paragraph", **_scores(truth, pred, classes, known),
               "_held_out": (classes, proba)}
+    trusted = trusted_scores(examples, classes, truth, pred, known)
+    if trusted is not None:
+        report["trusted"] = trusted
     if champion is not None:
-        report["champion"] = _scores(truth, champion_pred, classes)
+        report["champion"] = _scores(truth, champion_pred, classes, known)
+        if trusted is not None:
+            report["champion"]["trusted"] = trusted_scores(examples, classes, truth, champion_pred, known)
     return report
+
+
+MIN_TRUSTED_POSITIVES = 2
+
+
+def trusted_scores(examples: Sequence[Example], classes: list[str], truth: np.ndarray, pred: np.ndarray,
+                   known: np.ndarray) -> dict[str, Any] | None:
+    """Held-out scores on the labels people gave (seed label files, the store: never bootstrapped ones), over
+    the domains with at least MIN_TRUSTED_POSITIVES of them; None when no domain has that many."""
+    rows = np.array([e.label_level == GIVEN for e in examples])
+    if not rows.any():
+        return None
+    columns = [k for k in range(len(classes))
+               if int((truth[rows, k] * known[rows, k]).sum()) >= MIN_TRUSTED_POSITIVES]
+    if not columns:
+        return None
+    return {"paragraphs": int(rows.sum()),
+            **_scores(truth[rows][:, columns], pred[rows][:, columns], [classes[k] for k in columns],
+                      known[rows][:, columns])}
 
 
 @dataclass
@@ -249,10 +377,11 @@ def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progres
     tagger = fit_tagger(data.examples, taxonomy, **params)
     manifest: Manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "domains": [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en}
+        "domains": [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en, "keywords": list(d.keywords)}
                     for d in taxonomy.domains if d.id in tagger.classes_],
         "thresholds": {c: float(t) for c, t in zip(tagger.classes_, tagger.thresholds_)},
-        "training": {**data.counts(), "items": int(tagger.n_train_), "sha256": data.fingerprint()},
+        "training": {**data.counts(), "thin_domains": data.thin_domains(taxonomy), "items": int(tagger.n_train_),
+                     "sha256": data.fingerprint()},
         "training_keys": data.keys(),
         "metrics": metrics,
         "params": {k: v for k, v in tagger.get_params().items()},

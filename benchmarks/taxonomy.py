@@ -1,0 +1,170 @@
+"""A user's own ten-domain taxonomy learned from their own documents, against plain keyword search.
+
+The README's flow on the fixture `tests/fixtures/taxonomy10/` (our own writing): the seeds folder as shipped
+(the seed page, the curated and background label files) with the fixture's ten-domain `taxonomy.toml` in place
+of the shipped one and the fixture's documents dropped in (work reports and plans as Word files, one report
+printed to PDF by Chromium when it is installed, notices as text saved from web pages). It trains the model
+as `policytag train` does and tags every paragraph of the separate evaluation set as `policytag tag
+--doc-summary` does, and scores keyword search on the same paragraphs in the same run. It also trains the
+shipped three-domain model from `seeds/` and scores it on `tests/fixtures/hard_eval.jsonl`, so a change made
+for new taxonomies is seen to leave the shipped one as it was.
+
+    python benchmarks/taxonomy.py            # table on stdout, progress on stderr
+    python benchmarks/taxonomy.py --json     # {"model": {...}, "keywords": {...}, "hard_eval": {...}, ...}
+    python benchmarks/taxonomy.py --ablation # also each change of the labelling and training recipe undone
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from model.tagging import tag_document  # noqa: E402
+from tests.taxonomy_fixture import EVAL, write_training_folder  # noqa: E402
+from training.data.taxonomy import load_taxonomy  # noqa: E402
+from training.learning.baseline import keyword_tags, tag_set_scores  # noqa: E402
+from training.learning.evaluate import evaluate, read_eval_file  # noqa: E402
+from training.learning.train import fit_tagger, load_training_data  # noqa: E402
+
+HARD_EVAL = ROOT / "tests" / "fixtures" / "hard_eval.jsonl"
+# (name, module, attribute, value): one change of the recipe undone at a time.
+ABLATIONS = [
+    ("no lead sentences", "training.data.bootstrap", "LEADS", False),
+    ("weak negatives for every domain", "training.data.bootstrap", "NEGATIVE_SCOPE", "all"),
+    ("bootstrapped labels complete (no body keyword check)", "training.learning.train", "BODY", "off"),
+    ("held-out folds by paragraph", "training.learning.train", "FOLDS", "paragraphs"),
+    ("labelled_for ignored (seed negatives for every domain)", "training.learning.train", "JUDGED_FOR", False),
+    ("fixed threshold 0.5", None, "threshold_range", (0.5, 0.5)),
+]
+
+
+def ablation(seeds: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """The ten-domain scores and the shipped model's with each change undone (module switches, restored after)."""
+    import importlib
+
+    results = {}
+    for name, module_name, attribute, value in ABLATIONS:
+        _say(f"ablation: {name}")
+        if module_name is None:
+            changed = {**params, attribute: value}
+            ten, hard = score_taxonomy(seeds, changed)["model"], score_shipped(changed)
+        else:
+            module = importlib.import_module(module_name)
+            saved = getattr(module, attribute)
+            setattr(module, attribute, value)
+            try:
+                ten, hard = score_taxonomy(seeds, params)["model"], score_shipped(params)
+            finally:
+                setattr(module, attribute, saved)
+        results[name] = {"micro_f1": ten["micro_f1"], "macro_f1": ten["macro_f1"], "exact": ten["exact"],
+                         "none_untagged": ten["none_untagged"], "min_domain_f1": min(ten["per_domain"].values()),
+                         "hard_eval": hard}
+    return results
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def user_seeds(dest: Path, pdf: bool) -> Path:
+    """The shipped seeds folder with the user's taxonomy and documents in it, as the README tells them."""
+    for path in (ROOT / "seeds").iterdir():
+        if path.name != "taxonomy.toml":
+            shutil.copy(path, dest / path.name)
+    return write_training_folder(dest, pdf=pdf)
+
+
+def score_taxonomy(seeds: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """Train on `seeds` as `policytag train` does; score the model and keyword search on the evaluation set."""
+    taxonomy = load_taxonomy(seeds)
+    started = time.perf_counter()
+    data = load_training_data(seeds, taxonomy)
+    tagger = fit_tagger(data.examples, taxonomy, **params)
+    fit_seconds = time.perf_counter() - started
+    pairs = read_eval_file(EVAL, taxonomy.ids)
+    texts, truth = [t for t, _ in pairs], [labels for _, labels in pairs]
+    predicted = [[d for d, _ in tag_document(tagger, text)[0].tags] for text in texts]
+    keywords = keyword_tags(texts, taxonomy)
+    counts = data.counts()
+    return {"model": tag_set_scores(truth, predicted, taxonomy.ids),
+            "keywords": tag_set_scores(truth, keywords, taxonomy.ids),
+            "eval_paragraphs": len(texts), "training": {k: counts[k] for k in ("paragraphs", "per_domain",
+                                                                             "negatives")},
+            "thresholds": {c: round(float(t), 3) for c, t in zip(tagger.classes_, tagger.thresholds_)},
+            "fit_seconds": round(fit_seconds, 1)}
+
+
+def score_shipped(params: dict[str, Any]) -> dict[str, Any]:
+    """The shipped three-domain model (trained from `seeds/`) on the hard evaluation fixture."""
+    seeds = ROOT / "seeds"
+    taxonomy = load_taxonomy(seeds)
+    tagger = fit_tagger(load_training_data(seeds, taxonomy).examples, taxonomy, **params)
+    pairs = read_eval_file(HARD_EVAL, taxonomy.ids)
+    report = evaluate(tagger, [t for t, _ in pairs], [labels for _, labels in pairs])
+    return {"out_of_domain_untagged": report["out_of_domain_untagged"],
+            "in_domain_first_tag": report["in_domain_first_tag"], "exact_tag_set": report["exact_tag_set"],
+            "ece": report["calibration"]["ece"], "macro_f1": report["macro"]["f1"]}
+
+
+def _table(result: dict[str, Any]) -> str:
+    model, keywords = result["model"], result["keywords"]
+    lines = [f"ten-domain fixture: {result['eval_paragraphs']} evaluation paragraphs",
+             f"{'':<16}{'policytag':>10}{'keywords':>10}"]
+    for key in ("micro_f1", "macro_f1", "exact", "none_untagged"):
+        lines.append(f"{key:<16}{model[key]:>10.3f}{keywords[key]:>10.3f}")
+    for domain in model["per_domain"]:
+        lines.append(f"  {domain:<14}{model['per_domain'][domain]:>10.3f}{keywords['per_domain'][domain]:>10.3f}")
+    if "hard_eval" in result:
+        hard = result["hard_eval"]
+        lines.append("shipped model on hard_eval.jsonl: " + ", ".join(f"{k} {v}" for k, v in hard.items()))
+    if "ablation" in result:
+        lines.append(f"{'recipe':<56}{'micro':>7}{'macro':>7}{'exact':>7}{'none':>7}{'min':>7}  hard: ood first exact")
+        rows = {"all changes": {**{k: model[k] for k in ("micro_f1", "macro_f1", "exact", "none_untagged")},
+                                "min_domain_f1": min(model["per_domain"].values()),
+                                "hard_eval": result.get("hard_eval", {})}, **result["ablation"]}
+        for name, row in rows.items():
+            hard = row["hard_eval"]
+            lines.append(f"{name:<56}{row['micro_f1']:>7.3f}{row['macro_f1']:>7.3f}{row['exact']:>7.3f}"
+                         f"{row['none_untagged']:>7.3f}{row['min_domain_f1']:>7.3f}  "
+                         + " ".join(f"{hard.get(k, float('nan')):.3f}" for k in
+                                    ("out_of_domain_untagged", "in_domain_first_tag", "exact_tag_set")))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--no-pdf", action="store_true", help="write the browser-printed report as .docx too")
+    parser.add_argument("--no-hard", action="store_true", help="skip the shipped model on hard_eval.jsonl")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Tagger parameter for both models (JSON value), e.g. --param C=0.3")
+    parser.add_argument("--keep", type=Path, help="write the user's seeds folder here and keep it")
+    parser.add_argument("--ablation", action="store_true", help="also score the recipe with each change undone")
+    args = parser.parse_args(argv)
+    params = {name: json.loads(value) for name, value in (p.split("=", 1) for p in args.param)}
+    with tempfile.TemporaryDirectory() as tmp:
+        seeds = args.keep or Path(tmp) / "seeds"
+        seeds.mkdir(parents=True, exist_ok=True)
+        _say(f"writing the user's seeds folder to {seeds}")
+        user_seeds(seeds, pdf=not args.no_pdf)
+        _say("training on the ten-domain seeds and tagging the evaluation set")
+        result = score_taxonomy(seeds, params)
+        if not args.no_hard:
+            _say("training the shipped model and scoring it on hard_eval.jsonl")
+            result["hard_eval"] = score_shipped(params)
+        if args.ablation:
+            result["ablation"] = ablation(seeds, params)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else _table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
