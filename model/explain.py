@@ -95,19 +95,7 @@ def _units(prepared: str) -> tuple[list[str], list[int], list[str], list[int]]:
 def display_words(text: str) -> list[str]:
     """The words of `text` as explanations show them, in order: normalised as the model sees it, spaces dropped,
     runs of single characters joined as in `_units` (filter them with `meaningful`)."""
-    shown: list[str] = []
-    joinable = False
-    for token in words(prepare(text)):  # jieba returns every character, so tokens are contiguous
-        if not token.strip():
-            joinable = False
-            continue
-        single = len(token) == 1 and bool(_HAS_HAN.match(token)) and token not in _FUNCTION_CHARS
-        if single and joinable:
-            shown[-1] += token
-        else:
-            shown.append(token)
-        joinable = single
-    return shown
+    return paragraph_words([text])[0]
 
 
 def paragraph_words(texts: Sequence[str]) -> list[list[str]]:

@@ -3,7 +3,6 @@ script that re-sort the heatmap (the page reads fine without it), every piece of
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Mapping, Sequence
 
 from service.report.analysis import Report
@@ -203,7 +202,7 @@ def _details(report: Report) -> str:
 
 
 def report_html(report: Report, title: str = "policytag corpus report", default_order: str | None = None,
-                models: Sequence[str] = (), generated: str = "") -> str:
+                models: Sequence[str] = ()) -> str:
     """The whole report page. `default_order`: cluster, group or name (default: group when there are groups)."""
     order = default_order or ("group" if report.fields else "cluster")
     docs = len(report.documents)
@@ -212,13 +211,11 @@ def report_html(report: Report, title: str = "policytag corpus report", default_
     tags_count = {d: sum(d in doc["tags"] for doc in report.documents) for d in report.domain_ids()}
     tags_line = "，".join(f"{_e(d['name_zh'])} {tags_count[d['id']]}" for d in report.domains)
     model_line = f" · 模型 model {_e(', '.join(models))}" if models else ""
-    stamp = f" · {_e(generated)}" if generated else ""
-    data = json.dumps({"documents": docs, "paragraphs": report.paragraphs}, ensure_ascii=True)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head><body>
 <h1>{_e(title)}</h1>
-<p>{docs} 篇文档 documents · {report.paragraphs} 段 paragraphs{model_line}{stamp}</p>
+<p>{docs} 篇文档 documents · {report.paragraphs} 段 paragraphs{model_line}</p>
 <p class="legend">{legend}</p>
 <p class="small">文档标签（占已标注文字 ≥ {_pct(report.min_share)} 的领域）Document tags (domains with at least
 {_pct(report.min_share)} of a document's tagged text): {tags_line}.</p>
@@ -234,7 +231,6 @@ def report_html(report: Report, title: str = "policytag corpus report", default_
 <p class="muted small">点击热图中的格子，在这里显示它背后的段落和得分。
 Click a heatmap cell to show the paragraphs behind it here, with their scores.</p>
 {_details(report)}
-<script type="application/json" id="report-size">{data}</script>
 <script>{_SCRIPT}</script>
 </body></html>
 """
