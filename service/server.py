@@ -63,7 +63,9 @@ def run_server(host: str, port: int, workers: int, config: Mapping[str, Any]) ->
             app = create_app(config)  # in each worker: every worker loads (and hot-reloads) its own model
             # The curator's routes import the bootstrap and scikit-learn's parts (2-6 s on a busy machine): at
             # start, not inside the first request that needs them (which would hold its thread that long).
-            import training.curation  # noqa: F401
+            from training.workspace import warm_up
+
+            warm_up()
 
             return app
 

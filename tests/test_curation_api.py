@@ -256,7 +256,7 @@ def test_audit_of_a_cross_validated_model_reads_its_held_out_probabilities(home,
     run_training(home, SEEDS, cv=3, force=True)
     monkeypatch.setattr(audit_module, "cross_validate", lambda *a, **k: pytest.fail("cross-validated again"))
     client = create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN}).test_client()
-    body = client.get("/v1/audit").get_json()
+    body = client.get("/v1/audit", headers=AUTH).get_json()
     assert body["model"]["version"] == "v2" and body["items"]
 
 

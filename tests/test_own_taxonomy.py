@@ -223,3 +223,17 @@ def test_ten_domain_fixture_beats_keyword_search_and_tags_every_domain(tmp_path:
 def test_parse_blocks_keeps_lead_empty_for_plain_text():
     # Leads of plain text are found by the bootstrap (model.text.lead_sentence), not stored on the block.
     assert all(b.lead == "" for b in parse_blocks(REPORT))
+
+
+def test_a_bold_lead_after_an_indent_of_spaces_is_still_the_lead(tmp_path: Path):
+    import docx
+
+    document = docx.Document()
+    paragraph = document.add_paragraph()
+    paragraph.add_run("\u3000\u3000")  # indented with ideographic spaces, as many offices do
+    paragraph.add_run("稳定和扩大就业。").bold = True
+    paragraph.add_run("全年城镇新增就业8万人，开展职业技能培训12万人次。")
+    document.add_paragraph().add_run("全部是粗体的一段话，没有别的文字。").bold = True
+    document.save(tmp_path / "lead.docx")
+    blocks = [b for b in next(iter(read_path(tmp_path / "lead.docx"))).blocks if b.kind == "paragraph"]
+    assert [b.lead for b in blocks] == ["稳定和扩大就业。", ""]

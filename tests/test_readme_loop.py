@@ -67,7 +67,7 @@ def test_readme_retraining_loop_works_as_written(trained_home: Path, tmp_path: P
             while body["status"] not in ("succeeded", "failed"):
                 assert time.monotonic() < deadline, "training did not finish in 300 s"
                 time.sleep(0.5)
-                body = client.get(path).get_json()
+                body = client.get(path, headers=command["headers"]).get_json()
             assert body["status"] == "succeeded" and body["version"] == "v2" and body["promoted"] is True, body
         elif path == "/v1/tag":
             # The comment after the command says what the README promises.

@@ -259,7 +259,7 @@ def test_end_to_end_new_domain_over_http(tmp_path, seeds):
         # tagging keeps answering while training runs
         assert tagged_version(base, NEW_ECOLOGY)[0] == "v1"
         deadline = time.monotonic() + 180
-        while (job := call(f"{base}/v1/jobs/{body['job']}")[1])["status"] not in ("succeeded", "failed"):
+        while (job := call(f"{base}/v1/jobs/{body['job']}", token=TOKEN)[1])["status"] not in ("succeeded", "failed"):
             assert time.monotonic() < deadline
             time.sleep(0.3)
         assert job["status"] == "succeeded" and job["version"] == "v2" and job["promoted"] is True, job
@@ -270,7 +270,7 @@ def test_end_to_end_new_domain_over_http(tmp_path, seeds):
         assert models["current"] == "v2" and [v["version"] for v in models["versions"]] == ["v1", "v2"]
         assert call(f"{base}/v1/models/v1/promote", {}, token=TOKEN) == (200, {"current": "v1"})
         assert "ecology" not in tags_from(base, "v1", NEW_ECOLOGY)
-        assert call(f"{base}/v1/jobs/000000000000")[0] == 404
+        assert call(f"{base}/v1/jobs/000000000000", token=TOKEN)[0] == 404
 
 
 @pytest.mark.slow

@@ -27,7 +27,13 @@ if TYPE_CHECKING:  # re-exported for annotations in service/ (which imports trai
     from training.learning.review import ScoreCache
     from training.ops.registry import Registry
 
-__all__ = ["DEFAULT_TOLERANCE", "Jobs", "Workspace"]
+__all__ = ["DEFAULT_TOLERANCE", "Jobs", "Workspace", "warm_up"]
+
+
+def warm_up() -> None:
+    """Import what the curator's calls need (the bootstrap, scikit-learn's parts), so that a server pays for it
+    at start and not inside the first request that needs it."""
+    import training.curation  # noqa: F401
 
 Progress = Callable[[str], None]
 

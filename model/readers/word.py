@@ -51,10 +51,14 @@ def _bold_lead(paragraph) -> str:  # noqa: ANN001 - python-docx Paragraph
     lead: list[str] = []
     runs = paragraph.runs
     for number, run in enumerate(runs):
+        if not run.text.strip():  # an indent of spaces, bold or not, neither starts nor ends the lead
+            lead.append(run.text)
+            continue
         bold = run.bold if run.bold is not None else bool(run.style is not None and run.style.font.bold)
         if not bold:
             rest = "".join(r.text for r in runs[number:])
-            return "".join(lead).strip() if lead and rest.strip() else ""
+            found = "".join(lead).strip()
+            return found if found and rest.strip() else ""
         lead.append(run.text)
     return ""
 
