@@ -504,6 +504,17 @@ class Tagger:
         return [Contribution(display_term(names[idx[i]]), "word" if names[idx[i]].startswith("w:") else "char",
                              float(contributions[i])) for i in order if contributions[i] > 0]
 
+    def contributions(self, text: str, label: str) -> list[tuple[str, float]]:
+        """Every feature of `text` as (name, contribution to `label`'s decision value); names are 'c:'/'w:'
+        plus the n-gram (words joined by a space, text boundaries as features.BOS/EOS). With the intercept
+        they sum to the decision value."""
+        self._check_fitted()
+        k = self.classes_.index(label)
+        _, idx, values = self.featurizer_.entries([text])
+        names = self._names()
+        return [(names[i], float(v) * float(w)) for i, v, w in zip(idx.tolist(), values.tolist(),
+                                                                  self.coef_[idx, k].tolist())]
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_feature_names", None)  # a cache, rebuilt on demand

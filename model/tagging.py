@@ -1,7 +1,7 @@
-"""Tagging documents: split into paragraphs, score each, and roll paragraph scores up to the document.
+"""Tagging documents: split into paragraphs, score each, and roll paragraph results up to the document.
 
-A document's tags are the domains its paragraphs were tagged with, each scored by its best paragraph: a
-long text is about every domain that one of its paragraphs is clearly about.
+A document's tags are the domains that take at least a minimum share of its tagged text (`model.composition`),
+each scored by its best paragraph; its `composition` says how many paragraphs and characters each domain has.
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from model.composition import DEFAULT_MIN_SHARE, Composition, compose
+from model.explain import explain_terms
 from model.rules import tag_mask
 from model.tagger import Tagger
 from model.text import Block, split_for_tagging
@@ -24,6 +26,7 @@ class Tagged:
     scores: dict[str, float]
     tags: list[tuple[str, float]]
     explanations: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    composition: Composition | None = None  # documents only: paragraphs, characters and shares per domain
 
 
 def _tagged(text: str, proba: np.ndarray, classes: Sequence[str], is_tag: np.ndarray) -> Tagged:
@@ -57,38 +60,43 @@ def tag_paragraphs(tagger: Tagger, texts: Sequence[str], threshold: float | None
         results.append(Tagged(text, scores, [(classes[k], scores[classes[k]]) for k in order if is_tag[k]]))
     if explain:
         for result in results:
-            result.explanations = {
-                domain: [{"term": c.term, "kind": c.kind, "weight": round(c.weight, 4)}
-                         for c in tagger.explain(result.text, domain)]
-                for domain, _ in result.tags}
+            result.explanations = {domain: explain_terms(tagger, result.text, domain) for domain, _ in result.tags}
     return results
 
 
 def tag_document(tagger: Tagger, text: str, threshold: float | None = None, explain: bool = False,
-                 split: tuple[list[str], list[Block]] | None = None) -> tuple[Tagged, list[Tagged], list[Block]]:
+                 split: tuple[list[str], list[Block]] | None = None, min_share: float = DEFAULT_MIN_SHARE
+                 ) -> tuple[Tagged, list[Tagged], list[Block]]:
     """(document result, paragraph results, skipped boilerplate/title blocks) for a text that may hold
     several paragraphs; `split` is `split_for_tagging(text)` when the caller has it already."""
     units, skipped = split if split is not None else split_for_tagging(text)
-    document, paragraphs = tag_units(tagger, units, threshold, explain, text)
+    document, paragraphs = tag_units(tagger, units, threshold, explain, text, min_share)
     return document, paragraphs, skipped
 
 
 def tag_units(tagger: Tagger, units: Sequence[str], threshold: float | None = None, explain: bool = False,
-              text: str = "") -> tuple[Tagged, list[Tagged]]:
+              text: str = "", min_share: float = DEFAULT_MIN_SHARE) -> tuple[Tagged, list[Tagged]]:
     """(document result, paragraph results) for a document already split into the units to tag."""
     paragraphs = tag_paragraphs(tagger, units, threshold, explain)
-    return summarize_document(tagger.classes_, paragraphs, text), paragraphs
+    return summarize_document(tagger.classes_, paragraphs, text, min_share), paragraphs
 
 
-def summarize_document(classes: Sequence[str], paragraphs: Sequence[Tagged], text: str = "") -> Tagged:
-    """A document's result from its paragraphs' results: the API's, the CLI's and batch tagging's one rule."""
+def summarize_document(classes: Sequence[str], paragraphs: Sequence[Tagged], text: str = "",
+                       min_share: float = DEFAULT_MIN_SHARE) -> Tagged:
+    """A document's result from its paragraphs' results: the API's, the CLI's and batch tagging's one rule.
+
+    `scores` are each domain's best paragraph score; `tags` the domains with at least `min_share` of the
+    tagged text (`Composition.tags`), largest share first; `composition` the counts and shares behind them.
+    """
     if paragraphs:
         best = np.array([[p.scores[c] for c in classes] for p in paragraphs]).max(axis=0)
     else:  # only boilerplate: nothing to tag
         best = np.zeros(len(classes))
-    # The document has the tags its paragraphs have, each with its best paragraph's score.
-    tagged = {d for p in paragraphs for d, _ in p.tags}
-    return _tagged(text, best, classes, np.array([c in tagged for c in classes]))
+    composition = compose(classes, ((p.text, (d for d, _ in p.tags)) for p in paragraphs))
+    result = _tagged(text, best, classes, np.zeros(len(classes), dtype=bool))
+    result.tags = [(d, result.scores[d]) for d in composition.tags(min_share)]
+    result.composition = composition
+    return result
 
 
 KIND_SHOWN = {"word": "word", "char": "chars"}  # a jieba word (or word pair) vs a character n-gram

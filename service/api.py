@@ -65,9 +65,14 @@ def tag_result(document: Tagged, paragraphs: list[Tagged], skipped: list[Block],
         if headings is not None:
             row["heading"] = headings[index]
         paragraph_rows.append(row)
-    return {"tags": _tags(document, names), "scores": document.scores, "paragraphs": paragraph_rows,
-            # lines not tagged, so nothing disappears without a word
-            "skipped": [{"text": b.text, "reason": b.role or "title"} for b in skipped]}
+    shares = document.composition.domains if document.composition is not None else {}
+    tags = [{**t, "share": shares[t["domain"]].share} if t["domain"] in shares else t for t in _tags(document, names)]
+    result = {"tags": tags, "scores": document.scores, "paragraphs": paragraph_rows,
+              # lines not tagged, so nothing disappears without a word
+              "skipped": [{"text": b.text, "reason": b.role or "title"} for b in skipped]}
+    if document.composition is not None:
+        result["composition"] = document.composition.to_dict()
+    return result
 
 
 @bp.get("/model")

@@ -150,7 +150,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _register_curation(app: Flask) -> None:
     """The review pool, review queue, label audit, document upload and report routes (issue 10)."""
     from service.curation_api import bp as curation
+    from service.report_api import bp as report
     from service.upload_api import bp as upload
 
     app.register_blueprint(curation)
     app.register_blueprint(upload)
+    app.register_blueprint(report)

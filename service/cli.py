@@ -17,6 +17,7 @@ from service.cli_common import home_option, output, say, seeds_option, user_erro
 from service.cli_db import db
 from service.cli_labels import domains, examples, models, promote
 from service.cli_pool import audit, pool
+from service.cli_report import report
 from service.cli_tag import tag
 from training.workspace import DEFAULT_TOLERANCE, Workspace
 
@@ -199,7 +200,7 @@ def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None,
         say(f"wrote {html}")
 
 
-for command in (tag, examples, domains, models, promote, pool, audit, db):
+for command in (tag, report, examples, domains, models, promote, pool, audit, db):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from model.composition import DEFAULT_MIN_SHARE
 from service.cli_common import home_option, say, user_errors, workspace
 from service.corpus.output import FORMATS, check_output
 
@@ -20,7 +21,11 @@ from service.corpus.output import FORMATS, check_output
 @click.option("--no-bom", is_flag=True, help="CSV: no UTF-8 byte-order mark (by default one is written for Excel).")
 @click.option("--text-field", "--text-column", "text_field", default="text", show_default=True, metavar="NAME",
               help="The field (.jsonl) or column (.csv/.tsv) that holds the text; the others go to `meta`.")
-@click.option("--doc-summary", is_flag=True, help="Also write one row per document with its tags.")
+@click.option("--doc-summary", is_flag=True,
+              help="Also write one row per document: its tags, and per domain the paragraphs, characters and share "
+                   "of the tagged text.")
+@click.option("--min-share", type=click.FloatRange(0, 1), default=DEFAULT_MIN_SHARE, show_default=True, metavar="S",
+              help="--doc-summary: a domain is a document's tag when it has at least this share of the tagged text.")
 @click.option("--only", "only", multiple=True, metavar="DOMAIN",
               help="Write only rows tagged with DOMAIN (repeat for several).")
 @click.option("--min-score", "--threshold", "threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
@@ -38,9 +43,9 @@ from service.corpus.output import FORMATS, check_output
 @home_option
 @user_errors
 def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: str, out: str | None, no_bom: bool,
-        text_field: str, doc_summary: bool, only: tuple[str, ...], threshold: float | None, explain: bool,
-        jobs: int | None, engine: str, scheduler: str | None, resume: bool, quiet: bool, version: str | None,
-        home: str | None) -> None:
+        text_field: str, doc_summary: bool, min_share: float, only: tuple[str, ...], threshold: float | None,
+        explain: bool, jobs: int | None, engine: str, scheduler: str | None, resume: bool, quiet: bool,
+        version: str | None, home: str | None) -> None:
     """Tag every paragraph of INPUTS: files, folders (recursively), or - for stdin [default: stdin].
 
     Reads .md/.txt, .docx, .pdf, .html, .jsonl and .csv/.tsv. One row per paragraph: source, index,
@@ -64,7 +69,7 @@ def tag(inputs: tuple[str, ...], glob: str | None, from_list: str | None, fmt: s
     if unknown:
         raise click.BadParameter(f"unknown domain {unknown[0]!r}; known: {', '.join(domains)}", param_hint="--only")
     settings = Settings(fmt=fmt, threshold=threshold, only=only, explain=explain, doc_summary=doc_summary,
-                        text_field=text_field, domains=domains, version=ref.version)
+                        text_field=text_field, domains=domains, version=ref.version, min_share=min_share)
     options = RunOptions(out=out, jobs=jobs or default_jobs(), engine=engine, scheduler=scheduler, resume=resume,
                          bom=not no_bom, quiet=quiet, glob=glob, from_list=from_list)
     try:

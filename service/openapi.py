@@ -11,11 +11,14 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from model.composition import DEFAULT_MIN_SHARE
 from service import openapi_curation as curation
+from service import openapi_report as report
 from service.schemas import (
     DOMAIN_ID_PATTERN,
     AuditRequest,
     DomainRequest,
+    ReportRequest,
     TrainRequest,
     examples_request_model,
     pool_request_model,
@@ -77,24 +80,49 @@ SCHEMAS: dict[str, Any] = {
     "Scores": {"type": "object", "additionalProperties": _NUM,
                "description": "every domain's score, highest first"},
     "Explanation": {
-        "type": "object", "description": "per tagged domain: the terms that pushed its score most",
+        "type": "object", "description": "per tagged domain: the words of the text that pushed its score most, "
+                                         "best first (punctuation, numbers, single characters and generic words "
+                                         "of policy prose left out)",
         "additionalProperties": {"type": "array", "items": {
             "type": "object", "required": ["term", "kind", "weight"],
             "properties": {"term": {"type": "string"},
-                           "kind": {"enum": ["word", "char"],
-                                    "description": "word: a jieba word or word pair (shown with a space); char: a "
-                                                   "character n-gram of 1-3 characters. The same characters can "
-                                                   "appear as both, each with its own weight"},
+                           "kind": {"enum": ["word"],
+                                    "description": "word: a word of the text; its weight gathers every feature "
+                                                   "the model saw of it (the word, the word pairs and the "
+                                                   "character n-grams it is part of)"},
                            "weight": {"type": "number"}}}},
+    },
+    "DocumentTag": {
+        "type": "object", "required": ["domain", "name", "score", "share"],
+        "properties": {"domain": {"type": "string"}, "name": {"type": "string"},
+                       "score": {**_NUM, "description": "the best score of a paragraph"},
+                       "share": {**_NUM, "description": "share of the document's tagged text tagged with it"}},
+    },
+    "Composition": {
+        "type": "object", "description": "what the document is made of: its paragraphs and characters, those "
+                                         "carrying any tag, and per domain the paragraphs and characters tagged "
+                                         "with it and their share of the tagged characters",
+        "required": ["paragraphs", "characters", "tagged_paragraphs", "tagged_characters", "domains"],
+        "properties": {
+            "paragraphs": {"type": "integer", "minimum": 0}, "characters": {"type": "integer", "minimum": 0},
+            "tagged_paragraphs": {"type": "integer", "minimum": 0},
+            "tagged_characters": {"type": "integer", "minimum": 0},
+            "domains": {"type": "object", "additionalProperties": {
+                "type": "object", "required": ["paragraphs", "characters", "share"],
+                "properties": {"paragraphs": {"type": "integer", "minimum": 0},
+                               "characters": {"type": "integer", "minimum": 0}, "share": _NUM}}}},
     },
     "TagResponse": {
         "type": "object", "required": ["model", "results"],
         "properties": {
             "model": {"type": "object", "required": ["version"], "properties": {"version": {"type": "string"}}},
             "results": {"type": "array", "items": {
-                "type": "object", "required": ["tags", "scores", "paragraphs", "skipped"],
+                "type": "object", "required": ["tags", "scores", "composition", "paragraphs", "skipped"],
                 "properties": {
-                    "tags": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}},
+                    "tags": {"type": "array", "description": "the document's tags: domains with at least "
+                                                            f"{DEFAULT_MIN_SHARE} of its tagged text, largest first",
+                             "items": {"$ref": "#/components/schemas/DocumentTag"}},
+                    "composition": {"$ref": "#/components/schemas/Composition"},
                     "scores": {"$ref": "#/components/schemas/Scores"},
                     "paragraphs": {"type": "array", "items": {
                         "type": "object", "required": ["index", "text", "tags", "scores"],
@@ -167,7 +195,7 @@ def request_schemas(max_texts: int, max_text_chars: int, domains: tuple[str, ...
     these known domains)."""
     models: list[type[BaseModel]] = [tag_request_model(max_texts, max_text_chars), examples_request_model(domains),
                                      TrainRequest, DomainRequest, pool_request_model(max_texts),
-                                     review_request_model(domains), AuditRequest]
+                                     review_request_model(domains), AuditRequest, ReportRequest]
     _, found = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
     return found["$defs"]
 
@@ -176,6 +204,7 @@ def spec(max_texts: int = 1000, max_text_chars: int = 100_000, domains: tuple[st
     """The OpenAPI document served at GET /v1/openapi.json, stating the server's limits and known domains."""
     document = _core(max_texts, max_text_chars, domains)
     document["paths"].update(curation.PATHS)  # the curator's routes (pool, review, audit, upload, report)
+    document["paths"].update(report.paths(_json, _error, _BODY))  # the Corpus tab's analysis
     for operations in document["paths"].values():  # what the HTTP server itself may answer to any request
         for operation in operations.values():
             for status, response in _SERVER.items():
@@ -252,7 +281,7 @@ def _core(max_texts: int, max_text_chars: int, domains: tuple[str, ...]) -> dict
                 "responses": {"200": {"description": "OpenAPI 3.1 document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },
-        "components": {"schemas": {**SCHEMAS, **curation.SCHEMAS,
+        "components": {"schemas": {**SCHEMAS, **curation.SCHEMAS, **report.SCHEMAS,
                                    **request_schemas(max_texts, max_text_chars, domains)},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

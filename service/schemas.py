@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
+from model.composition import DEFAULT_MIN_SHARE
 from model.contract import DOMAIN_ID_PATTERN as _DOMAIN_ID
 from model.contract import MAX_EXAMPLE_CHARS, THRESHOLD_ABOVE, THRESHOLD_AT_MOST
 from model.errors import PolicytagError
@@ -155,6 +156,44 @@ def review_request_model(domains: tuple[str, ...] = ()) -> type[BaseModel]:
         labels: list[label] = Field(description="domain ids; [] marks a paragraph about none of the domains")
 
     return ReviewRequest
+
+
+# -- POST /v1/report (the page's Corpus tab) -----------------------------------------------------------------
+
+MAX_REPORT_DOCUMENTS = 500  # documents per report request: the heatmap's rows, clustered in one go
+MAX_REPORT_PARAGRAPHS = 20_000  # paragraphs of one document
+MAX_GROUP_FIELDS = 5
+_Short = Annotated[str, StringConstraints(max_length=200, pattern=NOT_BLANK_PATTERN), AfterValidator(_valid_unicode)]
+
+
+class ReportParagraph(_Strict):
+    hints: ClassVar[dict[str, str]] = {"characters": "a whole number of characters, 0 or more",
+                                       "tags": "a list of domain ids"}
+
+    characters: int = Field(ge=0, le=10_000_000, description="the paragraph's length in characters")
+    tags: list[Annotated[str, StringConstraints(max_length=40, pattern=NOT_BLANK_PATTERN)]] = Field(
+        max_length=100, description="the paragraph's tags (domain ids); [] when it has none")
+
+
+class ReportDocument(_Strict):
+    hints: ClassVar[dict[str, str]] = {"record": "a line or row number, 1 or more"}
+
+    source: Annotated[str, StringConstraints(max_length=1000, pattern=NOT_BLANK_PATTERN),
+                      AfterValidator(_valid_unicode)] = Field(description="the document's file name or path")
+    record: int = _optional(ge=1, le=2**31, description="the record's line or row number (record files)")
+    meta: dict[_Short, _Short] = _optional(max_length=50, description="group field values, e.g. {\"year\": \"2024\"}")
+    paragraphs: list[ReportParagraph] = Field(max_length=MAX_REPORT_PARAGRAPHS,
+                                              description="the document's tagged paragraphs, in order")
+
+
+class ReportRequest(_Strict):
+    hints: ClassVar[dict[str, str]] = {"min_share": "a number in [0, 1]"}
+
+    documents: list[ReportDocument] = Field(min_length=1, max_length=MAX_REPORT_DOCUMENTS)
+    group_by: list[_Short] = Field([], max_length=MAX_GROUP_FIELDS,
+                                   description="meta fields to group the documents by (a chart each)")
+    min_share: float = Field(DEFAULT_MIN_SHARE, ge=0, le=1, allow_inf_nan=False,
+                             description="a domain is a document's tag with at least this share of its tagged text")
 
 
 class AuditRequest(_Strict):

@@ -1,7 +1,11 @@
-"""Shared fixtures: a model trained once from the repository's seeds, the Flask app, client and CLI runner."""
+"""Shared fixtures: a model trained once from the repository's seeds, the Flask app, client and CLI runner, and
+for the browser tests one chromium, the app on a local port, a fresh tab on the page and the screenshot folder."""
 from __future__ import annotations
 
+import os
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,10 @@ from tests.pg_cluster import Cluster
 from training.learning.run import run_training
 
 SCREENSHOTS = pytest.StashKey[Path]()  # where the browser tests saved this run's screenshots
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; the browser tests never download one
+TOKEN = "page-test-token"  # the API token of the browser tests' server
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_DOC = SEEDS / "theory_page_innovation_rural_consumption.md"
@@ -74,6 +82,57 @@ def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "nested" / "dir" / "examples.db")
     return str(request.getfixturevalue("database_url"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One chromium for every browser test of the run (tests/test_page_browser.py, tests/test_corpus_browser.py)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
+    with sync_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def shots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save their screenshots: $POLICYTAG_SCREENSHOTS, or a temporary folder."""
+    folder = Path(os.environ.get("POLICYTAG_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    request.config.stash[SCREENSHOTS] = folder  # the terminal summary below prints it
+    return folder
+
+
+@pytest.fixture()
+def server(home: Path) -> Iterator[str]:
+    """The app on 127.0.0.1 (a free port) in a thread, with a private data directory and a known token."""
+    from werkzeug.serving import make_server
+
+    app = create_app({"HOME": str(home), "SEEDS": str(SEEDS), "API_TOKEN": TOKEN, "RELOAD_CHECK_SECONDS": 0.2})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture()
+def page(browser, server: str, shots: Path):
+    """A fresh tab (own sessionStorage) on the page, ready; JS errors fail the test."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.base = server
+    tab.goto(server + "/")
+    expect(tab.locator("body")).to_have_attribute("data-ready", "true")
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

@@ -135,3 +135,28 @@ def make_indented_pdf(path: Path, lines: list[tuple[str, int, float]]) -> Path:
     sheet.showPage()
     sheet.save()
     return path
+
+
+def long_report(path: Path, paragraphs: int = 600) -> Path:
+    """A markdown work report of `paragraphs` paragraphs under `一、`…`十、` sections, drawn in a fixed order from
+    the project's own labelled writing (benchmarks/data and the evaluation fixtures), each at most once."""
+    import json
+
+    root = Path(__file__).resolve().parent.parent
+    texts: list[str] = []
+    for source in (root / "benchmarks" / "data" / "al_pool.jsonl", root / "tests" / "fixtures" / "hard_eval.jsonl",
+                   root / "tests" / "fixtures" / "policy_eval.jsonl"):
+        for line in source.read_text(encoding="utf-8").splitlines():
+            text = json.loads(line)["text"].strip() if line.strip() else ""
+            if text and text[-1] in "。！？；" and text not in texts:
+                texts.append(text)
+    if len(texts) < paragraphs:
+        raise ValueError(f"only {len(texts)} distinct paragraphs to draw from, {paragraphs} asked for")
+    lines = ["# 某市2025年政府工作报告", ""]
+    per_section = -(-paragraphs // 10)
+    for number, start in enumerate(range(0, paragraphs, per_section)):
+        lines += [f"{'一二三四五六七八九十'[number]}、第{number + 1}部分工作", ""]
+        for text in texts[start:min(start + per_section, paragraphs)]:
+            lines += [text, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -366,12 +366,14 @@ def test_files_of_a_type_not_read_are_named_in_the_summary_not_tagged(runner, ho
     assert "skipped in folders" not in tag(runner, home, folder, "--glob", "*.md", "-j", 1).stderr
 
 
-def test_csv_explain_says_which_terms_are_words_and_which_characters(runner, home, tmp_path):
+def test_csv_explain_is_json_that_no_term_can_break(runner, home, tmp_path):
     doc = tmp_path / "a.md"
     doc.write_text(f"{INNOVATION}\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     assert tag(runner, home, doc, "--format", "csv", "--explain", "-o", out, "-j", 1).exit_code == 0
     (row,) = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))
-    assert row["explain"].startswith("innovation: ")
-    terms = [t.rsplit(" ", 1)[0] for t in row["explain"].split(": ", 1)[1].split(", ")]
-    assert terms and all(t.endswith(("[word]", "[chars]")) for t in terms), terms
+    explained = json.loads(row["explain"])  # {domain: {term: weight}}, best first
+    assert list(explained) == row["tags"].split("|") == ["innovation"]
+    weights = list(explained["innovation"].values())
+    assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
+    assert {"科技成果", "成果转化", "技术攻关", "攻关", "科技"} & set(explained["innovation"])

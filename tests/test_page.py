@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted((ASSETS / "js").glob("*.js"))
 # The hooks issue 10 promises to tests outside this repository.
 HOOKS = ["text-input", "tag-button", "file-input", "paragraph", "chip", "evidence", "doc-summary", "save-labels",
-         "review-item", "audit-item", "model-version", "token-input"]
+         "review-item", "audit-item", "model-version", "token-input",
+         # the Corpus tab and the Tag tab's pool button
+         "corpus-input", "corpus-heatmap", "corpus-cell", "corpus-group", "pool-add"]
 
 
 def test_page_is_chinese_html_with_a_strict_content_security_policy(client):

@@ -10,22 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import threading
-from collections.abc import Iterator
+import time
 from pathlib import Path
 
 import pytest
 
-from service.app import create_app
 from service.openapi import spec
-from tests.conftest import SCREENSHOTS
+from tests.conftest import CHROMIUM, TOKEN
 from training.data.store import ExampleStore
 from training.learning.run import run_training
 from training.ops.registry import Registry
 from training.paths import store_path
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
                                  "(apt-get install -y chromium fonts-noto-cjk; .ci/run does this)")]
@@ -34,10 +30,7 @@ expect = sync_api.expect
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-TOKEN = "page-test-token"
 ROUTES = set(spec()["paths"])  # the API describes exactly its routes (tests/test_api.py checks that)
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 
 INNOVATION = "加快关键核心技术攻关，推动科技成果转化，培育壮大高新技术企业。"
 RURAL = "推进高标准农田建设，促进农民持续增收，扎实推进宜居宜业和美乡村建设。"
@@ -46,54 +39,7 @@ CONSUMPTION = "大力提振消费，扩大服务消费，推动以旧换新，�
 TO_CORRECT = "加强文物系统性保护和合理利用，推动文化和旅游深度融合。"
 
 
-# -- server, browser, screenshots -------------------------------------------------------------------------------
-@pytest.fixture()
-def server(home: Path) -> Iterator[str]:
-    """The app on 127.0.0.1 (a free port) in a thread, with a private data directory and a known token."""
-    from werkzeug.serving import make_server
-
-    app = create_app({"HOME": str(home), "SEEDS": str(SEEDS), "API_TOKEN": TOKEN, "RELOAD_CHECK_SECONDS": 0.2})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="session")
-def shots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("POLICYTAG_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    request.config.stash[SCREENSHOTS] = folder  # conftest's terminal summary prints it
-    return folder
-
-
-@pytest.fixture()
-def page(browser, server: str, shots: Path):
-    """A fresh tab (own sessionStorage) on the page, ready; JS errors fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.base = server
-    tab.goto(server + "/")
-    expect(tab.locator("body")).to_have_attribute("data-ready", "true")
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
+# -- server, browser, page and screenshots: fixtures in tests/conftest.py ----------------------------------------
 def snap(page, shots: Path, name: str) -> None:
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
@@ -102,6 +48,17 @@ def tag_text(page, text: str) -> None:
     page.get_by_test_id("text-input").fill(text)
     page.get_by_test_id("tag-button").click()
     expect(page.locator("#tag-status")).to_contain_text("已标注")
+    wait_for(page, "document.getElementById('tag-results').dataset.explained === 'true'")  # the evidence is in
+
+
+def wait_for(page, condition: str, timeout: float = 60.0) -> None:
+    """Poll a JavaScript condition. (expect() on a page of hundreds of cards is slow: every failed poll reads
+    the whole page's accessibility tree; the page's CSP forbids wait_for_function's eval.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({condition})"):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:g} s waiting for {condition}")
+        page.wait_for_timeout(100)
 
 
 def open_tab(page, name: str) -> None:
@@ -406,7 +363,7 @@ def test_page_at_360_px_has_no_sideways_scrolling(browser, server, shots):
     page.evaluate(f"sessionStorage.setItem('policytag.token', {TOKEN!r})")
     tag_text(page, "\n".join([INNOVATION, RURAL, CONSUMPTION]))
     expect(page.get_by_test_id("paragraph")).to_have_count(3)
-    for name in ["标注 Tag", "纠正 Correct", "复核 Review", "审核 Audit", "模型 Model"]:
+    for name in ["标注 Tag", "语料 Corpus", "纠正 Correct", "复核 Review", "审核 Audit", "模型 Model"]:
         page.get_by_role("tab", name=name).click()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"the {name} tab is {width} px wide at a 360 px viewport"
@@ -433,8 +390,8 @@ def test_usable_by_keyboard_alone(page):
     # The tab list follows the ARIA pattern: arrows move between tabs.
     page.get_by_role("tab", name="标注 Tag").focus()
     page.keyboard.press("ArrowRight")
-    expect(page.get_by_role("tab", name="纠正 Correct")).to_have_attribute("aria-selected", "true")
-    expect(page.locator("#panel-correct")).to_be_visible()
+    expect(page.get_by_role("tab", name="语料 Corpus")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#panel-corpus")).to_be_visible()
     page.keyboard.press("End")
     expect(page.get_by_role("tab", name="模型 Model")).to_be_focused()
     expect(page.locator("#panel-tag")).to_be_hidden()

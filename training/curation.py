@@ -15,7 +15,7 @@ import numpy as np
 from model.readers import ReadError
 from model.rules import ranked_tags, ranking
 from model.tagger import Tagger
-from training.data.pool import PoolImport, import_file, import_rows, pool_files, read_pool_file, seed_rows
+from training.data.pool import PoolImport, import_file, import_rows, pool_sources, read_pool_file, seed_rows
 from training.data.store import normalize_key
 from training.errors import AuditActionError, AuditItemNotFound
 from training.learning.audit import audit, out_of_fold, suggestion
@@ -41,10 +41,10 @@ def import_pool(ws: Workspace, paths: Iterable[Path] = (), include_seeds: bool =
     result, labelled, store = PoolImport(), _labelled_keys(ws), ws.store()
     if include_seeds:
         import_rows(store, seed_rows(ws.seeds, ws.taxonomy()), labelled, result)
-    for path in pool_files(paths):
+    for path, shown in pool_sources(paths):
         before = result.read
         try:
-            import_file(store, path.read_bytes(), str(path), labelled, result)
+            import_file(store, path.read_bytes(), str(path), labelled, result, shown)
         except (OSError, ReadError) as exc:
             result.problems.append(str(exc) if isinstance(exc, ReadError) else f"{path}: {exc.strerror}")
             continue

@@ -157,7 +157,7 @@ def run_task(task: Task, settings: Settings, ref: ModelRef) -> TaskResult:
                 out.append(paragraph_row(settings, source, record, meta, index, block.start, block.end, heading,
                                          paragraph))
         if settings.doc_summary:
-            summary = summarize_document(tagger.classes_, mine)
+            summary = summarize_document(tagger.classes_, mine, min_share=settings.min_share)
             if keep(summary, settings):
                 out.append(document_row(settings, source, record, meta, len(units), summary))
     return TaskResult(task.number, "".join(out).encode("utf-8"), files, domains, untagged, input_bytes)

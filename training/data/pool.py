@@ -5,14 +5,14 @@ nothing to review in them.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from model.readers import SUPPORTED_SUFFIXES, iter_paths, read_bytes
 from model.readers.records import jsonl_lines, parse_json_line
-from model.reading import read_paragraphs
-from model.text import DecodeError, decode_bytes
+from model.text import DecodeError, classify_unit, decode_bytes
 from training.data.bootstrap import bootstrap_paths, seed_documents
 from training.data.store import ExampleStore, normalize_key, text_problem
 from training.data.taxonomy import Taxonomy
@@ -37,9 +37,35 @@ class PoolImport:
                 "skipped": self.skipped, "pool_size": self.pool_size, "problems": self.problems}
 
 
-def pool_files(inputs: Iterable[Path]) -> list[Path]:
-    """Files to import: each input file, and the readable files under each folder (sorted, recursive)."""
-    return list(iter_paths(inputs, suffixes=SUPPORTED_SUFFIXES))
+def pool_sources(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
+    """(file, the name reviewers see) for every file to import: a file given by itself is its name, a file found
+    in a folder is its path from the folder's name on (`reports/2024/a.md`), never a path of the machine."""
+    found = []
+    for given in inputs:
+        given = Path(given)
+        base = given.resolve().parent
+        for path in iter_paths([given], suffixes=SUPPORTED_SUFFIXES):
+            try:
+                shown = path.resolve().relative_to(base).as_posix()
+            except ValueError:  # a symlink out of the folder: its own name
+                shown = path.name
+            found.append((path, shown))
+    return found
+
+
+def document_name(source: str) -> str:
+    """A source as reviewers see it: an absolute path (a server's, or a machine's) is reduced to its file name."""
+    return PurePosixPath(source.replace("\\", "/")).name if _ABSOLUTE.match(source) else source
+
+
+_ABSOLUTE = re.compile(r"^(/|[A-Za-z]:[\\/]|\\\\)")
+
+
+def bare_heading(text: str) -> bool:
+    """Whether a paragraph is a sub-heading standing alone (`（一）稳定粮食生产`): tagged by `policytag tag`, but
+    nothing to review on its own."""
+    blocks = classify_unit(text)
+    return len(blocks) == 1 and blocks[0].kind == "heading"
 
 
 _TAG_ROW_FIELDS = ("index", "start")  # what marks a `policytag tag` paragraph row: its place in the document
@@ -72,30 +98,36 @@ def _jsonl_without_summaries(data: bytes, name: str) -> bytes:
     return "\n".join("" if n in summaries else line for n, line in enumerate(lines, start=1)).encode("utf-8")
 
 
-def _rows(data: bytes, name: str) -> Iterator[tuple[str, PoolRow]]:
-    """(where, row) of every paragraph in the file; where is "line N" for a JSONL record, else "paragraph N"."""
+def _rows(data: bytes, name: str, shown: str) -> Iterator[tuple[str, PoolRow]]:
+    """(where, row) of every paragraph in the file (sub-headings standing alone left out); where is "line N" for
+    a JSONL record, else "paragraph N"; `shown` is the file's name as reviewers see it."""
     if not name.lower().endswith(".jsonl"):
-        paragraphs, _ = read_paragraphs(data, name)
-        for number, p in enumerate(paragraphs, start=1):
-            yield f"paragraph {number}", (p.text, name, p.heading)
+        number = 0
+        for document in read_bytes(data, name):
+            for block, path in document.units():
+                number += 1
+                if block.kind != "heading":
+                    yield f"paragraph {number}", (block.text, shown, " / ".join(path))
         return
     for document in read_bytes(_jsonl_without_summaries(data, name), name):
-        source, outer = str(document.meta.get("source") or name), _heading(document.meta.get("heading"))
-        where = f"line {document.record}"
+        source, outer = str(document.meta.get("source") or shown), _heading(document.meta.get("heading"))
+        source, where = document_name(source), f"line {document.record}"
         if all(f in document.meta for f in _TAG_ROW_FIELDS):  # a tag output row: already one paragraph
-            yield where, (document.text, source, outer)
+            if not bare_heading(document.text):
+                yield where, (document.text, source, outer)
             continue
         for block, path in document.units():  # any other record: its paragraphs, as `policytag tag` sees them
-            yield where, (block.text, source, " / ".join(p for p in (outer, *path) if p))
+            if block.kind != "heading":
+                yield where, (block.text, source, " / ".join(p for p in (outer, *path) if p))
 
 
-def read_pool_file(data: bytes, name: str) -> tuple[list[PoolRow], list[str]]:
+def read_pool_file(data: bytes, name: str, shown: str | None = None) -> tuple[list[PoolRow], list[str]]:
     """(rows, problems) of one uploaded or local file: its (text, source, heading) paragraphs that can be
     pooled, and one line per paragraph skipped (too long, ...) naming the file and where. ReadError when the
-    file cannot be read at all."""
+    file cannot be read at all. `shown`: the file's name for reviewers [default: `name` without its folders]."""
     rows: list[PoolRow] = []
     problems: list[str] = []
-    for where, row in _rows(data, name):
+    for where, row in _rows(data, name, shown if shown is not None else document_name(name)):
         problem = text_problem(row[0])
         if problem:
             problems.append(f"{name}: {where} skipped: {problem}")
@@ -128,10 +160,10 @@ def import_rows(store: ExampleStore, rows: Iterable[PoolRow], labelled_keys: set
 
 
 def import_file(store: ExampleStore, data: bytes, name: str, labelled_keys: set[str],
-                result: PoolImport | None = None) -> PoolImport:
+                result: PoolImport | None = None, shown: str | None = None) -> PoolImport:
     """Pool one file's paragraphs; those that cannot be pooled are counted in `skipped` and named in
     `problems`, the rest are imported. ReadError (nothing pooled) when the file cannot be read."""
-    rows, problems = read_pool_file(data, name)
+    rows, problems = read_pool_file(data, name, shown)
     result = result or PoolImport()
     result.read += len(problems)
     result.skipped += len(problems)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from model.artifact import write_atomic
+from model.explain import explain_terms
 from model.rules import ranked_tags
 from model.tagger import Tagger
 from training.data.bootstrap import Example
@@ -170,8 +171,7 @@ def audit(examples: Sequence[Example], proba: np.ndarray, tagger: Tagger,
         evidence = {}
         if explain:
             for d in dict.fromkeys([*suggested, domain]):
-                evidence[d] = [{"term": c.term, "kind": c.kind, "weight": round(c.weight, 4)}
-                               for c in tagger.explain(example.text, d)]
+                evidence[d] = explain_terms(tagger, example.text, d)
         items.append(AuditItem(
             id=paragraph_key(example.text), text=example.text, labels=list(example.labels),
             source=example.source, heading=example.heading, label_from=example.label_from,

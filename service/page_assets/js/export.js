@@ -14,6 +14,11 @@ export function toCsv(rows, domains) {
   return "\ufeff" + [header.join(","), ...lines].join("\r\n") + "\r\n";
 }
 
+/** A table (column names, rows of values) as CSV text with a BOM, every cell quoted as `cell` does. */
+export function tableCsv(columns, rows) {
+  return "\ufeff" + [columns, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+}
+
 export function toJsonl(rows) {
   return rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
 }

@@ -3,6 +3,7 @@ import { api, explain, forgetToken, hasToken } from "./api.js";
 import { byId } from "./dom.js";
 import { loadModel, state } from "./domains.js";
 import { initTag } from "./tag.js";
+import { initCorpus } from "./corpus.js";
 import { initCorrect } from "./correct.js";
 import { initReview } from "./review.js";
 import { initAudit } from "./audit.js";
@@ -53,6 +54,7 @@ async function start() {
   initHeader();
   const context = { onShown: (id, f) => shown.set(id, f), selectTab: (id) => selectTab(byId(id)) };
   initTag(context);
+  initCorpus(context);
   initCorrect(context);
   initReview(context);
   initAudit(context);

@@ -104,5 +104,7 @@ export function initReview(context) {
   byId("review-load").addEventListener("click", load);
   let loaded = false;
   context.onShown("tab-review", () => { if (!loaded) { loaded = true; load(); } });
+  // Paragraphs added from the Tag tab: the next visit loads a fresh batch (unless one is under way).
+  document.addEventListener("pool-changed", () => { if (!queue.items[queue.at]) loaded = false; });
   document.addEventListener("keydown", (event) => onKey(event, () => !byId("panel-review").hidden));
 }

@@ -9,7 +9,13 @@ import { labelToggles } from "./labels.js";
 import { logCorrection } from "./correct.js";
 
 const HAN = /\p{Script=Han}/u;  // text without Chinese characters never gets tags (as on the server)
-const view = { doc: null, threshold: null, filter: "" };
+// origin: what the shown result came from ({kind: "upload", file} or {kind: "paste", text}), for the pool.
+const view = { doc: null, threshold: null, filter: "", origin: null };
+// Paragraphs explained per request: well under the server's budget (POLICYTAG_MAX_EXPLAIN_PARAGRAPHS, 200 by
+// default), so a document of any length that the server tags at all also gets its evidence, a batch at a time.
+const EXPLAIN_BATCH = 50;
+const PASTE_NAME = "粘贴文本 pasted text.txt";
+let generation = 0;  // bumped for every new result: explanations still arriving for an older one are dropped
 
 /** The domains a paragraph is tagged with now: the server's tags, or its scores against the slider. */
 export function currentTags(p) {
@@ -144,11 +150,57 @@ function fillFilter() {
   select.value = view.filter;
 }
 
-function show(result, source) {
+function show(result, source, origin) {
   view.doc = { source, paragraphs: result.paragraphs || [], skipped: result.skipped || [] };
+  view.origin = origin;
+  say(byId("pool-status"), "");
+  byId("pool-add").disabled = !view.doc.paragraphs.length;
   render();
+  fetchExplanations(view.doc);
   const n = view.doc.paragraphs.length;
   return n ? `已标注 ${n} 段 Tagged ${n} paragraphs` : "没有可标注的段落 No paragraph to tag (see the lines not tagged)";
+}
+
+/** The words behind each tag, fetched after the tags (POST /v1/tag with explain) a batch of paragraphs at a time. */
+async function fetchExplanations(doc) {
+  const mine = ++generation;
+  const results = byId("tag-results");
+  const note = byId("explain-status");
+  const wanted = doc.paragraphs.filter((p) => p.tags.length && !p.explanations);
+  results.dataset.explained = String(!wanted.length);
+  say(note, "");
+  for (let i = 0; i < wanted.length; i += EXPLAIN_BATCH) {
+    const batch = wanted.slice(i, i + EXPLAIN_BATCH);
+    if (wanted.length > EXPLAIN_BATCH) {
+      say(note, `正在取证据词 ${i} / ${wanted.length} 段… Fetching the words behind the tags…`);
+    }
+    let body;
+    try {
+      body = await api("POST", "/v1/tag", { texts: batch.map((p) => p.text), explain: true });
+    } catch (error) {
+      if (mine === generation) say(note, `证据词暂时取不到 Evidence unavailable: ${explain(error)}`, "warn");
+      break;
+    }
+    if (mine !== generation) return;  // another text or file replaced this one meanwhile
+    body.results.forEach((r, k) => {
+      // A paragraph sent on its own is one paragraph again; anything else has no evidence to show.
+      batch[k].explanations = r.paragraphs.length === 1 ? r.paragraphs[0].explanations || {} : {};
+    });
+    showEvidence(batch);
+  }
+  if (mine === generation) {
+    if (note.className !== "status warn") say(note, "");
+    results.dataset.explained = "true";
+  }
+}
+
+/** Highlight the evidence in the cards of these paragraphs only: a long document's other cards stay as they are. */
+function showEvidence(paragraphs) {
+  const cards = new Map([...byId("paragraphs").children].map((li) => [li.dataset.index, li]));
+  for (const p of paragraphs) {
+    const text = cards.get(String(p.index))?.querySelector(".text");
+    if (text) clear(text).append(...highlighted(p.text, p.explanations, currentTags(p)));
+  }
 }
 
 async function tagText() {
@@ -157,10 +209,38 @@ async function tagText() {
   if (!text.trim()) return say(status, "请先粘贴文本。 Paste some text first.", "error");
   say(status, "正在标注… Tagging…");
   try {
-    const body = await api("POST", "/v1/tag", { text, explain: true });
-    say(status, `${show(body.results[0], "粘贴文本 pasted text")}（模型 model ${body.model.version}）`, "ok");
+    const body = await api("POST", "/v1/tag", { text });
+    const shown = show(body.results[0], "粘贴文本 pasted text", { kind: "paste", text });
+    say(status, `${shown}（模型 model ${body.model.version}）`, "ok");
   } catch (error) {
     say(status, explain(error), "error");
+  }
+}
+
+/** Put the shown document's paragraphs in the review pool (POST /v1/pool), so the Review tab has work. */
+async function addToPool(context) {
+  const status = byId("pool-status");
+  const origin = view.origin;
+  if (!origin) return;
+  const form = new FormData();
+  // The same file (or the pasted text as one): the server reads it as it read the upload, heading paths and all.
+  if (origin.kind === "upload") form.append("file", origin.file, origin.file.name);
+  else form.append("file", new Blob([origin.text], { type: "text/plain" }), PASTE_NAME);
+  const button = byId("pool-add");
+  button.disabled = true;
+  say(status, "正在加入复核池… Adding to the review pool…");
+  try {
+    const r = await api("POST", "/v1/pool", form, { write: true });
+    const skipped = r.skipped ? `，${r.skipped} 段太长未加入 too long` : "";
+    say(status, `已加入复核池 ${r.added} 段（已标注过的 ${r.already_labelled} 段不加入${skipped}）；池中共 ${r.pool_size} 段。 ` +
+                `Added ${r.added} paragraphs; the pool holds ${r.pool_size}.`, "ok");
+    status.append(" ", el("button", { type: "button", class: "link", dataset: { testid: "goto-review" },
+                                      onclick: () => context.selectTab("tab-review") }, "去复核 Review now"));
+    document.dispatchEvent(new CustomEvent("pool-changed", { detail: r }));
+  } catch (error) {
+    say(status, explain(error), "error");
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -173,12 +253,14 @@ async function upload(file) {
                        "save it as one of these first.", "error");
   }
   say(status, `正在上传 ${file.name}… Uploading…`);
+  byId("text-input").value = "";  // the result below is the file's, not the text that was in the box
   const form = new FormData();
   form.append("file", file);
-  form.append("explain", "true");
+  form.append("explain", "false");  // the evidence follows in batches: a long document stays within the budget
   try {
     const body = await api("POST", "/v1/upload", form);
-    say(status, `${file.name}：${show(body.results[0], body.source || file.name)}（模型 model ${body.model.version}）`, "ok");
+    const shown = show(body.results[0], body.source || file.name, { kind: "upload", file });
+    say(status, `${file.name}：${shown}（模型 model ${body.model.version}）`, "ok");
   } catch (error) {
     say(status, `${file.name}：${explain(error)}`, "error");
   }
@@ -193,7 +275,8 @@ function exportRows(format) {
   else download(toJsonl(rows), `policytag-${stamp}.jsonl`, "application/x-ndjson");
 }
 
-export function initTag() {
+export function initTag(context) {
+  byId("pool-add").addEventListener("click", () => addToPool(context));
   byId("tag-form").addEventListener("submit", (event) => {
     event.preventDefault();
     tagText();
