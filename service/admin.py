@@ -9,7 +9,7 @@ from service.context import get_workspace
 from service.errors import ApiError, public_message
 from service.requests import has_body, json_body, parsed
 from service.schemas import DomainRequest, TrainRequest, examples_request_model
-from training.errors import DomainExists, RegistryError, TaxonomyError, TrainingBusy, ValidationError
+from training.errors import DomainExists, ItemsRejected, RegistryError, TaxonomyError, TrainingBusy
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
 DOMAIN_EXAMPLE = '{"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}'
@@ -46,7 +46,7 @@ def add_examples() -> tuple[Response, int]:
     try:
         result = ws.add_examples([item.model_dump() for item in request_.examples], source="user",
                                  author=requester())
-    except ValidationError as exc:
+    except ItemsRejected as exc:
         raise ApiError(400, f"nothing was stored: {exc}", problems=exc.problems) from None
     return jsonify({"added": result.added, "updated": result.updated, "total": result.total}), 201
 

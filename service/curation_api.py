@@ -14,7 +14,7 @@ from service.errors import ApiError
 from service.holder import NoModel
 from service.requests import json_body, parsed
 from service.schemas import POOL_SOURCE_CHARS, AuditRequest, BatchQuery, pool_request_model, review_request_model
-from training.errors import AuditItemNotFound, AuditUnavailable, NotInPool, RegistryError, ValidationError
+from training.errors import AuditItemNotFound, AuditUnavailable, ItemsRejected, NotInPool, RegistryError
 
 bp = Blueprint("curation", __name__, url_prefix="/v1")
 POOL_EXAMPLE = '{"texts": ["...", ...]} or a multipart file'
@@ -74,7 +74,7 @@ def add_to_pool() -> tuple[Response, int]:
         raise ApiError(413, str(exc)) from None
     except ReadError as exc:
         raise ApiError(400, str(exc)) from None
-    except ValidationError as exc:
+    except ItemsRejected as exc:
         raise ApiError(400, f"nothing was added: {exc}", problems=exc.problems) from None
     return jsonify({"added": result.added, "pool_size": result.pool_size, "read": result.read,
                     "already_labelled": result.labelled, "skipped": result.skipped, "problems": result.problems}), 201
@@ -98,7 +98,7 @@ def review() -> tuple[Response, int]:
         result = get_workspace().submit_review(body.id, list(body.labels), requester())
     except NotInPool as exc:
         raise ApiError(404, str(exc)) from None
-    except ValidationError as exc:
+    except ItemsRejected as exc:
         raise ApiError(400, f"nothing was stored: {exc}", problems=exc.problems) from None
     return jsonify(result), 201
 
@@ -125,5 +125,5 @@ def decide() -> Response:
         return jsonify(get_workspace().decide_audit(body.id, body.action, requester()))
     except AuditItemNotFound as exc:
         raise ApiError(404, str(exc)) from None
-    except ValidationError as exc:
+    except ItemsRejected as exc:
         raise ApiError(400, f"nothing was stored: {exc}", problems=exc.problems) from None

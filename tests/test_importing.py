@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from training.data.importing import ImportFormatError, import_file, parse_examples, read_examples
-from training.data.store import ExampleStore, StoreError, ValidationError
+from training.data.importing import LabelFileError, import_file, parse_examples, read_examples
+from training.data.store import ExampleStore, ItemsRejected, StoreError
 
 DOMAINS = ("consumption", "innovation", "rural")
 
@@ -107,18 +107,18 @@ def test_undecodable_file_names_the_file(tmp_path: Path) -> None:
             data.decode(encoding)
     path = tmp_path / "broken.jsonl"
     path.write_bytes(data)
-    with pytest.raises(ImportFormatError) as info:
+    with pytest.raises(LabelFileError) as info:
         read_examples(path)
     message = str(info.value)
     assert "broken.jsonl" in message
     assert "re-save it as UTF-8" in message
-    assert isinstance(info.value, StoreError)
+    assert not isinstance(info.value, StoreError)  # the file is bad, not the store
 
 
 def test_unknown_extension_lists_accepted_ones(tmp_path: Path) -> None:
     path = tmp_path / "labels.xlsx"
     path.write_bytes(b"")
-    with pytest.raises(ImportFormatError, match=r"labels\.xlsx.*\.jsonl, \.ndjson, \.csv"):
+    with pytest.raises(LabelFileError, match=r"labels\.xlsx.*\.jsonl, \.ndjson, \.csv"):
         read_examples(path)
 
 
@@ -133,7 +133,7 @@ def test_jsonl_problems_are_all_reported_with_line_numbers(tmp_path: Path) -> No
         "}\n",
         encoding="utf-8",
     )
-    with pytest.raises(ImportFormatError) as info:
+    with pytest.raises(LabelFileError) as info:
         read_examples(path)
     problems = info.value.problems
     assert len(problems) == 3
@@ -147,7 +147,7 @@ def test_jsonl_problems_are_all_reported_with_line_numbers(tmp_path: Path) -> No
 def test_csv_missing_column_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("text,label\nsome text,rural\n", encoding="utf-8")
-    with pytest.raises(ImportFormatError, match=r"bad\.csv line 1: missing column 'labels'"):
+    with pytest.raises(LabelFileError, match=r"bad\.csv line 1: missing column 'labels'"):
         read_examples(path)
 
 
@@ -160,7 +160,7 @@ def test_csv_row_problems_are_all_reported(tmp_path: Path) -> None:
         "only text\n",
         encoding="utf-8",
     )
-    with pytest.raises(ImportFormatError) as info:
+    with pytest.raises(LabelFileError) as info:
         read_examples(path)
     assert [p.split(":")[0] for p in info.value.problems] == ["rows.csv line 2", "rows.csv line 4"]
     assert "double quotes" in info.value.problems[0]
@@ -175,7 +175,7 @@ def test_store_problems_from_a_file_name_the_line(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     store = _store(tmp_path)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ItemsRejected) as info:
         import_file(store, path, known_domains=DOMAINS, author=None)
     assert info.value.problems[0] == (
         "foo.jsonl line 2: unknown domain 'finance'; known: consumption, innovation, rural"

@@ -308,12 +308,12 @@ def test_a_raw_line_separator_inside_a_jsonl_string_is_one_record_for_every_read
     ('{"text": "加快攻关。", "n": NaN}', "NaN is not a JSON number"),
 ])
 def test_hostile_json_records_are_refused_by_line_in_every_reader(line, reason):
-    from training.data.importing import ImportFormatError, parse_examples
+    from training.data.importing import LabelFileError, parse_examples
 
     data = ('{"text": "第一行。"}\n' + line + "\n").encode()
     with pytest.raises(ReadError, match=f"bad.jsonl: line 2: {reason}"):
         list(read_bytes(data, "bad.jsonl"))
-    with pytest.raises(ImportFormatError, match=f"bad.jsonl line 2: {reason}"):
+    with pytest.raises(LabelFileError, match=f"bad.jsonl line 2: {reason}"):
         parse_examples(data, "bad.jsonl")
 
 

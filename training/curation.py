@@ -63,7 +63,7 @@ def import_pool_bytes(ws: Workspace, data: bytes, name: str) -> PoolImport:
 
 
 def import_pool_texts(ws: Workspace, texts: Sequence[str], source: str = "api") -> PoolImport:
-    """Pool texts as they are (one paragraph each); ValidationError names every bad text."""
+    """Pool texts as they are (one paragraph each); ItemsRejected names every bad text."""
     return import_rows(ws.store(), [(t, source, "") for t in texts], _labelled_keys(ws))
 
 
@@ -96,7 +96,7 @@ def review_batch(ws: Workspace, tagger: Tagger, version: str, n: int, cache: Sco
 
 
 def submit_review(ws: Workspace, pool_id: int, labels: Sequence[str], author: str | None) -> dict[str, int]:
-    """Store a reviewed pool paragraph (source "review"); it leaves the pool. NotInPool, ValidationError."""
+    """Store a reviewed pool paragraph (source "review"); it leaves the pool. NotInPool, ItemsRejected."""
     result, size = ws.store().review(pool_id, labels, author=author, known_domains=ws.taxonomy().ids)
     return {"added": result.added, "updated": result.updated, "total": result.total, "pool_size": size}
 

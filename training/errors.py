@@ -11,7 +11,7 @@ from model.errors import ArtifactError, PolicytagError
 __all__ = ["ArtifactError", "AuditActionError", "AuditItemNotFound", "AuditUnavailable", "DomainExists",
            "EvalFileError", "NotInPool", "PolicytagError", "RegistryError", "SeedsNotFound", "StoreBusyError",
            "StoreError", "StoreFullError", "StoreReadOnlyError", "StoreUnavailable", "TaxonomyError", "TrainingBusy",
-           "ValidationError", "join_problems"]
+           "ItemsRejected", "LabelFileError", "join_problems"]
 
 # Keep exception messages readable when a whole file is bad; .problems has all.
 _MAX_PROBLEMS_IN_MESSAGE = 50
@@ -36,11 +36,22 @@ class StoreError(PolicytagError):
     """Base class for every error raised by the example store."""
 
 
-class ValidationError(StoreError):
-    """A batch was rejected; ``problems`` lists every bad item, nothing was written."""
+class ItemsRejected(PolicytagError, ValueError):
+    """Labelled texts (a batch, a label file, pool texts) were refused; ``problems`` lists every bad item, and
+    nothing was written."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems: list[str] = list(problems)
+        super().__init__(join_problems(self.problems))
+
+
+class LabelFileError(PolicytagError, ValueError):
+    """A label file could not be read; ``problems`` lists every problem found, ``items`` the well-formed lines
+    (so callers can check those too and list every problem at once)."""
+
+    def __init__(self, problems: Sequence[str], items: Sequence[dict[str, object]] = ()) -> None:
+        self.problems: list[str] = list(problems)
+        self.items: list[dict[str, object]] = list(items)
         super().__init__(join_problems(self.problems))
 
 

@@ -147,7 +147,7 @@ class Workspace:
         return self._store
 
     def add_examples(self, items: Sequence[Mapping[str, object]], source: str, author: str | None) -> AddResult:
-        """Add labelled items as one batch checked against the taxonomy; ValidationError if any is bad."""
+        """Add labelled items as one batch checked against the taxonomy; ItemsRejected if any is bad."""
         return self.store().add(items, source=source, author=author, known_domains=self.taxonomy().ids)
 
     def import_file(self, path: Path, author: str | None = None) -> AddResult:
@@ -187,7 +187,7 @@ class Workspace:
         return import_pool_bytes(self, data, name)
 
     def pool_import_texts(self, texts: Sequence[str], source: str = "api") -> PoolImport:
-        """Pool texts as they are (one paragraph each); ValidationError names every bad text."""
+        """Pool texts as they are (one paragraph each); ItemsRejected names every bad text."""
         from training.curation import import_pool_texts
 
         return import_pool_texts(self, texts, source)
@@ -213,7 +213,7 @@ class Workspace:
         return review_batch(self, tagger, version, n, cache, names)
 
     def submit_review(self, pool_id: int, labels: Sequence[str], author: str | None) -> dict[str, int]:
-        """Store a reviewed pool paragraph (source "review"); it leaves the pool. NotInPool, ValidationError."""
+        """Store a reviewed pool paragraph (source "review"); it leaves the pool. NotInPool, ItemsRejected."""
         from training.curation import submit_review
 
         return submit_review(self, pool_id, labels, author)

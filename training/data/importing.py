@@ -14,12 +14,12 @@ from pathlib import Path
 from model.json_names import json_type
 from model.readers.records import jsonl_lines, parse_json_line
 from model.text import DecodeError, decode_bytes
-from training.data.store import AddResult, ExampleStore, StoreError, ValidationError, validate_items
-from training.errors import join_problems
+from training.data.store import AddResult, ExampleStore, ItemsRejected, validate_items
+from training.errors import LabelFileError
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
-    "ImportFormatError",
+    "LabelFileError",
     "import_file",
     "parse_examples",
     "read_examples",
@@ -30,27 +30,19 @@ _CSV_SUFFIXES = (".csv",)
 ACCEPTED_SUFFIXES: tuple[str, ...] = _JSONL_SUFFIXES + _CSV_SUFFIXES
 
 
-class ImportFormatError(StoreError):
-    """A label file could not be read; ``problems`` lists every problem found."""
-
-    def __init__(self, problems: Sequence[str], items: Sequence[dict[str, object]] = ()) -> None:
-        self.problems: list[str] = list(problems)
-        # The well-formed lines, so callers can check them too and list every problem at once.
-        self.items: list[dict[str, object]] = list(items)
-        super().__init__(join_problems(self.problems))
 
 
 def read_examples(path: Path) -> list[dict[str, object]]:
     """Parse a ``.jsonl``/``.ndjson``/``.csv`` label file into ``{"text", "labels", "_line"}`` dicts.
 
-    Raises ImportFormatError listing every format problem (by line) if the file cannot be read.
+    Raises LabelFileError listing every format problem (by line) if the file cannot be read.
     """
     path = Path(path)
     _kind(path.name)  # reject an unknown extension before touching the file
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ImportFormatError([f"{path}: cannot read file ({exc.strerror or exc})"]) from exc
+        raise LabelFileError([f"{path}: cannot read file ({exc.strerror or exc})"]) from exc
     return parse_examples(data, path.name)
 
 
@@ -73,15 +65,15 @@ def import_file(
 ) -> AddResult:
     """Read ``path`` and add it to ``store`` as one batch (source defaults to ``import:<name>``).
 
-    Raises ImportFormatError, or ValidationError whose problems are prefixed with the file name.
+    Raises LabelFileError, or ItemsRejected whose problems are prefixed with the file name.
     """
     path = Path(path)
     try:
         items = read_examples(path)
-    except ImportFormatError as exc:
+    except LabelFileError as exc:
         # List the problems of the well-formed lines too, in line order; nothing is written.
         problems = exc.problems + [f"{path.name} {p}" for p in check_items(exc.items, known_domains)]
-        raise ImportFormatError(by_line(problems)) from None
+        raise LabelFileError(by_line(problems)) from None
     try:
         return store.add(
             items,
@@ -89,16 +81,16 @@ def import_file(
             author=author,
             known_domains=known_domains,
         )
-    except ValidationError as exc:
+    except ItemsRejected as exc:
         # The store says "line N: ..."; the file name makes that actionable.
-        raise ValidationError([f"{path.name} {problem}" for problem in exc.problems]) from None
+        raise ItemsRejected([f"{path.name} {problem}" for problem in exc.problems]) from None
 
 
 def check_items(items: Sequence[Mapping[str, object]], known_domains: Collection[str]) -> list[str]:
     """The problems the store would find in `items` ("line N: ..."), without writing anything."""
     try:
         validate_items(items, known_domains)
-    except ValidationError as exc:
+    except ItemsRejected as exc:
         return exc.problems
     return []
 
@@ -117,7 +109,7 @@ def _kind(filename: str) -> str:
         return "jsonl"
     if suffix in _CSV_SUFFIXES:
         return "csv"
-    raise ImportFormatError(
+    raise LabelFileError(
         [
             f"{filename}: unsupported file type {suffix or '(no extension)'!r}; "
             f"accepted: {', '.join(ACCEPTED_SUFFIXES)}"
@@ -130,7 +122,7 @@ def _decode(data: bytes, filename: str) -> str:
     try:
         return decode_bytes(data, filename).removeprefix("\ufeff")  # GB18030 has its own BOM
     except DecodeError as exc:
-        raise ImportFormatError([str(exc)]) from None
+        raise LabelFileError([str(exc)]) from None
 
 
 def _parse_jsonl(text: str, filename: str) -> list[dict[str, object]]:
@@ -153,7 +145,7 @@ def _parse_jsonl(text: str, filename: str) -> list[dict[str, object]]:
         item["_line"] = number
         items.append(item)
     if problems:
-        raise ImportFormatError(problems, items)
+        raise LabelFileError(problems, items)
     return items
 
 
@@ -181,7 +173,7 @@ def _parse_csv(text: str, filename: str) -> list[dict[str, object]]:
                 missing = [name for name in ("text", "labels") if name not in header]
                 if missing:
                     found = ", ".join(repr(cell) for cell in row)
-                    raise ImportFormatError(
+                    raise LabelFileError(
                         [
                             f"{filename} line {start}: missing column "
                             f"{', '.join(repr(m) for m in missing)}; the header must name "
@@ -217,5 +209,5 @@ def _parse_csv(text: str, filename: str) -> list[dict[str, object]]:
             f"{filename}: empty file; expected a header line naming columns text and labels"
         )
     if problems:
-        raise ImportFormatError(problems, items)
+        raise LabelFileError(problems, items)
     return items

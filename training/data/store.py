@@ -21,13 +21,13 @@ from typing import Any, Protocol
 from model.json_names import json_type
 from training.data.validation import CleanItem, normalize_key, text_problem, validate_items
 from training.errors import (
+    ItemsRejected,
     NotInPool,
     StoreBusyError,
     StoreError,
     StoreFullError,
     StoreReadOnlyError,
     StoreUnavailable,
-    ValidationError,
 )
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
     "StoreReadOnlyError",
     "StoreUnavailable",
     "StoredExample",
-    "ValidationError",
+    "ItemsRejected",
     "normalize_key",
     "text_problem",
     "validate_items",
@@ -171,12 +171,12 @@ class ExampleStore:
     ) -> AddResult:
         """Validate the whole batch, then write it in one transaction.
 
-        Raises ValidationError (nothing written) if any item is bad.
+        Raises ItemsRejected (nothing written) if any item is bad.
         """
         if not isinstance(source, str) or not source.strip():
-            raise ValidationError([f"source must be a non-empty string like 'user', got {source!r}"])
+            raise ItemsRejected([f"source must be a non-empty string like 'user', got {source!r}"])
         if author is not None and not isinstance(author, str):
-            raise ValidationError([f"author must be a string or None, got {json_type(author)}"])
+            raise ItemsRejected([f"author must be a string or None, got {json_type(author)}"])
         clean = validate_items(items, known_domains)
         with self._backend.write() as conn:
             return self._add_clean(conn, clean, source, author)
@@ -275,7 +275,7 @@ class ExampleStore:
         """Add (text, source, heading) paragraphs to the review pool; returns how many were new.
 
         Texts already pooled or labelled in the store (same normalize_key) are skipped; a bad text raises
-        ValidationError naming every bad item, and nothing is written.
+        ItemsRejected naming every bad item, and nothing is written.
         """
         problems: list[str] = []
         clean: dict[str, tuple[str, str, str]] = {}
@@ -287,7 +287,7 @@ class ExampleStore:
             else:
                 clean.setdefault(normalize_key(text), (text.strip(), str(source), str(heading or "")))
         if problems:
-            raise ValidationError(problems)
+            raise ItemsRejected(problems)
         now = _utc_now()
         added = 0
         with self._backend.write() as conn:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from model.contract import MAX_EXAMPLE_CHARS
 from model.json_names import json_type
 from model.text import is_blank
-from training.errors import ValidationError
+from training.errors import ItemsRejected
 
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) (?=[\x00-\x7f])"
                       r"|(?<=[\x00-\x7f]) (?=[^\x00-\x7f])")
@@ -61,14 +61,14 @@ def _encodable(text: str) -> bool:
 def validate_items(
     items: Sequence[Mapping[str, object]], known_domains: Collection[str]
 ) -> list[CleanItem]:
-    """Check the whole batch; return cleaned items (last wins per key) or raise ValidationError."""
+    """Check the whole batch; return cleaned items (last wins per key) or raise ItemsRejected."""
     known = frozenset(known_domains)
     known_list = ", ".join(sorted(known)) or "(none)"
     problems: list[str] = []
     by_key: dict[str, CleanItem] = {}
 
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-        raise ValidationError([f"items must be a list of objects, got {json_type(items)}"])
+        raise ItemsRejected([f"items must be a list of objects, got {json_type(items)}"])
 
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
@@ -125,5 +125,5 @@ def validate_items(
         by_key[key] = CleanItem(key=key, text=text, labels=tuple(sorted(clean_labels)))
 
     if problems:
-        raise ValidationError(problems)
+        raise ItemsRejected(problems)
     return list(by_key.values())

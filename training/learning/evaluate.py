@@ -19,7 +19,7 @@ from sklearn.metrics import precision_recall_fscore_support
 from model.atomic import write_atomic
 from model.rules import cutoffs, tag_mask
 from model.tagging import term_label
-from training.data.importing import ImportFormatError, by_line, check_items, read_examples
+from training.data.importing import LabelFileError, by_line, check_items, read_examples
 from training.errors import EvalFileError
 
 __all__ = ["CALIBRATION_BINS", "EvalFileError", "Scorer", "evaluate", "format_report", "read_eval_file",
@@ -54,7 +54,7 @@ def read_eval_file(path: Path, known: Collection[str]) -> list[tuple[str, list[s
     problems: list[str] = []
     try:
         items = read_examples(path)
-    except ImportFormatError as exc:
+    except LabelFileError as exc:
         items, problems = exc.items, list(exc.problems)  # still check the well-formed lines
     known_list = list(known)
     examples: list[tuple[str, list[str]]] = []

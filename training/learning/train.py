@@ -26,7 +26,7 @@ from model.tagger import Tagger
 from model.text import split_sentences
 from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths, seed_documents
 from training.data.importing import check_items, read_examples
-from training.data.store import ExampleStore, StoreError, ValidationError, normalize_key
+from training.data.store import ExampleStore, ItemsRejected, StoreError, normalize_key
 from training.data.taxonomy import Taxonomy
 from training.learning.baseline import keyword_tags
 
@@ -111,7 +111,7 @@ def _judged_for(item: dict[str, Any], where: str, taxonomy: Taxonomy) -> tuple[s
     if judged is None or not JUDGED_FOR:
         return None
     if not isinstance(judged, list) or not all(isinstance(d, str) for d in judged):
-        raise ValidationError([f"{where} line {item.get('_line', '?')}: 'labelled_for' must be a list of domain "
+        raise ItemsRejected([f"{where} line {item.get('_line', '?')}: 'labelled_for' must be a list of domain "
                                f"ids, got {judged!r}"[:200]])
     return tuple(d for d in taxonomy.ids if d in judged or d in item["labels"])
 
@@ -119,7 +119,7 @@ def _judged_for(item: dict[str, Any], where: str, taxonomy: Taxonomy) -> tuple[s
 def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> list[Example]:
     """Seed label files get the store's checks (one set of rules for every labelled example)."""
     if problems := check_items(items, taxonomy.ids):
-        raise ValidationError([f"{where} {p}" for p in problems])
+        raise ItemsRejected([f"{where} {p}" for p in problems])
     examples = [Example(str(item["text"]).strip(), tuple(dict.fromkeys(item["labels"])), where,
                         known=_judged_for(item, where, taxonomy), label_level=GIVEN) for item in items]
     # A domain the labels were not given for is unknown where the text has one of its keywords (it may be
