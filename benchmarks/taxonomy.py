@@ -29,9 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from model.tagging import tag_document  # noqa: E402
 from tests.taxonomy_fixture import EVAL, write_training_folder  # noqa: E402
+from training.data.importing import read_eval_file  # noqa: E402
 from training.data.taxonomy import load_taxonomy  # noqa: E402
 from training.learning.baseline import keyword_tags, tag_set_scores  # noqa: E402
-from training.learning.evaluate import evaluate, read_eval_file  # noqa: E402
+from training.learning.evaluate import evaluate  # noqa: E402
 from training.learning.train import fit_tagger, load_training_data  # noqa: E402
 
 HARD_EVAL = ROOT / "tests" / "fixtures" / "hard_eval.jsonl"

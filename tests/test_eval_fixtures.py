@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from tests.conftest import ROOT
-from training.learning.evaluate import read_eval_file
+from training.data.importing import read_eval_file
 
 FIXTURES = ROOT / "tests" / "fixtures"
 DOMAINS = ["innovation", "rural", "consumption"]

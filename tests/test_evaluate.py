@@ -12,7 +12,11 @@ import numpy as np
 import pytest
 
 from model.tagger import Tagger
-from training.learning.evaluate import EvalFileError, evaluate, format_report, read_eval_file, write_html
+from training.data.importing import read_eval_file
+from training.errors import EvalFileError
+from training.learning.eval_html import write_html
+from training.learning.eval_text import format_report
+from training.learning.evaluate import evaluate
 
 DOMAINS = ("innovation", "rural", "consumption")
 

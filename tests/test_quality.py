@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from training.learning.evaluate import evaluate, read_eval_file
+from training.data.importing import read_eval_file
+from training.learning.evaluate import evaluate
 from training.ops.registry import Registry
 
 FIXTURE = ROOT / "tests" / "fixtures" / "policy_eval.jsonl"

@@ -314,8 +314,9 @@ class Workspace:
 
     def evaluate(self, path: Path, threshold: float | None = None, worst: int = 10) -> dict[str, Any]:
         """The current model's report on a labelled JSONL/CSV file (EvalFileError lists bad lines)."""
+        from training.data.importing import read_eval_file
         from training.learning.baseline import keyword_tags, tag_set_scores
-        from training.learning.evaluate import evaluate, read_eval_file
+        from training.learning.evaluate import evaluate
 
         tagger, manifest = self.load_model()
         rows = read_eval_file(path, tagger.classes_)
@@ -339,13 +340,13 @@ class Workspace:
     @staticmethod
     def report_text(report: dict[str, Any]) -> str:
         """An `evaluate` report for a terminal."""
-        from training.learning.evaluate import format_report
+        from training.learning.eval_text import format_report
 
         return format_report(report)
 
     @staticmethod
     def write_report_html(report: dict[str, Any], path: Path) -> None:
         """An `evaluate` report as one self-contained HTML page, written atomically."""
-        from training.learning.evaluate import write_html
+        from training.learning.eval_html import write_html
 
         write_html(report, path)

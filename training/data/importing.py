@@ -15,7 +15,7 @@ from model.json_names import json_type
 from model.readers.records import jsonl_lines, parse_json_line
 from model.text import DecodeError, decode_bytes
 from training.data.store import AddResult, ExampleStore, ItemsRejected, validate_items
-from training.errors import LabelFileError
+from training.errors import EvalFileError, LabelFileError
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
@@ -211,3 +211,32 @@ def _parse_csv(text: str, filename: str) -> list[dict[str, object]]:
     if problems:
         raise LabelFileError(problems, items)
     return items
+
+
+def read_eval_file(path: Path, known: Collection[str]) -> list[tuple[str, list[str]]]:
+    """Read labelled examples ({"text", "labels"}; [] = about none of the domains) from JSONL or CSV, the
+    formats `policytag examples import` takes. Returns (text, labels) pairs with repeated labels dropped;
+    raises EvalFileError listing every problem by line."""
+    path = Path(path)
+    problems: list[str] = []
+    try:
+        items = read_examples(path)
+    except LabelFileError as exc:
+        items, problems = exc.items, list(exc.problems)  # still check the well-formed lines
+    known_list = list(known)
+    examples: list[tuple[str, list[str]]] = []
+    for item in items:
+        # The store's validator, one item at a time: eval keeps repeated texts (the store would merge them).
+        found = check_items([item], known_list)
+        if found:
+            problems.extend(f"{path.name} {p}" for p in found)
+        else:
+            text, labels = item["text"], item["labels"]
+            assert isinstance(text, str) and isinstance(labels, list)
+            examples.append((text.strip(), list(dict.fromkeys(labels))))  # first label = primary, kept in order
+    if not examples and not problems:
+        problems.append(f'{path.name}: no examples; expected one JSON object per line like '
+                        f'{{"text": "...", "labels": ["{known_list[0] if known_list else "domain"}"]}}')
+    if problems:
+        raise EvalFileError(by_line(problems))
+    return examples
