@@ -20,16 +20,17 @@ the per-class SVMs of large data sets run in `n_jobs` worker processes.
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
+from model.calibration import best_threshold, check_weighting, class_weights, row_weights, softmax
 from model.errors import ArtifactError, NotFittedError
 from model.features import Featurizer, display_term, run_starts
+from model.linear import blend, fit_components
 from model.rules import ranked_tags
 
 # Bumped when the features or the scoring change so that an artefact written by another version would
@@ -54,19 +55,6 @@ def _chunks(texts: Sequence[str]) -> Iterator[tuple[int, Sequence[str]]]:
 # Inverse regularisation of the per-class Platt scaling. Platt's method is unregularised; C=1 shrank the
 # slope and left the policy model under-confident (fixture ECE 0.058 -> 0.015 with this; see README).
 PLATT_C = 100.0
-
-# Fit the per-class SVMs in worker processes from this much work on (stored entries x classes); below it,
-# starting workers costs more than it saves (the policy model's fits are ~1M).
-_PARALLEL_WORK = 5_000_000
-
-
-def _svm(X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None, random_state: int
-         ) -> tuple[np.ndarray, float]:
-    from sklearn.svm import LinearSVC
-
-    model = LinearSVC(C=C, class_weight=class_weight, random_state=random_state).fit(X, y)
-    return model.coef_[0], float(model.intercept_[0])
-
 
 @dataclass(frozen=True)
 class Contribution:
@@ -103,29 +91,6 @@ def _labels_matrix(y: Sequence[Iterable[str]], classes: list[str]) -> np.ndarray
             except KeyError:
                 raise ValueError(f"unknown label {label!r} in y; known: {', '.join(classes)}") from None
     return matrix
-
-
-def _best_threshold(proba: np.ndarray, truth: np.ndarray, lo: float, hi: float,
-                    weight: np.ndarray | None = None) -> float:
-    """The threshold in [lo, hi] with the best (weighted) F1 (ties: the one nearest 0.5)."""
-    best, best_f1 = 0.5, -1.0
-    w = np.ones(len(truth)) if weight is None else np.asarray(weight, dtype=np.float64)
-    positives = float(w[truth == 1].sum())
-    for t in np.round(np.arange(lo, hi + 1e-9, 0.01), 2):
-        pred = proba >= t
-        tp = float(w[pred & (truth == 1)].sum())
-        denom = float(w[pred].sum()) + positives
-        f1 = 2 * tp / denom if denom else 0.0
-        if f1 > best_f1 + 1e-12 or (abs(f1 - best_f1) <= 1e-12 and abs(t - 0.5) < abs(best - 0.5)):
-            best, best_f1 = float(t), f1
-    return best
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
 
 
 class Tagger:
@@ -202,73 +167,6 @@ class Tagger:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     # -- fitting -------------------------------------------------------------------------------------
-    def _processes(self) -> int:
-        if self.n_jobs is None:
-            return max(1, min(os.cpu_count() or 1, 4))
-        return max(1, os.cpu_count() or 1) if self.n_jobs < 0 else max(1, self.n_jobs)
-
-    def _fit_components(self, X: sp.csr_matrix, Y: np.ndarray, M: np.ndarray | None = None
-                        ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """[(W, b)] of the linear models on TF-IDF rows X (decision values X @ W + b): the SVMs, then (with
-        `nb_weight` > 0) complement naive Bayes; each scaled to unit spread on these rows. `M` marks the known
-        labels: a class learns only from the rows whose label for it is known (None: all)."""
-        n_rows, n_classes = Y.shape
-        full = M is None or bool(M.all())
-        M = np.ones(Y.shape, dtype=bool) if M is None else M
-        W = np.zeros((X.shape[1], n_classes))
-        # A class never (always) seen as positive scores low (high).
-        b = np.where((Y.astype(bool) | ~M).all(axis=0) & Y.any(axis=0), 1.0, -1.0)
-        fitted = [k for k in range(n_classes) if 0 < Y[M[:, k], k].sum() < M[:, k].sum()]
-        if not fitted:
-            return [(W, b)]
-
-        params = (self.C, self.class_weight, self.random_state)
-        jobs = self._processes() if X.nnz * len(fitted) >= _PARALLEL_WORK else 1
-        tasks = [(X, Y[:, k]) if full or M[:, k].all() else (X[M[:, k]], Y[M[:, k], k]) for k in fitted]
-        if jobs > 1:
-            from joblib import Parallel, delayed
-
-            # Processes, not threads: liblinear shuffles with one generator per process, so concurrent fits
-            # in threads would make the model depend on timing. joblib memory-maps X for the workers.
-            found = Parallel(n_jobs=jobs, backend="loky", max_nbytes="1M")(
-                delayed(_svm)(rows, y, *params) for rows, y in tasks)
-        else:
-            found = [_svm(rows, y, *params) for rows, y in tasks]
-        for k, (w, c) in zip(fitted, found):
-            W[:, k], b[k] = w, c
-        scale = float(np.std(X @ W[:, fitted] + b[fitted])) or 1.0
-        W[:, fitted] /= scale
-        b[fitted] /= scale
-        components = [(W, b)]
-        if self.nb_weight > 0 and len(fitted) > 1:
-            # A class's weight is minus the log frequency of the feature in the texts *not* of that class,
-            # centred across classes (only differences between classes matter): a feature equally common
-            # everywhere, or absent from these rows, weighs 0.
-            if full:
-                in_class = np.asarray(X.T @ Y[:, fitted].astype(np.float64))
-                complement = np.asarray(X.sum(axis=0)).reshape(-1, 1) - in_class + self.nb_alpha
-            else:  # the texts known not to be of the class
-                negative = (M[:, fitted] & (Y[:, fitted] == 0)).astype(np.float64)
-                complement = np.asarray(X.T @ negative) + self.nb_alpha
-            nb = -np.log(complement / complement.sum(axis=0, keepdims=True))
-            nb -= nb.mean(axis=1, keepdims=True)
-            nb /= float(np.std(X @ nb)) or 1.0
-            W_nb = np.zeros_like(W)
-            W_nb[:, fitted] = nb
-            components.append((W_nb, np.zeros(n_classes)))
-        return components
-
-    def _blend(self, components: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-        """The fixed blend: (1 - nb_weight) SVM + nb_weight naive Bayes (constant classes keep their b)."""
-        (W, b), *rest = components
-        if not rest:
-            return W, b
-        (W_nb, b_nb), = rest
-        constant = ~W.any(axis=0)
-        W = (1 - self.nb_weight) * W + self.nb_weight * W_nb
-        b = np.where(constant, b, (1 - self.nb_weight) * b + self.nb_weight * b_nb)
-        return W, b
-
     def _folds(self, Y: np.ndarray, groups: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
         from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
@@ -299,44 +197,6 @@ class Tagger:
         one_label = Y.shape[1] > 1 and bool(np.all(Y.sum(axis=1) == 1)) and bool(Y.any(axis=0).all())
         return "softmax" if one_label else "sigmoid"
 
-    def _calibration_weights(self, Y: np.ndarray, groups: np.ndarray | None) -> np.ndarray | None:
-        """How much each row counts in the Platt fit and the threshold choice (None: 1 each)."""
-        if self.calibration_unit not in ("row", "group"):
-            raise ValueError(f"calibration_unit={self.calibration_unit!r}; use 'row' or 'group'")
-        if self.class_prior not in ("labelled", "balanced"):
-            raise ValueError(f"class_prior={self.class_prior!r}; use 'labelled' or 'balanced'")
-        if self.none_share is not None and not 0 < self.none_share < 1:
-            raise ValueError(f"none_share={self.none_share!r}; give a share strictly between 0 and 1, or None")
-        if self.calibration_unit == "row" and self.none_share is None:
-            return None
-        w = np.ones(len(Y))
-        if self.calibration_unit == "group" and groups is not None:
-            # Every group (a paragraph with its windows and repeats) counts once, as a paragraph does in use.
-            _, inverse, sizes = np.unique(groups.astype(str), return_inverse=True, return_counts=True)
-            w = 1.0 / sizes[inverse]
-        none = ~Y.any(axis=1)
-        if self.none_share is not None and none.any() and (~none).any():
-            # Texts about none of the classes weighted to their expected share of real input.
-            w[none] *= self.none_share / (1 - self.none_share) * w[~none].sum() / w[none].sum()
-        return w * len(w) / w.sum()
-
-    def _class_weights(self, w: np.ndarray | None, Y: np.ndarray, k: int, M: np.ndarray) -> np.ndarray:
-        """Row weights for class k's calibration, for the rows whose label for k is known: `w`, with k's texts
-        rescaled under class_prior="balanced" to the share of the average class."""
-        known = M[:, k]
-        w = np.ones(len(Y)) if w is None else w.copy()
-        if self.class_prior == "balanced":
-            present = [j for j in range(Y.shape[1]) if Y[M[:, j], j].any()]
-            shares = [float(w[M[:, j] & (Y[:, j] == 1)].sum()) / float(w[M[:, j]].sum()) for j in present]
-            mine = float(w[known & (Y[:, k] == 1)].sum()) / float(w[known].sum())
-            target = float(np.mean(shares)) if shares else 0.0
-            if 0 < mine < 1 and target < 1:
-                # Odds of k scaled so its texts weigh the target share (how many paragraphs a curator labelled
-                # says how much they worked on a domain, not how often it occurs).
-                w[Y[:, k] == 1] *= target / (1 - target) * (1 - mine) / mine
-        w = w[known]
-        return w * len(w) / w.sum()
-
     def fit(self, X: Sequence[str], y: Sequence[Iterable[str]], groups: Sequence[object] | None = None,
             classes: Sequence[str] | None = None, known: Sequence[Iterable[str] | None] | None = None,
             units: Sequence[object] | None = None) -> Tagger:
@@ -364,7 +224,10 @@ class Tagger:
         Y = _labels_matrix(y, self.classes_)
         M = _known_matrix(known, len(X), self.classes_) | Y.astype(bool)  # a label given is a label known
         units = groups if units is None else units
-        cal_w = self._calibration_weights(Y, None if units is None else np.asarray(units))
+        check_weighting(self.calibration_unit, self.class_prior, self.none_share)
+        cal_w = row_weights(Y, None if units is None else np.asarray(units), self.calibration_unit, self.none_share)
+        fit_linear = partial(fit_components, C=self.C, class_weight=self.class_weight, random_state=self.random_state,
+                             nb_weight=self.nb_weight, nb_alpha=self.nb_alpha, n_jobs=self.n_jobs)
         mode = self._mode(Y)
         if mode == "softmax" and not (np.all(Y.sum(axis=1) == 1) and Y.any(axis=0).all()):
             raise ValueError("calibration='softmax' needs exactly one label per text and a text for every "
@@ -382,10 +245,9 @@ class Tagger:
         for train, test in folds:
             # Features as a featurizer fitted on the training rows alone would weigh them.
             idf = featurizer.idf_for(counts[train])
-            components = self._fit_components(featurizer.weigh(counts[train], idf, np.float64), Y[train],
-                                              M[train])
+            components = fit_linear(featurizer.weigh(counts[train], idf, np.float64), Y[train], M[train])
             X_test = featurizer.weigh(counts[test], idf, np.float64)
-            W, b = self._blend(components)
+            W, b = blend(components, self.nb_weight)
             oof_blend[test] = X_test @ W + b
             if not oof_models:
                 oof_models = [np.zeros(Y.shape) for _ in components]
@@ -393,12 +255,12 @@ class Tagger:
             for block, (W, b) in zip(oof_models, components):
                 block[test] = X_test @ W + b
         kept = featurizer.compact(featurizer.idf_for(counts))
-        components = self._fit_components(featurizer.weigh(counts[:, kept], dtype=np.float64), Y, M)
+        components = fit_linear(featurizer.weigh(counts[:, kept], dtype=np.float64), Y, M)
 
         self.mode_ = mode
         self.calibration_ = np.tile(np.array([1.0, 0.0]), (n_classes, 1))
         self.thresholds_ = np.full(n_classes, 0.5)
-        W, b = self._blend(components)
+        W, b = blend(components, self.nb_weight)
         if folds:
             if stackable and len(components) == len(oof_models):
                 # Stacking: a multinomial model on all models' out-of-fold scores. It is linear in them, so
@@ -410,23 +272,24 @@ class Tagger:
                 A = np.split(coef, len(components), axis=1)
                 W = sum(Wj @ Aj.T for (Wj, _), Aj in zip(components, A))
                 b = sum(bj @ Aj.T for (_, bj), Aj in zip(components, A)) + intercept
-                proba = _softmax(sum(o @ Aj.T for o, Aj in zip(oof_models, A)) + intercept)
+                proba = softmax(sum(o @ Aj.T for o, Aj in zip(oof_models, A)) + intercept)
             elif mode == "softmax":
-                proba = _softmax(oof_blend)
+                proba = softmax(oof_blend)
             else:
                 for k in range(n_classes):
                     rows = M[:, k]
                     if 0 < Y[rows, k].sum() < rows.sum():
+                        weight = class_weights(cal_w, Y, k, M, self.class_prior)
                         platt = LogisticRegression(C=PLATT_C).fit(oof_blend[rows][:, [k]], Y[rows, k],
-                                                                  sample_weight=self._class_weights(cal_w, Y, k, M))
+                                                                  sample_weight=weight)
                         self.calibration_[k] = (platt.coef_[0, 0], platt.intercept_[0])
                 proba = self._calibrate(oof_blend)
             lo, hi = self.threshold_range
             for k in range(n_classes):
                 rows = M[:, k]
                 if 0 < Y[rows, k].sum() < rows.sum():
-                    self.thresholds_[k] = _best_threshold(proba[rows, k], Y[rows, k], lo, hi,
-                                                          self._class_weights(cal_w, Y, k, M))
+                    self.thresholds_[k] = best_threshold(proba[rows, k], Y[rows, k], lo, hi,
+                                                         class_weights(cal_w, Y, k, M, self.class_prior))
         self.featurizer_ = featurizer
         # Row-major float32 so one text's scores are a gather of a few rows; a layout that does not suit
         # the sparse product would be copied on every call.
@@ -471,7 +334,7 @@ class Tagger:
     def _calibrate(self, scores: np.ndarray) -> np.ndarray:
         scores = np.asarray(scores, dtype=np.float64)
         if self.mode_ == "softmax":
-            return _softmax(scores)
+            return softmax(scores)
         z = scores * self.calibration_[:, 0] + self.calibration_[:, 1]
         return 1.0 / (1.0 + np.exp(-z))
 

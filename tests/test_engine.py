@@ -225,9 +225,9 @@ def test_explanations_show_boundaries_readably(single_label):
 
 @pytest.mark.slow
 def test_fitting_in_worker_processes_does_not_change_the_model(monkeypatch):
-    import model.tagger as tagger_module
+    import model.linear as linear_module
 
-    monkeypatch.setattr(tagger_module, "_PARALLEL_WORK", 0)  # small data would be fitted in-process
+    monkeypatch.setattr(linear_module, "_PARALLEL_WORK", 0)  # small data would be fitted in-process
     texts = [t for items in TOPICS.values() for t in items]
     labels = [[topic] for topic, items in TOPICS.items() for _ in items]
     one = Tagger(cv=3, n_jobs=1).fit(texts, labels)

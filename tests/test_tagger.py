@@ -111,16 +111,16 @@ def test_missing_manifest_says_to_retrain(tmp_path):
 
 
 def test_threshold_is_the_best_f1_cut_within_the_range():
-    from model.tagger import _best_threshold
+    from model.calibration import best_threshold
 
     proba = np.array([0.10, 0.30, 0.35, 0.60, 0.90])
     truth = np.array([0, 0, 1, 1, 1])
     # Any cut in (0.30, 0.35] separates perfectly; the one nearest 0.5 is 0.35.
-    assert _best_threshold(proba, truth, 0.25, 0.75) == 0.35
+    assert best_threshold(proba, truth, 0.25, 0.75) == 0.35
     # Perfectly separable everywhere in the range: ties go to 0.5.
-    assert _best_threshold(np.array([0.05, 0.95]), np.array([0, 1]), 0.25, 0.75) == 0.5
+    assert best_threshold(np.array([0.05, 0.95]), np.array([0, 1]), 0.25, 0.75) == 0.5
     # The range bounds the choice: F1 would prefer a cut at 0.11, outside it; inside, all cuts tie -> 0.5.
-    assert _best_threshold(np.array([0.1, 0.12, 0.9]), np.array([0, 1, 1]), 0.25, 0.75) == 0.5
+    assert best_threshold(np.array([0.1, 0.12, 0.9]), np.array([0, 1, 1]), 0.25, 0.75) == 0.5
 
 
 def test_expected_share_of_negatives_lowers_scores_of_text_without_evidence():
