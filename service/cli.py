@@ -54,7 +54,11 @@ def bootstrap(paths: tuple[Path, ...], out: str | None, negatives: bool | None, 
     keywords that matched.
     """
     # The taxonomy includes domains added through the API/CLI.
-    found, _, summary = workspace(home, seeds).bootstrap(list(paths), unmatched_negatives=negatives)
+    from service.summaries import bootstrap_summary
+
+    ws = workspace(home, seeds)
+    found, report = ws.bootstrap(list(paths), unmatched_negatives=negatives)
+    summary = bootstrap_summary(report, ws.taxonomy())
     with output(out) as handle:
         for example in found:
             handle.write(json.dumps(example.to_dict(), ensure_ascii=False) + "\n")
@@ -82,6 +86,8 @@ def train(paths: tuple[Path, ...], home: str | None, seeds: str | None, cv: int,
     the judge is the labels people gave (seed label files, the store), else every label. The new one is
     promoted only if its macro-F1 there is within --tolerance of the served one's (or --force).
     """
+    from service.summaries import format_metrics
+
     ws = workspace(home, seeds)
     manifest = ws.train(cv=cv, force=force, tolerance=tolerance, progress=say, unmatched_negatives=negatives,
                         documents=list(paths) if paths else None)
@@ -104,7 +110,7 @@ def train(paths: tuple[Path, ...], home: str | None, seeds: str | None, cv: int,
                 f"has only {n} labelled paragraph(s); it needs about 10 to be tagged reliably")
         say(f"warning: {domain} {what}: add documents whose headings or lead sentences name it ({keywords}) "
             f"with `policytag train PATH`, or label paragraphs with `policytag examples import`")
-    click.echo(ws.metrics_text(manifest["metrics"]))
+    click.echo(format_metrics(manifest["metrics"]))
     if manifest.get("champion_metrics"):
         old = manifest["champion_metrics"]["per_domain"]
         click.echo(f"served model {promotion.get('champion_version')}'s recipe on the same folds:")
@@ -188,12 +194,15 @@ def _first_model(ws: Workspace) -> None:
 @user_errors
 def eval_(file: Path, as_json: bool, html: Path | None, threshold: float | None, worst: int, home: str | None) -> None:
     """Evaluate the current model on FILE (JSONL: text, labels; [] = about none of the domains)."""
+    from service.eval_html import write_html
+    from service.eval_text import format_report
+
     ws = workspace(home)
     report = ws.evaluate(file, threshold, worst)
-    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else ws.report_text(report))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
     if html:
         try:
-            ws.write_report_html(report, html)
+            write_html(report, html)
         except OSError as exc:
             raise UserFileError(f"cannot write {str(html)!r}: {exc.strerror or exc}; "
                                 "choose another --html FILE") from None

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from model.tagger import Tagger
+from service.eval_html import write_html
+from service.eval_text import format_report
 from training.data.importing import read_eval_file
 from training.errors import EvalFileError
-from training.learning.eval_html import write_html
-from training.learning.eval_text import format_report
 from training.learning.evaluate import evaluate
 
 DOMAINS = ("innovation", "rural", "consumption")

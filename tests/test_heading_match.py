@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from service.summaries import bootstrap_summary
 from tests.conftest import SEEDS
-from training.data.bootstrap import bootstrap_text, format_report
+from training.data.bootstrap import bootstrap_text
 from training.data.taxonomy import Domain, Taxonomy, TaxonomyError, load_taxonomy, make_domain
 
 TAXONOMY = load_taxonomy(SEEDS)
@@ -46,7 +47,7 @@ def test_keywords_after_the_first_clause_are_context_only():
 def test_the_bootstrap_report_names_the_keywords_of_each_heading():
     doc = "一、重点工作\n（一）推进乡村全面振兴和三农工作\n建设宜居宜业和美乡村。\n（二）加强文化创新\n繁荣文艺创作。\n"
     _, report = bootstrap_text(doc, "x.txt", TAXONOMY)
-    text = format_report(report, TAXONOMY)
+    text = bootstrap_summary(report, TAXONOMY)
     assert "（一）推进乡村全面振兴和三农工作 -> rural (乡村, 三农)" in text
     assert "（二）加强文化创新 -> (no match)   [innovation: 创新 inside 文化创新 ignored]" in text
 

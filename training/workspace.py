@@ -157,11 +157,11 @@ class Workspace:
         return import_file(self.store(), path, known_domains=self.taxonomy().ids, author=author)
 
     def bootstrap(self, paths: Sequence[Path] = (), unmatched_negatives: bool | None = None
-                  ) -> tuple[list[Example], BootstrapReport, str]:
-        """Label paragraphs of `paths` (default: the seeds folder) from their headings: (examples, report,
-        the report formatted for a terminal). `unmatched_negatives`: label paragraphs of unmatched sections
-        beside matching ones "none" (None: the taxonomy's `[bootstrap]` setting)."""
-        from training.data.bootstrap import bootstrap_paths, format_report
+                  ) -> tuple[list[Example], BootstrapReport]:
+        """Label paragraphs of `paths` (default: the seeds folder) from their structure: (examples, what the
+        bootstrap did). `unmatched_negatives`: label paragraphs of unmatched sections beside matching ones
+        "none" (None: the taxonomy's `[bootstrap]` setting)."""
+        from training.data.bootstrap import bootstrap_paths
 
         taxonomy = self.taxonomy()
         negatives = taxonomy.unmatched_negatives if unmatched_negatives is None else unmatched_negatives
@@ -169,7 +169,7 @@ class Workspace:
             examples, report = bootstrap_paths(list(paths) or [self.seeds], taxonomy, negatives)
         except OSError as exc:  # a document the user named cannot be read
             raise UserFileError(f"cannot read {exc.filename!r}: {exc.strerror or exc}") from None
-        return examples, report, format_report(report, taxonomy)
+        return examples, report
 
     # -- the curator's loop: review pool, review queue, label audit (training/curation.py) ------------
     def pool_import(self, paths: Sequence[Path] = (), include_seeds: bool = False,
@@ -329,24 +329,3 @@ class Workspace:
         if set(keywords) >= set(domains):  # models trained before the manifest kept keywords have no baseline
             report["keywords"] = tag_set_scores(labels, keyword_tags(texts, keywords), domains)
         return report
-
-    @staticmethod
-    def metrics_text(metrics: dict[str, Any]) -> str:
-        """Cross-validated metrics of a training run as a terminal table."""
-        from training.learning.train import format_metrics
-
-        return format_metrics(metrics)
-
-    @staticmethod
-    def report_text(report: dict[str, Any]) -> str:
-        """An `evaluate` report for a terminal."""
-        from training.learning.eval_text import format_report
-
-        return format_report(report)
-
-    @staticmethod
-    def write_report_html(report: dict[str, Any], path: Path) -> None:
-        """An `evaluate` report as one self-contained HTML page, written atomically."""
-        from training.learning.eval_html import write_html
-
-        write_html(report, path)

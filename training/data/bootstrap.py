@@ -23,7 +23,7 @@ from training.data.taxonomy import HeadingMatch, Taxonomy
 # Documents whose headings can label paragraphs (.md, .txt, .docx, .pdf, .html, ...); record files
 # (.jsonl/.csv) in the seeds folder are labelled examples, read by training, not bootstrapped.
 __all__ = ["DOCUMENT_SUFFIXES", "BootstrapReport", "Example", "bootstrap_blocks", "bootstrap_paths",
-           "bootstrap_text", "find_documents", "format_report"]
+           "bootstrap_text", "find_documents"]
 
 
 @dataclass(frozen=True)
@@ -288,30 +288,3 @@ def bootstrap_paths(paths: list[Path], taxonomy: Taxonomy,
                 examples += found
                 report.merge(part)
     return examples, report
-
-
-def format_report(report: BootstrapReport, taxonomy: Taxonomy) -> str:
-    """The human summary printed to stderr by `policytag bootstrap`."""
-    lines = [f"{report.paragraphs} content paragraphs ({report.rejoined} rejoined across page breaks)"]
-    for domain in taxonomy.ids:
-        lines.append(f"  {domain:<14} {report.per_domain.get(domain, 0)}")
-    lines.append(f"  {'none':<14} {report.negatives}  (unmatched sections whose sibling sections match)")
-    if report.negative_domains:
-        lines.append("  weak negatives per domain: " + ", ".join(
-            f"{d} {report.negative_domains[d]}" for d in taxonomy.ids if report.negative_domains.get(d)))
-    lines.append(f"  {'(unlabelled)':<14} {report.unlabelled}")
-    levels = [f"{level} {report.per_level[level]}" for level in ("lead", "heading", "title") if report.per_level[level]]
-    if levels:
-        lines.append("labelled by (the deepest level that matched): " + ", ".join(levels))
-    dropped = sum(report.boilerplate.values())
-    roles = ", ".join(f"{role} {n}" for role, n in sorted(report.boilerplate.items()))
-    lines.append(f"{dropped} boilerplate lines dropped" + (f" ({roles})" if roles else ""))
-    lines.append("headings -> domains (keywords that matched):")
-    for heading, found in report.headings.items():
-        negative = report.negative_sections.get(heading)
-        shown = found.describe() + (f"; its {negative} paragraph(s) labelled none (sibling sections match)"
-                                    if negative else "")
-        lines.append(f"  {heading} -> {shown}")
-    for title in report.orphan_titles:
-        lines.append(f"warning: title {title!r} has no body and no untitled article next to it; ignored")
-    return "\n".join(lines)

@@ -421,15 +421,3 @@ def held_out_report(examples: Sequence[Example], classes: list[str], proba: np.n
     thresholds = [float(final.thresholds_[final.classes_.index(c)]) for c in classes]
     return evaluate(_HeldOut(classes, proba, thresholds), [e.text for e in examples],
                     [list(e.labels) for e in examples])
-
-
-def format_metrics(metrics: dict[str, Any]) -> str:
-    """Per-domain precision/recall/F1 table for the terminal."""
-    if not metrics.get("folds"):
-        return metrics.get("note", "no cross-validation")
-    lines = [f"{metrics['folds']}-fold cross-validation on paragraphs:",
-             f"  {'domain':<14}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
-    for domain, m in metrics["per_domain"].items():
-        lines.append(f"  {domain:<14}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>9}")
-    lines.append(f"  macro-F1 {metrics['macro_f1']:.3f}   micro-F1 {metrics['micro']['f1']:.3f}")
-    return "\n".join(lines)

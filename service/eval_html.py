@@ -13,7 +13,7 @@ import numpy as np
 
 from model.atomic import write_atomic
 from model.tagging import term_label
-from training.learning.eval_text import CONFUSION_MEANS, FIGURES, fmt, keyword_lines, share
+from service.eval_text import CONFUSION_MEANS, FIGURES, fmt, keyword_lines, share
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;
