@@ -23,8 +23,8 @@ MODEL_FILE = "model.joblib"
 
 
 def _installed(distribution: str) -> str:
-    """A library's version from its installed metadata: importing scikit-learn only to read its version took
-    ~0.85 s of every start."""
+    """A library's version from its installed metadata, so that reading a version never imports the library
+    (scikit-learn is a large import that tagging does not need)."""
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:

@@ -38,8 +38,8 @@ FOLD_TABLE: dict[int, str] = {cp: chr(target) for cp, target in RADICAL_SUPPLEME
 FOLD_TABLE.update({cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)})
 
 
-# str.translate with a dict looks every character up in Python: ~10x slower than this scan, and almost no
-# text has a radical in it (it was 8% of tagging a folder of documents).
+# str.translate with a dict looks every character up in Python, far slower than this scan, and almost no
+# text has a radical in it: most texts are returned untouched after one regular-expression search.
 _ANY_RADICAL = re.compile("[\u2e80-\u2fdf]")
 
 

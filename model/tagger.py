@@ -11,11 +11,9 @@ and the calibration are learned from out-of-fold decision values:
 - data where every text has exactly one label (`calibration="auto"` picks it): a multinomial logistic
   regression on the two models' out-of-fold scores (stacking: it learns the blend per class and the
   calibration at once), whose softmax gives the probabilities.
-The per-class tag threshold is the one that maximised out-of-fold F1.
-
-Measured on THUCNews titles (dev accuracy / ECE): SVM + per-class Platt 0.906 / 0.046; + naive Bayes blend
-0.909 / 0.045; stacked instead 0.912 / 0.015. Fitting: one tokenisation, folds reweigh the same counts, and
-the per-class SVMs of large data sets run in `n_jobs` worker processes.
+The per-class tag threshold is the one that maximises out-of-fold F1 (`model/calibration.py`; the linear
+models are in `model/linear.py`). Fitting tokenises once, folds reweigh the same counts, and the per-class
+SVMs of large data sets run in `n_jobs` worker processes. benchmarks/README.md has what each part buys.
 """
 from __future__ import annotations
 
@@ -141,8 +139,8 @@ class Tagger:
         self.class_prior = class_prior
 
     # -- scikit-learn's estimator contract (get_params/set_params, so `sklearn.base.clone` works), without
-    # inheriting BaseEstimator: importing scikit-learn took ~0.85 s of every `policytag tag` or `serve`
-    # start, and a fitted Tagger holds only numpy arrays and the featurizer, so tagging never needs it.
+    # inheriting BaseEstimator: a fitted Tagger holds only numpy arrays and the featurizer, so tagging (and
+    # every `policytag tag` or `serve` start) never imports scikit-learn.
     @classmethod
     def _get_param_names(cls) -> list[str]:
         return sorted(p.name for p in inspect.signature(cls.__init__).parameters.values()
@@ -301,7 +299,7 @@ class Tagger:
 
     # -- scoring -------------------------------------------------------------------------------------
     def _check_fitted(self) -> None:
-        # What sklearn's check_is_fitted says, without its ~10 us per call (scoring a title costs ~0.15 ms).
+        # What sklearn's check_is_fitted says, without its per-call cost, which is large beside scoring one title.
         if not hasattr(self, "coef_"):
             raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
                                  "appropriate arguments before using this estimator.")
@@ -392,7 +390,7 @@ class Tagger:
         state.setdefault("calibration_unit", "row")
         state.setdefault("none_share", None)
         state.setdefault("class_prior", "labelled")
-        state.pop("_sklearn_version", None)  # written when Tagger was a BaseEstimator; the manifest keeps it
+        state.pop("_sklearn_version", None)  # BaseEstimator's pickles carry it; the manifest keeps the version
         self.__dict__.update(state)
 
     def _names(self) -> list[str]:

@@ -2,8 +2,8 @@
 
 jieba is the reference. When the optional `rjieba` package (a Rust port with the same dictionary) is
 installed it does the work instead: with HMM off it gives token-for-token the same output (tests/test_tokenize.py
-checks this on a varied sample) about 10x faster, which matters because segmentation was the largest single
-cost of tagging. `POLICYTAG_TOKENIZER=jieba` forces the reference implementation.
+checks this on a varied sample) several times faster, which matters because segmentation is the largest
+single cost of tagging long text. `POLICYTAG_TOKENIZER=jieba` forces the reference implementation.
 """
 from __future__ import annotations
 

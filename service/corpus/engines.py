@@ -24,13 +24,12 @@ from service.corpus.worker import ModelRef, TaskResult, run_task
 
 IN_FLIGHT_PER_WORKER = 3  # enough to keep a worker busy while the parent writes; bounds memory
 SCHEDULER_CONNECT_TIMEOUT = "20s"  # how long to keep trying an existing scheduler before saying it cannot be reached
-# A LocalCluster for one batch run: Dask's sampling profiler (every 10 ms) and GIL monitor (every 1 ms) cost
-# CPU that nobody looks at here. Dask's default environment for workers sets MALLOC_TRIM_THRESHOLD_, and
-# setting any glibc malloc threshold turns off its dynamic mmap threshold: every array over 128 kB was then
-# mmapped and unmapped again, twice the page faults of a --jobs worker (2.7 s of system time a worker on the
-# batch benchmark instead of 1.3 s). The event loop's own timers (blocked-loop check every 20 ms, system and
-# memory monitors) woke each worker ~50 times a second for a dashboard nobody opens: fewer wake-ups gave
-# ~0.4 CPU s less per worker and ~0.5 s less wall time. Work stealing only reshuffles the few tasks in flight.
+# A LocalCluster for one batch run: Dask's sampling profiler and GIL monitor cost CPU that nobody looks at
+# here. Dask's default environment for workers sets MALLOC_TRIM_THRESHOLD_, and setting any glibc malloc
+# threshold turns off its dynamic mmap threshold, so every large array would be mmapped and unmapped again
+# (page faults and system time; benchmarks/README.md has the figures). The event loop's own timers
+# (blocked-loop check, system and memory monitors) would wake each worker many times a second for a dashboard
+# nobody opens. Work stealing only reshuffles the few tasks in flight.
 # The nannies pass this config to the workers.
 LOCAL_CLUSTER_CONFIG: dict[str, object] = {
     "distributed.worker.profile.enabled": False,

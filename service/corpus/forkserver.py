@@ -1,10 +1,10 @@
 """The process Dask's LocalCluster workers fork from, started before this process imports the tagger.
 
-Workers fork from one server process that has imported Dask and the tagger once: spawned workers each imported
-them again, and forking this process itself is unsafe once Dask's event-loop thread runs. Started first thing
-by `policytag tag --engine dask` (without --scheduler), the server imports them on one core while this process
-imports what it needs on the other: the workers were ready ~2.1 s after the command started instead of ~3.7 s
-(measured while the tagger still imported scikit-learn). This module imports only the standard library.
+Workers fork from one server process that has imported Dask and the tagger once: spawned workers would each
+import them again, and forking this process itself is unsafe once Dask's event-loop thread runs. Started first
+thing by `policytag tag --engine dask` (without --scheduler), the server imports them on one core while this
+process imports what it needs on the other, so the workers are ready sooner (benchmarks/README.md). This module
+imports only the standard library.
 """
 from __future__ import annotations
 
