@@ -7,8 +7,9 @@ import click
 import pytest
 
 from model.errors import PolicytagError
-from service.cli_common import USER_ERRORS, user_errors
+from service.cli_common import user_errors
 from tests.conftest import ROOT
+from training.errors import ItemsRejected
 
 
 def project_modules() -> list[str]:
@@ -27,8 +28,6 @@ def test_every_project_exception_derives_from_the_base_class():
 
 
 def test_user_errors_are_the_projects_own_and_a_bug_keeps_its_traceback():
-    assert USER_ERRORS == (PolicytagError,)
-
     @user_errors
     def broken() -> None:
         raise ValueError("a bug")
@@ -41,3 +40,10 @@ def test_user_errors_are_the_projects_own_and_a_bug_keeps_its_traceback():
         broken()
     with pytest.raises(click.ClickException, match="unknown domain 'x'"):
         refused()
+
+    @user_errors
+    def refused_by_training() -> None:
+        raise ItemsRejected(["line 3: unknown domain 'x'"])
+
+    with pytest.raises(click.ClickException, match="line 3: unknown domain 'x'"):
+        refused_by_training()
