@@ -26,9 +26,12 @@ class Tagged:
     explanations: dict[str, list[dict[str, object]]] = field(default_factory=dict)
 
 
-def _tagged(text: str, proba: np.ndarray, classes: Sequence[str], is_tag: np.ndarray) -> Tagged:
-    order = np.argsort(-proba, kind="stable")
-    scores = {classes[k]: round(float(proba[k]), 4) for k in order}
+def _tagged(text: str, proba: Sequence[float], classes: Sequence[str], is_tag: Sequence[bool]) -> Tagged:
+    # Python lists, not numpy scalars (per-element numpy access was most of the cost for one paragraph); the
+    # order is numpy's stable argsort of -proba: best first, ties in class order (Python's sort is stable).
+    values = [float(v) for v in proba]
+    order = sorted(range(len(values)), key=lambda k: -values[k])
+    scores = {classes[k]: round(values[k], 4) for k in order}
     tags = [(classes[k], scores[classes[k]]) for k in order if is_tag[k]]
     return Tagged(text, scores, tags)
 
@@ -82,13 +85,14 @@ def tag_units(tagger: Tagger, units: Sequence[str], threshold: float | None = No
 
 def summarize_document(classes: Sequence[str], paragraphs: Sequence[Tagged], text: str = "") -> Tagged:
     """A document's result from its paragraphs' results: the API's, the CLI's and batch tagging's one rule."""
+    classes = list(classes)
     if paragraphs:
-        best = np.array([[p.scores[c] for c in classes] for p in paragraphs]).max(axis=0)
+        best = [max(p.scores[c] for p in paragraphs) for c in classes]
     else:  # only boilerplate: nothing to tag
-        best = np.zeros(len(classes))
+        best = [0.0] * len(classes)
     # The document has the tags its paragraphs have, each with its best paragraph's score.
     tagged = {d for p in paragraphs for d, _ in p.tags}
-    return _tagged(text, best, classes, np.array([c in tagged for c in classes]))
+    return _tagged(text, best, classes, [c in tagged for c in classes])
 
 
 KIND_SHOWN = {"word": "word", "char": "chars"}  # a jieba word (or word pair) vs a character n-gram

@@ -103,8 +103,12 @@ class BufferingWorker(ThreadWorker):
         self._clients_lock = threading.Lock()  # a thread may close a connection (gunicorn's error paths)
 
     def init_process(self) -> None:
-        if self.cfg.is_ssl:  # the loop reads raw bytes; TLS belongs in a reverse proxy in front
+        cfg = self.cfg
+        if cfg.is_ssl:  # the loop reads raw bytes; TLS belongs in a reverse proxy in front
             raise RuntimeError("BufferingWorker does not terminate TLS; put a reverse proxy in front for HTTPS")
+        # The most header bytes a request within the parser's limits can have, and the longest request line.
+        self._max_head = cfg.limit_request_line + 4 + cfg.limit_request_fields * (cfg.limit_request_field_size + 2) + 2
+        self._max_line = max(cfg.limit_request_line, 8192)
         super().init_process()
 
     # -- the loop: accept, read until a request is complete, then hand it to a thread --------------------
@@ -144,9 +148,7 @@ class BufferingWorker(ThreadWorker):
         conn.inbox = bytearray(pending)
         conn.held = len(pending)
         self._held += conn.held
-        cfg = self.cfg
-        conn.framer = Framer(self.max_body, max_head=cfg.limit_request_line + 4 + cfg.limit_request_fields
-                             * (cfg.limit_request_field_size + 2) + 2, max_line=max(cfg.limit_request_line, 8192))
+        conn.framer = Framer(self.max_body, self._max_head, self._max_line)
         conn.sent_continue = False
         conn.state = "reading"
         conn.started = bool(pending)
@@ -176,17 +178,29 @@ class BufferingWorker(ThreadWorker):
         then()
 
     def _write_then(self, conn: TConn, then: Any) -> None:
-        """Send the outbox from the loop (the thread that filled it is free), then call `then()`."""
-        conn.sock.capturing = False
-        if not conn.sock.pending:
+        """Send the outbox from the loop (the thread that filled it is free), then call `then()`.
+
+        Most answers fit the socket's send buffer: they are sent here at once, and only what a slow reader
+        leaves is watched for (a poller registration and its removal per answer cost as much as the send)."""
+        outbox = conn.sock
+        outbox.capturing = False
+        pending = outbox.pending
+        if pending:
+            outbox.setblocking(False)
+            try:
+                del pending[:outbox._sock.send(pending)]
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                self._close(conn, registered=False)
+                return
+        if not pending:
             then()
             return
-        conn.sock.setblocking(False)
         conn.state, conn.after_write = "writing", then
         conn.timeout = time.monotonic() + self.read_timeout
         self._watched.add(conn)
         self.poller.register(conn.sock, selectors.EVENT_WRITE, partial(self._writable, conn))
-        self._writable(conn)
 
     def _readable(self, conn: TConn, _sock: Any = None) -> None:
         try:
