@@ -5,9 +5,10 @@
 It trains the default model into a temporary data directory and calls the WSGI app directly (no HTTP server,
 no client) with the POST /v1/tag requests `benchmarks/load.py` sends (one sentence, a ~300-character
 paragraph). Each row is CPU microseconds per request (process time, median of --repeats runs):
-- `wsgi`: the whole app call, as a server thread makes it (environ in, body bytes out);
-- `wsgi_without_<hook>`: the same with one before/after-request hook taken out (what that hook costs);
-- `wsgi_token`: with READS_NEED_TOKEN on and the token sent (what the bearer-token check costs);
+- `wsgi`: the whole app call, as a server thread makes it (environ in, body bytes out): `service.fastpath`;
+- `wsgi_flask`: the same request through the Flask app alone (what the fast path saves);
+- `wsgi_flask_without_<hook>`: that with one before/after-request hook taken out (what the hook costs);
+- `wsgi_flask_token`: with READS_NEED_TOKEN on and the token sent (the fast path leaves those to Flask);
 - the parts of the view, each on its own: reading and parsing the JSON body, validating it (pydantic),
   splitting within the budget, taking the tagging turn, tagging, building the result, encoding the response.
 The server's own cost per request (gunicorn, the worker's loop, sockets) is `load.py`'s
@@ -118,11 +119,17 @@ def _rows(app: Any, app_token: Any, tagger: Any, names: dict[str, str], version:
             with tagging_turn(Deadline(10.0)):
                 pass
 
+        flask = app.wsgi_app.flask_wsgi  # the Flask app alone, without service.fastpath in front
+
+        def through_flask() -> bytes:
+            return call(lambda e, s: flask(e, s), env)
+
         rows: dict[str, Callable[[], object]] = {
             "wsgi": lambda: call(app, env),
-            "wsgi_without_headers": lambda: call(app, env),
-            "wsgi_without_check_host": lambda: call(app, env),
-            "wsgi_token": lambda: call(app_token, env_token),
+            "wsgi_flask": through_flask,
+            "wsgi_flask_without_headers": through_flask,
+            "wsgi_flask_without_check_host": through_flask,
+            "wsgi_flask_token": lambda: call(app_token, env_token),
             "json_loads": lambda: json.loads(body.decode("utf-8")),
             "validate": lambda: tag_request(parsed),
             "split_budget": lambda: split_within_budget(texts, explain, app.config, Deadline(10.0)),
@@ -132,8 +139,8 @@ def _rows(app: Any, app_token: Any, tagger: Any, names: dict[str, str], version:
             "json_encode": lambda: flask_json.dumps(payload),
             "jsonify": lambda: app.json.response(payload),
         }
-        setups = {"wsgi_without_headers": without_hook(app, "_headers"),
-                  "wsgi_without_check_host": without_hook(app, "_check_host")}
+        setups = {"wsgi_flask_without_headers": without_hook(app, "_headers"),
+                  "wsgi_flask_without_check_host": without_hook(app, "_check_host")}
         return per_call_us(rows, seconds, repeats, setups)
 
 

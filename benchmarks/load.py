@@ -2,6 +2,7 @@
 
     python benchmarks/load.py [--clients 8] [--seconds 10] [--slow 20] [--workers 2] [--json]
     python benchmarks/load.py --servers today,branch,granian-rsgi --rounds 2 [--baseline-ref main]
+    python benchmarks/load.py --servers today,ref:main,branch --baseline-ref 7f406a7 --rounds 3 --json
 
 With --servers it measures each server (benchmarks/servers.py: `today` is `policytag serve` at
 --baseline-ref, `branch` this checkout, granian-* the same app under granian) in the same run, alternating
@@ -320,13 +321,15 @@ def compare(args: argparse.Namespace, kinds: list[str]) -> dict:
         say("training v1 and v2 (cv 0: v2 stays a candidate) ...")
         run_training(home, ROOT / "seeds", cv=0)
         run_training(home, ROOT / "seeds", cv=0)
-        tree = servers.export_ref(args.baseline_ref, tmp) if "today" in kinds else None
-        say("the app in-process (no server, no client) ...")
-        app_cpu = app_cpu_us(home)
+        trees = {kind: servers.export_ref(args.baseline_ref if kind == "today" else kind[4:], tmp)
+                 for kind in kinds if kind == "today" or kind.startswith("ref:")}
+        app_cpus: list[float] = []
         for round_ in range(args.rounds):
+            say(f"round {round_ + 1}: the app in-process (no server, no client) ...")
+            app_cpus.append(app_cpu_us(home, seconds=2.0))
             for kind in kinds:
                 say(f"round {round_ + 1}: {kind} ...")
-                server, port = servers.start(kind, home, args.workers, tmp / f"{kind}.log", tree)
+                server, port = servers.start(kind, home, args.workers, tmp / f"{kind}.log", trees.get(kind))
                 try:
                     run_phase(port, argparse.Namespace(**{**vars(args), "seconds": 2.0}), server)
                     found = {"baseline": run_phase(port, args, server)}
@@ -350,6 +353,7 @@ def compare(args: argparse.Namespace, kinds: list[str]) -> dict:
                                   for key in ("rps", "p50_ms", "p99_ms", "server_cpu_us_per_request",
                                               "client_cpu_us_per_request") if all(key in r for r in rows)}
             table[kind][phase]["errors"] = sum(r["errors"] for r in rows)
+    app_cpu = round(statistics.median(app_cpus), 1)
     first = kinds[0]
     for kind in kinds:
         for phase in phases:
