@@ -148,7 +148,9 @@ async def _slow_client(port: int, stop: float, cut: list[int]) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _phase(port: int, clients: int, seconds: float, max_requests: int, slow: int, path: str | None) -> dict:
+async def _load(port: int, clients: int, offset: int, seconds: float, max_requests: int, slow: int,
+                path: str | None, lead_in: bool) -> dict:
+    """One client process's part of a phase: `clients` keep-alive clients (and `slow` slow sockets)."""
     bodies = [request_bytes(t, port) for t in texts()]
     if path:  # a route without the model: what the server, framework and client cost on their own
         bodies = [f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()]
@@ -160,25 +162,52 @@ async def _phase(port: int, clients: int, seconds: float, max_requests: int, slo
     if slow:
         slow_until = time.monotonic() + seconds + 3
         slow_tasks = [asyncio.create_task(_slow_client(port, slow_until, cut)) for _ in range(slow)]
+    if lead_in:
         await asyncio.sleep(2)  # every slow socket is connected and mid-request before the clients start
     started, cpu = time.monotonic(), time.process_time()
     stop = started + seconds
     budget = [max_requests]
-    await asyncio.gather(*[_client(port, bodies, k * 3, stop, budget, latencies, errors, versions)
+    await asyncio.gather(*[_client(port, bodies, (offset + k) * 3, stop, budget, latencies, errors, versions)
                            for k in range(clients)])
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
     for task in slow_tasks:
         task.cancel()
     await asyncio.gather(*slow_tasks, return_exceptions=True)
-    result = {"rps": round(len(latencies) / elapsed, 1), "p50_ms": pct(latencies, 0.50),
-              "p95_ms": pct(latencies, 0.95), "p99_ms": pct(latencies, 0.99), "errors": len(errors),
-              "requests": len(latencies) + len(errors), "versions_seen": sorted(versions)}
-    if result["requests"]:  # this process: the clients (and the slow sockets, the promotions) on the same cores
-        result["client_cpu_us_per_request"] = round(cpu / result["requests"] * 1e6)
+    return {"latencies": latencies, "errors": errors, "versions": sorted(versions), "elapsed": elapsed, "cpu": cpu}
+
+
+def _load_here(job: tuple) -> dict:
+    return asyncio.run(_load(*job))
+
+
+def _phase(port: int, clients: int, seconds: float, max_requests: int, slow: int, path: str | None,
+           processes: int = 1) -> dict:
+    """A phase with `clients` clients spread over `processes` client processes (the slow sockets in the first)."""
+    processes = max(1, min(processes, clients))
+    shares = [clients // processes + (1 if k < clients % processes else 0) for k in range(processes)]
+    jobs = [(port, share, sum(shares[:k]), seconds, max_requests // processes, slow if k == 0 else 0, path,
+             bool(slow)) for k, share in enumerate(shares)]
+    if processes == 1:
+        parts = [_load_here(jobs[0])]
+    else:  # one asyncio process is one thread: on a busy machine it gets one thread's share of the cores
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            parts = pool.map(_load_here, jobs)
+    latencies = [x for part in parts for x in part["latencies"]]
+    errors = [x for part in parts for x in part["errors"]]
+    rps = sum(len(part["latencies"]) / part["elapsed"] for part in parts)
+    result = {"rps": round(rps, 1), "p50_ms": pct(latencies, 0.50), "p95_ms": pct(latencies, 0.95),
+              "p99_ms": pct(latencies, 0.99), "errors": len(errors), "requests": len(latencies) + len(errors),
+              "versions_seen": sorted({v for part in parts for v in part["versions"]})}
+    if result["requests"]:  # the client processes (and the slow sockets) on the same cores as the server
+        result["client_cpu_us_per_request"] = round(sum(part["cpu"] for part in parts) / result["requests"] * 1e6)
     if errors:
         result["first_errors"] = errors[:5]
     if slow:
         result["slow_sockets"] = slow
+    if processes > 1:
+        result["client_processes"] = processes
     return result
 
 
@@ -200,7 +229,7 @@ def run_phase(port: int, args: argparse.Namespace, server: subprocess.Popen, slo
               path: str | None = None) -> dict:
     """One phase; adds the server's CPU time per request, a figure other work on the machine moves less."""
     before = server_cpu_seconds(server)
-    result = asyncio.run(_phase(port, args.clients, args.seconds, args.max_requests, slow, path))
+    result = _phase(port, args.clients, args.seconds, args.max_requests, slow, path, args.client_processes)
     after = server_cpu_seconds(server)
     if before is not None and after is not None and result["requests"]:
         result["server_cpu_us_per_request"] = round((after - before) / result["requests"] * 1e6)
@@ -409,14 +438,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--slow", type=int, default=20, help="slow sockets in the slow_clients phase")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--client-processes", type=int, default=1,
+                        help="spread the clients over this many processes (a busy machine gives each one share)")
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap on requests per phase")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--servers", default=None, help="compare these servers (benchmarks/servers.py), alternating")
     parser.add_argument("--baseline-ref", default="main", help="the commit the `today` server runs")
     parser.add_argument("--rounds", type=int, default=2, help="with --servers: rounds of alternation")
     args = parser.parse_args()
-    if not (1 <= args.clients <= 256 and 0 < args.seconds <= 300 and 0 <= args.slow <= 500):
-        parser.error("--clients 1-256, --seconds up to 300, --slow up to 500 keep the run bounded")
+    if not (1 <= args.clients <= 256 and 0 < args.seconds <= 300 and 0 <= args.slow <= 500
+            and 1 <= args.client_processes <= 8):
+        parser.error("--clients 1-256, --seconds up to 300, --slow up to 500, --client-processes 1-8 keep the "
+                     "run bounded")
     if args.servers:
         if not 1 <= args.rounds <= 10:
             parser.error("--rounds 1-10 keeps the run bounded")

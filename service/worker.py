@@ -28,6 +28,7 @@ from typing import Any
 from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 
 from service.framing import Framer, json_error, strip_expect
+from service.pool import LifoThreadPool
 
 _REASONS = {400: "Bad Request", 403: "Forbidden", 408: "Request Timeout", 413: "Content Too Large",
             414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large",
@@ -92,6 +93,7 @@ class BufferingWorker(ThreadWorker):
     read_timeout: float = 10.0
     buffered_bodies: int = 16  # unfinished requests held per process, in bodies of max_body (503 beyond)
     per_client: int = 64  # connections one client address may hold in this process (503 beyond)
+    tag_threads: int = 2  # threads that may serve short tag requests at once (service.pool)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,6 +103,15 @@ class BufferingWorker(ThreadWorker):
         self._next_notify = 0.0
         self._clients: dict[str, int] = {}  # open connections per client address
         self._clients_lock = threading.Lock()  # a thread may close a connection (gunicorn's error paths)
+
+    def get_thread_pool(self) -> LifoThreadPool:
+        return LifoThreadPool(self.cfg.threads, short_limit=min(self.tag_threads, self.cfg.threads))
+
+    def enqueue_req(self, conn: TConn) -> None:
+        """Hand a complete request to the pool: a short tag request as short work (see service.pool)."""
+        submit = self.tpool.submit_short if _short_tag(conn) else self.tpool.submit
+        fs = submit(self.handle, conn)
+        fs.add_done_callback(lambda fut: self.method_queue.defer(self.finish_request, conn, fut))
 
     def init_process(self) -> None:
         cfg = self.cfg
@@ -362,6 +373,19 @@ class BufferingWorker(ThreadWorker):
         except (IndexError, ValueError):
             status = 500
         _send_quietly(client, json_error(status, _REASONS.get(status, "Error"), _message(status, exc, self.cfg)))
+
+
+_SHORT_TAG_LINE = b"POST /v1/tag "
+_SHORT_TAG_BODY = 16 * 1024  # ~5,000 characters of Chinese: a few milliseconds of tagging at most
+
+
+def _short_tag(conn: TConn) -> bool:
+    """Whether `conn` holds a complete POST /v1/tag request with a body of at most _SHORT_TAG_BODY bytes."""
+    framer, inbox = getattr(conn, "framer", None), getattr(conn, "inbox", None)
+    if framer is None or not inbox:
+        return False
+    length = framer.body_length
+    return length is not None and length <= _SHORT_TAG_BODY and inbox.startswith(_SHORT_TAG_LINE)
 
 
 def _message(status: int, exc: BaseException, cfg: Any) -> str:
