@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask
 
+from model.errors import PolicytagError
 from service.api import tag_payload
 from service.errors import ApiError
 from service.headers import API_HEADERS
@@ -29,7 +30,7 @@ _SECURITY = [(name, API_HEADERS[name]) for name in ("X-Content-Type-Options", "R
                                                      "Content-Security-Policy")]
 
 
-class _Decline(Exception):
+class _Decline(PolicytagError):
     """The request is one Flask answers (a refusal, a setting): nothing has been answered yet."""
 
 
