@@ -120,3 +120,11 @@ def test_the_token_is_still_accepted_when_reads_need_it(home):
     raw = json.dumps({"text": SENTENCE}, ensure_ascii=False)
     status, _, body = answer(app, raw, headers={"Authorization": "Bearer secret-token"})
     assert status == "200 OK" and json.loads(body)["results"][0]["tags"][0]["domain"] == "innovation"
+
+
+def test_a_debug_app_indents_as_jsonify_does(home):
+    app = create_app({"TESTING": True, "HOME": str(home), "DEBUG": True})
+    app.debug = True
+    raw = json.dumps({"text": SENTENCE}, ensure_ascii=False)
+    fast = answer(app, raw)
+    assert fast == answer(app.wsgi_app.flask_wsgi, raw) and b'\n  "model"' in fast[2]
