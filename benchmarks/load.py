@@ -2,6 +2,7 @@
 
     python benchmarks/load.py [--clients 8] [--seconds 10] [--slow 20] [--workers 2] [--json]
     python benchmarks/load.py --servers today,branch,granian-rsgi --rounds 2 [--baseline-ref main]
+    python benchmarks/load.py --servers today,ref:main,branch --baseline-ref 7f406a7 --rounds 3 --json
 
 With --servers it measures each server (benchmarks/servers.py: `today` is `policytag serve` at
 --baseline-ref, `branch` this checkout, granian-* the same app under granian) in the same run, alternating
@@ -147,7 +148,9 @@ async def _slow_client(port: int, stop: float, cut: list[int]) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _phase(port: int, clients: int, seconds: float, max_requests: int, slow: int, path: str | None) -> dict:
+async def _load(port: int, clients: int, offset: int, seconds: float, max_requests: int, slow: int,
+                path: str | None, lead_in: bool) -> dict:
+    """One client process's part of a phase: `clients` keep-alive clients (and `slow` slow sockets)."""
     bodies = [request_bytes(t, port) for t in texts()]
     if path:  # a route without the model: what the server, framework and client cost on their own
         bodies = [f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()]
@@ -159,23 +162,52 @@ async def _phase(port: int, clients: int, seconds: float, max_requests: int, slo
     if slow:
         slow_until = time.monotonic() + seconds + 3
         slow_tasks = [asyncio.create_task(_slow_client(port, slow_until, cut)) for _ in range(slow)]
+    if lead_in:
         await asyncio.sleep(2)  # every slow socket is connected and mid-request before the clients start
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     stop = started + seconds
     budget = [max_requests]
-    await asyncio.gather(*[_client(port, bodies, k * 3, stop, budget, latencies, errors, versions)
+    await asyncio.gather(*[_client(port, bodies, (offset + k) * 3, stop, budget, latencies, errors, versions)
                            for k in range(clients)])
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
     for task in slow_tasks:
         task.cancel()
     await asyncio.gather(*slow_tasks, return_exceptions=True)
-    result = {"rps": round(len(latencies) / elapsed, 1), "p50_ms": pct(latencies, 0.50),
-              "p95_ms": pct(latencies, 0.95), "p99_ms": pct(latencies, 0.99), "errors": len(errors),
-              "requests": len(latencies) + len(errors), "versions_seen": sorted(versions)}
+    return {"latencies": latencies, "errors": errors, "versions": sorted(versions), "elapsed": elapsed, "cpu": cpu}
+
+
+def _load_here(job: tuple) -> dict:
+    return asyncio.run(_load(*job))
+
+
+def _phase(port: int, clients: int, seconds: float, max_requests: int, slow: int, path: str | None,
+           processes: int = 1) -> dict:
+    """A phase with `clients` clients spread over `processes` client processes (the slow sockets in the first)."""
+    processes = max(1, min(processes, clients))
+    shares = [clients // processes + (1 if k < clients % processes else 0) for k in range(processes)]
+    jobs = [(port, share, sum(shares[:k]), seconds, max_requests // processes, slow if k == 0 else 0, path,
+             bool(slow)) for k, share in enumerate(shares)]
+    if processes == 1:
+        parts = [_load_here(jobs[0])]
+    else:  # one asyncio process is one thread: on a busy machine it gets one thread's share of the cores
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            parts = pool.map(_load_here, jobs)
+    latencies = [x for part in parts for x in part["latencies"]]
+    errors = [x for part in parts for x in part["errors"]]
+    rps = sum(len(part["latencies"]) / part["elapsed"] for part in parts)
+    result = {"rps": round(rps, 1), "p50_ms": pct(latencies, 0.50), "p95_ms": pct(latencies, 0.95),
+              "p99_ms": pct(latencies, 0.99), "errors": len(errors), "requests": len(latencies) + len(errors),
+              "versions_seen": sorted({v for part in parts for v in part["versions"]})}
+    if result["requests"]:  # the client processes (and the slow sockets) on the same cores as the server
+        result["client_cpu_us_per_request"] = round(sum(part["cpu"] for part in parts) / result["requests"] * 1e6)
     if errors:
         result["first_errors"] = errors[:5]
     if slow:
         result["slow_sockets"] = slow
+    if processes > 1:
+        result["client_processes"] = processes
     return result
 
 
@@ -197,7 +229,7 @@ def run_phase(port: int, args: argparse.Namespace, server: subprocess.Popen, slo
               path: str | None = None) -> dict:
     """One phase; adds the server's CPU time per request, a figure other work on the machine moves less."""
     before = server_cpu_seconds(server)
-    result = asyncio.run(_phase(port, args.clients, args.seconds, args.max_requests, slow, path))
+    result = _phase(port, args.clients, args.seconds, args.max_requests, slow, path, args.client_processes)
     after = server_cpu_seconds(server)
     if before is not None and after is not None and result["requests"]:
         result["server_cpu_us_per_request"] = round((after - before) / result["requests"] * 1e6)
@@ -218,6 +250,37 @@ def ceiling(home: Path, workers: int, seconds: float = 3.0) -> tuple[float, int]
         done += 1
     return (round(done / (time.perf_counter() - started) * workers, 1),
             round((time.process_time() - cpu) / done * 1e6))
+
+
+def app_cpu_us(home: Path, seconds: float = 3.0) -> float:
+    """CPU us per POST /v1/tag of the request mix with this checkout's Flask app called in-process (no HTTP
+    server, no client, one thread): the part of a request no server in front of the app can save."""
+    import io
+
+    from service.app import create_app
+
+    app = create_app({"HOME": str(home), "SEEDS": str(ROOT / "seeds")})
+    bodies = [json.dumps({"text": t}, ensure_ascii=False).encode("utf-8") for t in texts()]
+
+    def call(body: bytes) -> None:
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/v1/tag", "QUERY_STRING": "", "SERVER_NAME": HOST,
+                   "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": f"{HOST}:8000",
+                   "REMOTE_ADDR": HOST, "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+                   "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+                   "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": True,
+                   "wsgi.run_once": False}
+        status: list[str] = []
+        b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+        if not status[0].startswith("200"):
+            raise SystemExit(f"the app answered {status[0]} in-process")
+
+    for body in bodies * 5:  # warm-up
+        call(body)
+    done, started, cpu = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - started < seconds:
+        call(bodies[done % len(bodies)])
+        done += 1
+    return round((time.process_time() - cpu) / done * 1e6, 1)
 
 
 def free_port() -> int:
@@ -280,17 +343,22 @@ def compare(args: argparse.Namespace, kinds: list[str]) -> dict:
 
     phases = ("baseline", "promotions", "slow_clients", "framework")
     runs: dict[str, list[dict]] = {k: [] for k in kinds}
+    load_before = round(os.getloadavg()[0], 2)
     tmp = servers.scratch()
     try:
         home = tmp / "home"
         say("training v1 and v2 (cv 0: v2 stays a candidate) ...")
         run_training(home, ROOT / "seeds", cv=0)
         run_training(home, ROOT / "seeds", cv=0)
-        tree = servers.export_ref(args.baseline_ref, tmp) if "today" in kinds else None
+        trees = {kind: servers.export_ref(args.baseline_ref if kind == "today" else kind[4:], tmp)
+                 for kind in kinds if kind == "today" or kind.startswith("ref:")}
+        app_cpus: list[float] = []
         for round_ in range(args.rounds):
+            say(f"round {round_ + 1}: the app in-process (no server, no client) ...")
+            app_cpus.append(app_cpu_us(home, seconds=2.0))
             for kind in kinds:
                 say(f"round {round_ + 1}: {kind} ...")
-                server, port = servers.start(kind, home, args.workers, tmp / f"{kind}.log", tree)
+                server, port = servers.start(kind, home, args.workers, tmp / f"{kind}.log", trees.get(kind))
                 try:
                     run_phase(port, argparse.Namespace(**{**vars(args), "seconds": 2.0}), server)
                     found = {"baseline": run_phase(port, args, server)}
@@ -311,17 +379,57 @@ def compare(args: argparse.Namespace, kinds: list[str]) -> dict:
         for phase in phases:
             rows = [r[phase] for r in runs[kind]]
             table[kind][phase] = {key: round(statistics.median(r[key] for r in rows), 2)
-                                  for key in ("rps", "p50_ms", "p99_ms", "server_cpu_us_per_request") if
-                                  all(key in r for r in rows)}
+                                  for key in ("rps", "p50_ms", "p99_ms", "server_cpu_us_per_request",
+                                              "client_cpu_us_per_request") if all(key in r for r in rows)}
             table[kind][phase]["errors"] = sum(r["errors"] for r in rows)
+    app_cpu = round(statistics.median(app_cpus), 1)
     first = kinds[0]
     for kind in kinds:
         for phase in phases:
             base = table[first][phase].get("rps") or 1e-9
             table[kind][phase]["rps_ratio"] = round(table[kind][phase].get("rps", 0) / base, 2)
-    return {"servers": table, "runs": runs, "setup": {"clients": args.clients, "seconds": args.seconds,
-            "rounds": args.rounds, "workers": args.workers, "baseline_ref": args.baseline_ref,
-            "cores": os.cpu_count(), "load_average_after": round(os.getloadavg()[0], 2)}}
+    setup = {"clients": args.clients, "seconds": args.seconds, "rounds": args.rounds, "workers": args.workers,
+             "baseline_ref": args.baseline_ref, "cores": os.cpu_count(), "load_average_before": load_before,
+             "load_average_after": round(os.getloadavg()[0], 2)}
+    return {"servers": table, "targets": targets(table, kinds, args.clients, app_cpu),
+            "app_cpu_us_per_request": app_cpu, "runs": runs, "setup": setup}
+
+
+def _machine_cpu(phase: dict) -> float | None:
+    """Server plus client CPU per request: what one request costs the cores both share."""
+    if "server_cpu_us_per_request" in phase and "client_cpu_us_per_request" in phase:
+        return phase["server_cpu_us_per_request"] + phase["client_cpu_us_per_request"]
+    return None
+
+
+def targets(table: dict[str, dict], kinds: list[str], clients: int, app_cpu: float) -> dict[str, dict]:
+    """Each server against the first (today's) on issue 17's load targets, from the medians over the rounds.
+
+    `throughput_ratio`: baseline tag rps / the first server's (target >= 1.3); `p99_ms`: baseline p99 (target
+    <= 20 ms with 8 clients); `errors_promotions`, `errors_slow_clients` (target 0). `zero_cost_server_ratio`
+    is the most any server could reach against the first on these cores: the first's server + client CPU per
+    request over the app's in-process CPU (`app_cpu_us_per_request`) + the same client CPU.
+    """
+    first = table[kinds[0]]
+    first_machine = _machine_cpu(first["baseline"])
+    out: dict[str, dict] = {}
+    for kind in kinds:
+        base = table[kind]["baseline"]
+        row = {"throughput_ratio": base["rps_ratio"], "p99_ms": base.get("p99_ms"), "clients": clients,
+               "errors_baseline": base["errors"], "errors_promotions": table[kind]["promotions"]["errors"],
+               "errors_slow_clients": table[kind]["slow_clients"]["errors"],
+               "machine_cpu_us_per_request": _machine_cpu(base)}
+        if first_machine and row["machine_cpu_us_per_request"]:
+            row["machine_cpu_ratio"] = round(first_machine / row["machine_cpu_us_per_request"], 2)
+        if first_machine and "client_cpu_us_per_request" in first["baseline"]:
+            floor = app_cpu + first["baseline"]["client_cpu_us_per_request"]
+            row["zero_cost_server_ratio"] = round(first_machine / floor, 2)
+        row["met"] = {"throughput_1.3x": row["throughput_ratio"] >= 1.3,
+                      "p99_20ms_8_clients": clients == 8 and (row["p99_ms"] or 1e9) <= 20,
+                      "no_errors_promotions_slow_clients": (row["errors_promotions"] == 0
+                                                            and row["errors_slow_clients"] == 0)}
+        out[kind] = row
+    return out
 
 
 def main() -> None:
@@ -330,14 +438,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--slow", type=int, default=20, help="slow sockets in the slow_clients phase")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--client-processes", type=int, default=1,
+                        help="spread the clients over this many processes (a busy machine gives each one share)")
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap on requests per phase")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--servers", default=None, help="compare these servers (benchmarks/servers.py), alternating")
     parser.add_argument("--baseline-ref", default="main", help="the commit the `today` server runs")
     parser.add_argument("--rounds", type=int, default=2, help="with --servers: rounds of alternation")
     args = parser.parse_args()
-    if not (1 <= args.clients <= 256 and 0 < args.seconds <= 300 and 0 <= args.slow <= 500):
-        parser.error("--clients 1-256, --seconds up to 300, --slow up to 500 keep the run bounded")
+    if not (1 <= args.clients <= 256 and 0 < args.seconds <= 300 and 0 <= args.slow <= 500
+            and 1 <= args.client_processes <= 8):
+        parser.error("--clients 1-256, --seconds up to 300, --slow up to 500, --client-processes 1-8 keep the "
+                     "run bounded")
     if args.servers:
         if not 1 <= args.rounds <= 10:
             parser.error("--rounds 1-10 keeps the run bounded")
@@ -351,6 +463,16 @@ def main() -> None:
             for phase, r in phases.items():
                 print(f"{kind:<14}{phase:<14}{r.get('rps', '-'):>9}{r['rps_ratio']:>7}{r.get('p50_ms', '-'):>9}"
                       f"{r.get('p99_ms', '-'):>9}{r['errors']:>8}{r.get('server_cpu_us_per_request', '-'):>12}")
+        setup = report["setup"]
+        print(f"{setup['rounds']} rounds, {setup['clients']} clients, {setup['seconds']:g} s phases, load average "
+              f"{setup['load_average_before']} before, {setup['load_average_after']} after; the app in-process: "
+              f"{report['app_cpu_us_per_request']} us CPU per tag request")
+        for kind, t in report["targets"].items():
+            print(f"{kind}: throughput {t['throughput_ratio']}x the first (>= 1.3: {t['met']['throughput_1.3x']}), "
+                  f"p99 {t['p99_ms']} ms (<= 20 with 8 clients: {t['met']['p99_20ms_8_clients']}), errors "
+                  f"{t['errors_promotions']} in promotions and {t['errors_slow_clients']} with slow clients; "
+                  f"machine CPU per request {t['machine_cpu_us_per_request']} us, at most "
+                  f"{t.get('zero_cost_server_ratio', '-')}x the first with a server that cost nothing")
         return
 
     from training.learning.run import run_training

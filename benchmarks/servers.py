@@ -2,6 +2,8 @@
 
 - `branch`: `policytag serve` from this checkout (gunicorn + service/worker.py);
 - `today`: `policytag serve` from another commit (`--baseline-ref`, default main), exported with `git archive`;
+- `ref:COMMIT`: the same for any other commit (e.g. `ref:main` beside `today` at an older one; the caller
+  exports it with `export_ref` and passes the tree);
 - `granian-wsgi`, `granian-rsgi`: the same app under granian (benchmarks/http_servers.py).
 """
 from __future__ import annotations
@@ -46,9 +48,9 @@ def export_ref(ref: str, into: Path) -> Path:
 
 def command(kind: str, port: int, workers: int, tree: Path | None) -> tuple[list[str], Path]:
     """(argv, working folder) that serve the app as `kind`."""
-    if kind in ("branch", "today"):
+    if kind in ("branch", "today") or kind.startswith("ref:"):
         return ([sys.executable, "-m", "service.cli", "serve", "--host", HOST, "--port", str(port),
-                 "--workers", str(workers)], tree if kind == "today" and tree else ROOT)
+                 "--workers", str(workers)], tree if kind != "branch" and tree else ROOT)
     if kind in ("granian-wsgi", "granian-rsgi"):
         return ([sys.executable, str(ROOT / "benchmarks" / "http_servers.py"), kind, "--port", str(port),
                  "--workers", str(workers)], ROOT)

@@ -58,6 +58,11 @@ def ranking(proba: np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(proba), axis=-1, kind="stable")
 
 
+def rank_row(values: Sequence[float]) -> list[int]:
+    """`ranking` of one row of Python floats, without numpy (cheaper for one short row): the same order."""
+    return sorted(range(len(values)), key=lambda k: -values[k])  # sorted() is stable: ties keep column order
+
+
 def ranked_tags(texts: Sequence[str], proba: np.ndarray, thresholds: Sequence[float] | np.ndarray,
                 threshold: float | None = None) -> list[list[int]]:
     """Per text, the column indexes of its tags (`tag_mask`), best first (`ranking`)."""

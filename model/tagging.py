@@ -13,7 +13,7 @@ import numpy as np
 
 from model.composition import DEFAULT_MIN_SHARE, Composition, compose
 from model.explain import explain_terms
-from model.rules import tag_mask
+from model.rules import rank_row, ranking, tag_mask
 from model.tagger import Tagger
 from model.text import Block, split_for_tagging
 
@@ -29,9 +29,11 @@ class Tagged:
     composition: Composition | None = None  # documents only: paragraphs, characters and shares per domain
 
 
-def _tagged(text: str, proba: np.ndarray, classes: Sequence[str], is_tag: np.ndarray) -> Tagged:
-    order = np.argsort(-proba, kind="stable")
-    scores = {classes[k]: round(float(proba[k]), 4) for k in order}
+def _tagged(text: str, proba: Sequence[float], classes: Sequence[str], is_tag: Sequence[bool]) -> Tagged:
+    # Python lists, not numpy scalars: per-element numpy access was most of the cost for one paragraph.
+    values = [float(v) for v in proba]
+    order = rank_row(values)
+    scores = {classes[k]: round(values[k], 4) for k in order}
     tags = [(classes[k], scores[classes[k]]) for k in order if is_tag[k]]
     return Tagged(text, scores, tags)
 
@@ -53,7 +55,7 @@ def tag_paragraphs(tagger: Tagger, texts: Sequence[str], threshold: float | None
     # What `_tagged` does per row, on Python lists made once: numpy scalar indexing was most of the cost of
     # building results for a batch (the same rounding and order, so the same values as `_tagged`).
     classes = list(tagger.classes_)
-    orders = np.argsort(-proba, axis=1, kind="stable").tolist()
+    orders = ranking(proba).tolist()
     results = []
     for text, row, is_tag, order in zip(texts, proba.tolist(), mask.tolist(), orders):
         scores = {classes[k]: round(row[k], 4) for k in order}
@@ -88,12 +90,13 @@ def summarize_document(classes: Sequence[str], paragraphs: Sequence[Tagged], tex
     `scores` are each domain's best paragraph score; `tags` the domains with at least `min_share` of the
     tagged text (`Composition.tags`), largest share first; `composition` the counts and shares behind them.
     """
+    classes = list(classes)
     if paragraphs:
-        best = np.array([[p.scores[c] for c in classes] for p in paragraphs]).max(axis=0)
+        best = [max(p.scores[c] for p in paragraphs) for c in classes]
     else:  # only boilerplate: nothing to tag
-        best = np.zeros(len(classes))
+        best = [0.0] * len(classes)
     composition = compose(classes, ((p.text, (d for d, _ in p.tags)) for p in paragraphs))
-    result = _tagged(text, best, classes, np.zeros(len(classes), dtype=bool))
+    result = _tagged(text, best, classes, [False] * len(classes))
     result.tags = [(d, result.scores[d]) for d in composition.tags(min_share)]
     result.composition = composition
     return result

@@ -1,6 +1,7 @@
 """The /v1 HTTP API: tagging, model information, health and the OpenAPI description."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -41,9 +42,19 @@ def _tags(result: Tagged, names: dict[str, str]) -> list[dict[str, Any]]:
 @read_access
 def tag() -> Response:
     texts, threshold, explain = tag_request(json_body())
-    deadline = Deadline(float(current_app.config["REQUEST_TIMEOUT_SECONDS"]))
-    splits = split_within_budget(texts, explain, current_app.config, deadline)
-    tagger, manifest = _model()
+    return jsonify(tag_payload(texts, threshold, explain, current_app.config, _holder()))
+
+
+def tag_payload(texts: list[str], threshold: float | None, explain: bool, config: Mapping[str, Any],
+                holder: ModelHolder) -> dict[str, Any]:
+    """The body of a POST /v1/tag answer (the view's, and `service.fastpath`'s); ApiError 413 over the budget,
+    503 without a model or past the deadline."""
+    deadline = Deadline(float(config["REQUEST_TIMEOUT_SECONDS"]))
+    splits = split_within_budget(texts, explain, config, deadline)
+    try:
+        tagger, manifest = holder.get()
+    except NoModel as exc:
+        raise ApiError(503, f"{exc}") from None
     names = {d["id"]: d["name_zh"] for d in manifest.get("domains", [])}
     results = []
     for text, split in zip(texts, splits):
@@ -51,7 +62,7 @@ def tag() -> Response:
         with tagging_turn(deadline):
             tagged = tag_document(tagger, text, threshold, explain, split)
         results.append(tag_result(*tagged, names, explain))
-    return jsonify({"model": {"version": manifest.get("version")}, "results": results})
+    return {"model": {"version": manifest.get("version")}, "results": results}
 
 
 def tag_result(document: Tagged, paragraphs: list[Tagged], skipped: list[Block], names: dict[str, str],

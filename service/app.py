@@ -11,6 +11,7 @@ from flask import Flask
 from model.errors import PolicytagError
 from service.context import EXTENSION
 from service.errors import register_error_handlers
+from service.fastpath import install as install_fast_path
 from service.headers import register_security_headers
 from service.holder import ModelHolder
 from service.hosts import register_host_check
@@ -144,6 +145,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_host_check(app)
+    install_fast_path(app)
     return app
 
 

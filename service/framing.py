@@ -51,6 +51,11 @@ class Framer:
     _expect: bool = False
     _scanned: int = 0  # head: bytes already searched for its end (a trickled head is scanned once)
 
+    @property
+    def body_length(self) -> int | None:
+        """The Content-Length of a request whose head was read (0 without one); None when chunked or unread."""
+        return None if self._chunked or self._body_start < 0 else (self._length or 0)
+
     def check(self, buf: bytes | bytearray) -> Verdict:
         if self._body_start < 0:
             verdict = self._head(buf)

@@ -13,7 +13,7 @@ _LOCAL = ("localhost", "127.0.0.1", "::1")
 _WILDCARDS = ("0.0.0.0", "::", "")
 
 
-def _host_name(value: str) -> str:
+def host_name(value: str) -> str:
     """`value` (a Host header or an Origin's netloc) without port or brackets, lower case."""
     value = value.strip().lower()
     if value.startswith("["):
@@ -35,9 +35,9 @@ def allowed(name: str, setting: str | None, bind_host: str | None) -> bool:
     """Whether a request naming host `name` is answered: the names in `setting` (comma-separated, "*" for any),
     else localhost and the bind address; a server bound to every address also answers to its IP addresses."""
     if setting is not None and str(setting).strip():
-        names = {_host_name(n) for n in str(setting).split(",") if n.strip()}
+        names = {host_name(n) for n in str(setting).split(",") if n.strip()}
         return "*" in names or name in names
-    bind = _host_name(bind_host or "127.0.0.1")
+    bind = host_name(bind_host or "127.0.0.1")
     if name in _LOCAL or name == bind:
         return True
     return bind in _WILDCARDS and _is_ip(name)
@@ -50,13 +50,13 @@ def register_host_check(app: Flask) -> None:
     def _check_host() -> None:
         config = current_app.config
         setting, bind = config.get("ALLOWED_HOSTS"), config.get("BIND_HOST")
-        host = _host_name(request.host or "")
+        host = host_name(request.host or "")
         if not allowed(host, setting, bind):
             raise ApiError(400, f"this server does not answer to the host name {host!r}; use its address, or add "
                                 "the name to POLICYTAG_ALLOWED_HOSTS")
         origin = request.headers.get("Origin")
         if origin and origin != "null":
-            origin_host = _host_name(urlsplit(origin).netloc)
+            origin_host = host_name(urlsplit(origin).netloc)
             if not allowed(origin_host, setting, bind):
                 raise ApiError(403, f"requests from pages on {origin!r} are not accepted; add its host name to "
                                     "POLICYTAG_ALLOWED_HOSTS to allow them")

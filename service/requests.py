@@ -7,6 +7,7 @@ a visitor's browser call this API.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, request
@@ -18,7 +19,7 @@ from service.errors import ApiError
 from service.schemas import RequestInvalid, json_type, tag_request_model, validate
 
 TAG_EXAMPLE = '{"text": "加快关键核心技术攻关。"} or {"texts": ["...", "..."]}'
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 
 
 def _refuse_constant(name: str) -> float:
@@ -33,12 +34,17 @@ def has_body() -> bool:
 def json_body(example: str = TAG_EXAMPLE) -> dict[str, Any]:
     """The request body as a JSON object; 415 when not sent as application/json, 400 when malformed."""
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH raises 413 here
-    if raw.startswith(_BOM):  # Windows tools write one; it is not part of the JSON
-        raw = raw[len(_BOM):]
+    if raw.startswith(BOM):  # Windows tools write one; it is not part of the JSON
+        raw = raw[len(BOM):]
     if raw.strip() and request.mimetype != "application/json":
         sent = request.mimetype or "none"
         raise ApiError(415, f"request body must be sent as Content-Type: application/json (got {sent}); "
                             f"send a JSON object such as {example}")
+    return json_object(raw, example)
+
+
+def json_object(raw: bytes, example: str = TAG_EXAMPLE) -> dict[str, Any]:
+    """`raw` (a body sent as application/json, its BOM taken off) as a JSON object; 400 when it is not one."""
     if not raw.strip():
         raise ApiError(400, f"empty request body; send a JSON object such as {example}")
     try:
@@ -64,9 +70,10 @@ def parsed(model: type[BaseModel], body: object, prefix: str = "") -> Any:
         raise ApiError(400, prefix + str(exc), problems=exc.problems) from None
 
 
-def tag_request(body: dict[str, Any]) -> tuple[list[str], float | None, bool]:
-    """(texts, threshold or None, explain) from a POST /v1/tag body."""
-    config = current_app.config
+def tag_request(body: dict[str, Any], config: Mapping[str, Any] | None = None
+                ) -> tuple[list[str], float | None, bool]:
+    """(texts, threshold or None, explain) from a POST /v1/tag body (limits from `config`, else the app's)."""
+    config = current_app.config if config is None else config
     request_ = parsed(tag_request_model(int(config["MAX_TEXTS"]), int(config["MAX_TEXT_CHARS"])), body)
     texts = [request_.text] if request_.text is not None else list(request_.texts)
     try:

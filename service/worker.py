@@ -28,6 +28,7 @@ from typing import Any
 from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 
 from service.framing import Framer, json_error, strip_expect
+from service.pool import LifoThreadPool
 
 _REASONS = {400: "Bad Request", 403: "Forbidden", 408: "Request Timeout", 413: "Content Too Large",
             414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large",
@@ -92,6 +93,7 @@ class BufferingWorker(ThreadWorker):
     read_timeout: float = 10.0
     buffered_bodies: int = 16  # unfinished requests held per process, in bodies of max_body (503 beyond)
     per_client: int = 64  # connections one client address may hold in this process (503 beyond)
+    tag_threads: int = 2  # threads that may serve short tag requests at once (service.pool)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,9 +104,22 @@ class BufferingWorker(ThreadWorker):
         self._clients: dict[str, int] = {}  # open connections per client address
         self._clients_lock = threading.Lock()  # a thread may close a connection (gunicorn's error paths)
 
+    def get_thread_pool(self) -> LifoThreadPool:
+        return LifoThreadPool(self.cfg.threads, short_limit=min(self.tag_threads, self.cfg.threads))
+
+    def enqueue_req(self, conn: TConn) -> None:
+        """Hand a complete request to the pool: a short tag request as short work (see service.pool)."""
+        submit = self.tpool.submit_short if _short_tag(conn) else self.tpool.submit
+        fs = submit(self.handle, conn)
+        fs.add_done_callback(lambda fut: self.method_queue.defer(self.finish_request, conn, fut))
+
     def init_process(self) -> None:
-        if self.cfg.is_ssl:  # the loop reads raw bytes; TLS belongs in a reverse proxy in front
+        cfg = self.cfg
+        if cfg.is_ssl:  # the loop reads raw bytes; TLS belongs in a reverse proxy in front
             raise RuntimeError("BufferingWorker does not terminate TLS; put a reverse proxy in front for HTTPS")
+        # The most header bytes a request within the parser's limits can have, and the longest request line.
+        self._max_head = cfg.limit_request_line + 4 + cfg.limit_request_fields * (cfg.limit_request_field_size + 2) + 2
+        self._max_line = max(cfg.limit_request_line, 8192)
         super().init_process()
 
     # -- the loop: accept, read until a request is complete, then hand it to a thread --------------------
@@ -144,9 +159,7 @@ class BufferingWorker(ThreadWorker):
         conn.inbox = bytearray(pending)
         conn.held = len(pending)
         self._held += conn.held
-        cfg = self.cfg
-        conn.framer = Framer(self.max_body, max_head=cfg.limit_request_line + 4 + cfg.limit_request_fields
-                             * (cfg.limit_request_field_size + 2) + 2, max_line=max(cfg.limit_request_line, 8192))
+        conn.framer = Framer(self.max_body, self._max_head, self._max_line)
         conn.sent_continue = False
         conn.state = "reading"
         conn.started = bool(pending)
@@ -176,17 +189,29 @@ class BufferingWorker(ThreadWorker):
         then()
 
     def _write_then(self, conn: TConn, then: Any) -> None:
-        """Send the outbox from the loop (the thread that filled it is free), then call `then()`."""
-        conn.sock.capturing = False
-        if not conn.sock.pending:
+        """Send the outbox from the loop (the thread that filled it is free), then call `then()`.
+
+        Most answers fit the socket's send buffer: they are sent here at once, and only what a slow reader
+        leaves is watched for (a poller registration and its removal per answer cost as much as the send)."""
+        outbox = conn.sock
+        outbox.capturing = False
+        pending = outbox.pending
+        if pending:
+            outbox.setblocking(False)
+            try:
+                del pending[:outbox._sock.send(pending)]
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                self._close(conn, registered=False)
+                return
+        if not pending:
             then()
             return
-        conn.sock.setblocking(False)
         conn.state, conn.after_write = "writing", then
         conn.timeout = time.monotonic() + self.read_timeout
         self._watched.add(conn)
         self.poller.register(conn.sock, selectors.EVENT_WRITE, partial(self._writable, conn))
-        self._writable(conn)
 
     def _readable(self, conn: TConn, _sock: Any = None) -> None:
         try:
@@ -348,6 +373,19 @@ class BufferingWorker(ThreadWorker):
         except (IndexError, ValueError):
             status = 500
         _send_quietly(client, json_error(status, _REASONS.get(status, "Error"), _message(status, exc, self.cfg)))
+
+
+_SHORT_TAG_LINE = b"POST /v1/tag "
+_SHORT_TAG_BODY = 16 * 1024  # ~5,000 characters of Chinese: a few milliseconds of tagging at most
+
+
+def _short_tag(conn: TConn) -> bool:
+    """Whether `conn` holds a complete POST /v1/tag request with a body of at most _SHORT_TAG_BODY bytes."""
+    framer, inbox = getattr(conn, "framer", None), getattr(conn, "inbox", None)
+    if framer is None or not inbox:
+        return False
+    length = framer.body_length
+    return length is not None and length <= _SHORT_TAG_BODY and inbox.startswith(_SHORT_TAG_LINE)
 
 
 def _message(status: int, exc: BaseException, cfg: Any) -> str:
