@@ -100,7 +100,7 @@ def _rows(app: Any, app_token: Any, tagger: Any, names: dict[str, str], version:
     from model.tagging import tag_document
     from service.api import tag_result
     from service.budget import Deadline, split_within_budget
-    from service.requests import tag_request
+    from service.request_body import tag_request
     from service.turns import tagging_turn
 
     env, env_token = environ(text), environ(text, token=True)

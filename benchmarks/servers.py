@@ -1,6 +1,6 @@
 """The HTTP servers the benchmarks compare, each started on 127.0.0.1 over the same data directory.
 
-- `branch`: `policytag serve` from this checkout (gunicorn + service/worker.py);
+- `branch`: `policytag serve` from this checkout (gunicorn + service/http_worker.py);
 - `today`: `policytag serve` from another commit (`--baseline-ref`, default main), exported with `git archive`;
 - `ref:COMMIT`: the same for any other commit (e.g. `ref:main` beside `today` at an older one; the caller
   exports it with `export_ref` and passes the tree);

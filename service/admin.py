@@ -7,7 +7,7 @@ from model.errors import ArtifactError
 from service.auth import labelled_read_access, read_access, requester, write_access
 from service.context import get_workspace
 from service.errors import ApiError, public_message
-from service.requests import has_body, json_body, parsed
+from service.request_body import has_body, json_body, parsed
 from service.schemas import DomainRequest, TrainRequest, examples_request_model
 from training.errors import DomainExists, ItemsRejected, RegistryError, TaxonomyError, TrainingBusy
 

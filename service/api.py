@@ -16,7 +16,7 @@ from service.context import get_workspace
 from service.errors import ApiError, public_message
 from service.holder import ModelHolder, NoModel
 from service.openapi import spec
-from service.requests import json_body, tag_request
+from service.request_body import json_body, tag_request
 from service.turns import tagging_turn
 from training.errors import SeedsNotFound, StoreError, TaxonomyError
 

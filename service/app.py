@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "LABELLED_READS_NEED_TOKEN": True,  # the token for reads that show labelled data (review, audit, pool, jobs)
     "ALLOWED_HOSTS": None,  # Host/Origin names answered; None: localhost, 127.0.0.1, ::1 and the bind address
     "BIND_HOST": None,  # the address `policytag serve` listens on (set by serve)
-    # The cost budget of one request (issue 9): totals after splitting texts into paragraphs.
+    # The cost budget of one request: totals after splitting texts into paragraphs.
     "MAX_PARAGRAPHS": 5000,  # paragraphs per request, all texts together (413 above)
     "MAX_TOTAL_CHARS": 500_000,  # characters per request, all texts together (413 above)
     "MAX_EXPLAIN_PARAGRAPHS": 200,  # paragraphs per request with "explain": true (413 above)
@@ -150,7 +150,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_curation(app: Flask) -> None:
-    """The review pool, review queue, label audit, document upload and report routes (issue 10)."""
+    """The review pool, review queue, label audit, document upload and report routes."""
     from service.curation_api import bp as curation
     from service.report_api import bp as report
     from service.upload_api import bp as upload

@@ -1,7 +1,7 @@
 """The cost budget of one tag request (/v1/tag, or one /v1/upload document): total characters, paragraphs and
 explained paragraphs, and a deadline.
 
-Limits on single texts and on the number of texts (service/requests.py) do not bound the work: 1,000 texts
+Limits on single texts and on the number of texts (service/request_body.py) do not bound the work: 1,000 texts
 of 230 paragraphs each took a worker over a minute with explanations and answered 37 MB without. Here the
 whole request is measured before any tagging, and tagging stops with 503 when its time is up.
 """

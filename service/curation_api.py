@@ -12,7 +12,7 @@ from service.budget import upload_limits
 from service.context import get_workspace
 from service.errors import ApiError
 from service.holder import NoModel
-from service.requests import json_body, parsed
+from service.request_body import json_body, parsed
 from service.schemas import POOL_SOURCE_CHARS, AuditRequest, BatchQuery, pool_request_model, review_request_model
 from training.errors import AuditItemNotFound, AuditUnavailable, ItemsRejected, NotInPool, RegistryError
 

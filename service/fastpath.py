@@ -22,7 +22,7 @@ from service.api import tag_payload
 from service.errors import ApiError
 from service.headers import API_HEADERS
 from service.hosts import allowed, host_name
-from service.requests import BOM, json_object, tag_request
+from service.request_body import BOM, json_object, tag_request
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # The headers the app's hook adds to a /v1 answer, in its order (service.headers.register_security_headers).

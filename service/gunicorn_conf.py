@@ -5,7 +5,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from service.worker import BufferingWorker
+from service.http_worker import BufferingWorker
 
 # gunicorn's header limits, kept at its defaults and named here because the README documents them.
 LIMIT_REQUEST_LINE = 4094  # bytes in "POST /v1/tag HTTP/1.1" (414 above)
@@ -47,7 +47,7 @@ def gunicorn_options(host: str, port: int, workers: int, settings: Mapping[str, 
         "sendfile": False,
         # One listening socket per worker (SO_REUSEPORT): Linux spreads new connections over the workers.
         # With one shared socket, the worker that woke first took them all: 8 keep-alive clients landed on
-        # one worker in 4 runs out of 5 and the other core stayed idle (issue 9, load benchmark). Elsewhere
+        # one worker in 4 runs out of 5 and the other core stayed idle (`benchmarks/load.py`). Elsewhere
         # (macOS, BSD) SO_REUSEPORT does not spread connections, so the workers keep sharing one socket.
         "reuse_port": sys.platform.startswith("linux"),
         # gunicorn's access log is off unless asked for: it cost about a fifth of the requests per second.

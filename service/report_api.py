@@ -15,7 +15,7 @@ from service.report.analysis import DocumentInput, analyse, cooccurrence_of, dom
 from service.report.charts import data_uri, group_chart
 from service.report.errors import ReportError
 from service.report.groups import Grouping
-from service.requests import json_body, parsed
+from service.request_body import json_body, parsed
 from service.schemas import ReportRequest
 
 bp = Blueprint("report", __name__, url_prefix="/v1")

@@ -1,10 +1,9 @@
 """Tagging takes turns: one text (or one batch of an upload's paragraphs) at a time in each worker process.
 
 Tagging is CPU-bound Python, so the threads of one process cannot tag in parallel anyway (the GIL); several
-trying at once only add GIL hand-overs, each a wake-up and a context switch. On the load benchmark with 8
-threads, two workers and connections spread unevenly, that made the server spend 1,240-1,620 us of CPU per
-request instead of ~1,030 us. Turns are first come, first served, and taken per text: a request of many texts
-does not hold up a one-sentence request queued behind it for all of its length (a plain lock would let the
+trying at once only add GIL hand-overs, each a wake-up and a context switch, and with them server CPU per
+request (`benchmarks/load.py` measures it). Turns are first come, first served, and taken per text: a request
+of many texts does not hold up a one-sentence request queued behind it for all of its length (a plain lock would let the
 thread that just released it take it straight back). The threads stay free for work that waits on something
 else (a label write waiting for the store, a response to a slow reader).
 """

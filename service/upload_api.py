@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from model.paragraphs import read_paragraphs
 from model.readers import DOCUMENT_SUFFIXES, RECORD_SUFFIXES, ReadError, TooLarge, UnsupportedFormat
 from model.readers.limits import using
-from model.reading import read_paragraphs
 from model.tagger import Tagger
 from model.tagging import Tagged, summarize_document, tag_paragraphs
 from service.api import tag_result

@@ -11,7 +11,7 @@ pytest.importorskip("gunicorn")
 from gunicorn.config import Config  # noqa: E402
 from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine  # noqa: E402
 
-from service.worker import BufferingWorker  # noqa: E402
+from service.http_worker import BufferingWorker  # noqa: E402
 
 
 class _Socket:

@@ -1,7 +1,7 @@
 """A gunicorn worker that buffers whole requests in its event loop before a thread sees them.
 
 gunicorn's threaded worker hands a connection to a thread as soon as it is readable, and the thread then
-blocks reading the rest: clients that trickle their headers or body hold every thread (issue 9, item 1).
+blocks reading the rest: clients that trickle their headers or body hold every thread.
 Here the main loop reads each request without blocking, as nginx does in front of an app, and only a
 complete request goes to the thread pool. A slow or idle client costs a buffer and a file descriptor
 until `read_timeout` closes it (408 JSON if it had started a request); bodies over `max_body` are answered
