@@ -97,10 +97,10 @@ def _rows(app: Any, app_token: Any, tagger: Any, names: dict[str, str], version:
     """The table's column for one request text."""
     from flask import json as flask_json
 
-    from model.tagging import tag_document
-    from service.api import tag_result
+    from model.tagging import tag_units
     from service.budget import Deadline, split_within_budget
     from service.request_body import tag_request
+    from service.tag_requests import result_row
     from service.turns import tagging_turn
 
     env, env_token = environ(text), environ(text, token=True)
@@ -110,10 +110,10 @@ def _rows(app: Any, app_token: Any, tagger: Any, names: dict[str, str], version:
     with app.test_request_context("/v1/tag", method="POST", data=body, content_type="application/json",
                                   headers={"Host": f"{HOST}:8000"}):
         parsed = json.loads(body)
-        texts, threshold, explain = tag_request(parsed)
-        split = split_within_budget(texts, explain, app.config, Deadline(10.0))
-        tagged = tag_document(tagger, text, None, False, split[0])
-        payload = {"model": {"version": version}, "results": [tag_result(*tagged, names, False)]}
+        texts, options = tag_request(parsed)
+        (units, skipped), = split_within_budget(texts, options.explain, app.config, Deadline(10.0))
+        document, paragraphs = tag_units(tagger, units, None, False, text)
+        payload = {"model": {"version": version}, "results": [result_row(document, paragraphs, skipped, names, False)]}
 
         def turn() -> None:
             with tagging_turn(Deadline(10.0)):
@@ -132,10 +132,10 @@ def _rows(app: Any, app_token: Any, tagger: Any, names: dict[str, str], version:
             "wsgi_flask_token": lambda: call(app_token, env_token),
             "json_loads": lambda: json.loads(body.decode("utf-8")),
             "validate": lambda: tag_request(parsed),
-            "split_budget": lambda: split_within_budget(texts, explain, app.config, Deadline(10.0)),
+            "split_budget": lambda: split_within_budget(texts, options.explain, app.config, Deadline(10.0)),
             "turn": turn,
-            "tag_document": lambda: tag_document(tagger, text, None, False, split[0]),
-            "tag_result": lambda: tag_result(*tagged, names, False),
+            "tag_document": lambda: tag_units(tagger, units, None, False, text),
+            "tag_result": lambda: result_row(document, paragraphs, skipped, names, False),
             "json_encode": lambda: flask_json.dumps(payload),
             "jsonify": lambda: app.json.response(payload),
         }
@@ -150,11 +150,10 @@ def measure(home: Path, seconds: float, repeats: int) -> dict[str, dict[str, flo
     app = create_app({"HOME": str(home), "SEEDS": str(ROOT / "seeds"), "API_TOKEN": TOKEN})
     app_token = create_app({"HOME": str(home), "SEEDS": str(ROOT / "seeds"), "API_TOKEN": TOKEN,
                             "READS_NEED_TOKEN": True})
-    tagger, manifest = app.extensions["policytag.model"].get()
-    names = {d["id"]: d["name_zh"] for d in manifest.get("domains", [])}
+    served = app.extensions["policytag.model"].served()
     table: dict[str, dict[str, float]] = {}
     for label, text in (("sentence", SENTENCES[0]), ("paragraph", paragraph(0))):
-        table[label] = _rows(app, app_token, tagger, names, manifest.get("version"), text, seconds, repeats)
+        table[label] = _rows(app, app_token, served.tagger, served.names, served.version, text, seconds, repeats)
     return table
 
 

@@ -67,11 +67,10 @@ def tag_paragraphs(tagger: Tagger, texts: Sequence[str], threshold: float | None
 
 
 def tag_document(tagger: Tagger, text: str, threshold: float | None = None, explain: bool = False,
-                 split: tuple[list[str], list[Block]] | None = None, min_share: float = DEFAULT_MIN_SHARE
-                 ) -> tuple[Tagged, list[Tagged], list[Block]]:
+                 min_share: float = DEFAULT_MIN_SHARE) -> tuple[Tagged, list[Tagged], list[Block]]:
     """(document result, paragraph results, skipped boilerplate/title blocks) for a text that may hold
-    several paragraphs; `split` is `split_for_tagging(text)` when the caller has it already."""
-    units, skipped = split if split is not None else split_for_tagging(text)
+    several paragraphs."""
+    units, skipped = split_for_tagging(text)
     document, paragraphs = tag_units(tagger, units, threshold, explain, text, min_share)
     return document, paragraphs, skipped
 

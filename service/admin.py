@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from model.errors import ArtifactError
 from service.auth import labelled_read_access, read_access, requester, write_access
 from service.context import get_workspace
 from service.errors import ApiError, public_message
 from service.request_body import has_body, json_body, parsed
 from service.schemas import DomainRequest, TrainRequest, examples_request_model
-from training.errors import DomainExists, ItemsRejected, RegistryError, TaxonomyError, TrainingBusy
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
 DOMAIN_EXAMPLE = '{"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}'
@@ -28,12 +26,7 @@ def list_domains() -> Response:
 @bp.post("/domains")
 @write_access
 def add_domain() -> tuple[Response, int]:
-    try:
-        domain = get_workspace().add_domain(parsed(DomainRequest, json_body(DOMAIN_EXAMPLE)).model_dump())
-    except DomainExists as exc:
-        raise ApiError(409, str(exc)) from None
-    except TaxonomyError as exc:
-        raise ApiError(400, str(exc)) from None
+    domain = get_workspace().add_domain(parsed(DomainRequest, json_body(DOMAIN_EXAMPLE)).model_dump())
     return jsonify({**domain.to_dict(), "source": "api"}), 201
 
 
@@ -43,11 +36,7 @@ def add_examples() -> tuple[Response, int]:
     ws = get_workspace()
     known = tuple(ws.taxonomy().ids)
     request_ = parsed(examples_request_model(known), json_body(EXAMPLES_EXAMPLE), prefix="nothing was stored: ")
-    try:
-        result = ws.add_examples([item.model_dump() for item in request_.examples], source="user",
-                                 author=requester())
-    except ItemsRejected as exc:
-        raise ApiError(400, f"nothing was stored: {exc}", problems=exc.problems) from None
+    result = ws.add_examples([item.model_dump() for item in request_.examples], source="user", author=requester())
     return jsonify({"added": result.added, "updated": result.updated, "total": result.total}), 201
 
 
@@ -55,11 +44,7 @@ def add_examples() -> tuple[Response, int]:
 @write_access
 def train() -> tuple[Response, int]:
     options = parsed(TrainRequest, json_body('{"force": false, "tolerance": 0.02}') if has_body() else {})
-    try:
-        job_id = get_workspace().jobs.start(force=options.force, tolerance=options.tolerance,
-                                            requested_by=requester())
-    except TrainingBusy as exc:
-        raise ApiError(409, str(exc)) from None
+    job_id = get_workspace().jobs.start(force=options.force, tolerance=options.tolerance, requested_by=requester())
     return jsonify({"job": job_id, "status_url": f"/v1/jobs/{job_id}"}), 202
 
 
@@ -83,10 +68,5 @@ def models() -> Response:
 @bp.post("/models/<version>/promote")
 @write_access
 def promote(version: str) -> Response:
-    try:
-        get_workspace().promote(version)
-    except RegistryError as exc:
-        raise ApiError(404, str(exc)) from None
-    except ArtifactError as exc:
-        raise ApiError(409, f"{version} cannot be served, not promoted: {exc}") from None
+    get_workspace().promote(version)  # UnknownVersion 404, NotServable 409 (service.errors.STATUSES)
     return jsonify({"current": version})

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from model.errors import UserFileError
-from service.cli_common import home_option, output, say, seeds_option, user_errors, workspace
+from service.cli_common import THRESHOLD, home_option, output, say, seeds_option, user_errors, workspace
 from service.cli_db import db
 from service.cli_labels import domains, examples, models, promote
 from service.cli_pool import audit, pool
@@ -188,7 +188,7 @@ def _first_model(ws: Workspace) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write a self-contained HTML report with a confusion heatmap and reliability diagram.")
-@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None)
+@click.option("--threshold", type=THRESHOLD, default=None)
 @click.option("--worst", default=10, show_default=True, type=click.IntRange(0), help="How many mistakes to show.")
 @home_option
 @user_errors

@@ -14,6 +14,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from model.atomic import atomic_file
+from model.contract import THRESHOLD_ABOVE, THRESHOLD_AT_MOST
 from model.errors import PolicytagError, UserFileError
 from training.workspace import Workspace
 
@@ -22,6 +23,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 # project's own classes: a bug (a bare ValueError, KeyError, ...) keeps its traceback.
 USER_ERRORS = (PolicytagError,)
 BATCH = 256
+# One threshold for every domain, in the range every tagger shares (model.rules.check_threshold).
+THRESHOLD = click.FloatRange(THRESHOLD_ABOVE, THRESHOLD_AT_MOST, min_open=True)
 
 
 def user_errors(func: F) -> F:

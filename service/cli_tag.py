@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from model.composition import DEFAULT_MIN_SHARE
-from service.cli_common import home_option, say, user_errors, workspace
+from service.cli_common import THRESHOLD, home_option, say, user_errors, workspace
 from service.corpus.output import FORMATS, check_output
 
 
@@ -28,7 +28,7 @@ from service.corpus.output import FORMATS, check_output
               help="--doc-summary: a domain is a document's tag when it has at least this share of the tagged text.")
 @click.option("--only", "only", multiple=True, metavar="DOMAIN",
               help="Write only rows tagged with DOMAIN (repeat for several).")
-@click.option("--min-score", "--threshold", "threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
+@click.option("--min-score", "--threshold", "threshold", type=THRESHOLD, default=None,
               help="One score every tag must reach, instead of the model's per-domain thresholds.")
 @click.option("--explain", is_flag=True, help="Add the terms behind each tag (a column in CSV).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 512), default=None,

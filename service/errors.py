@@ -1,7 +1,8 @@
 """One JSON error shape for every error: {"ok": false, "error": message, "status": code}.
 
-Storage problems get their own statuses, whichever backend holds the data (busy or unreachable: 503 with
-Retry-After; read-only 503; full 507), and messages name files relative to the data directory unless the
+Every error policytag raises gets its HTTP status from one table here (`STATUSES`), so routes raise and never
+translate. Storage problems get their own statuses, whichever backend holds the data (busy or unreachable: 503
+with Retry-After; read-only 503; full 507), and messages name files relative to the data directory unless the
 caller holds the API token.
 """
 from __future__ import annotations
@@ -9,14 +10,28 @@ from __future__ import annotations
 import errno
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, Response, current_app, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
-from model.errors import ArtifactError, PolicytagError
+from model.composition import ShareError
+from model.errors import ArtifactError, PolicytagError, ThresholdError
+from model.readers import ReadError, TooLarge, UnsupportedFormat
+from service.holder import NoModel
+from service.report.errors import ReportError
+from service.schemas import RequestInvalid
 from service.tokens import holds_token
 from training.errors import (
+    AuditActionError,
+    AuditItemNotFound,
+    AuditUnavailable,
+    DomainExists,
+    DomainRejected,
+    ItemsRejected,
+    NotInPool,
+    NotServable,
     RegistryError,
     SeedsNotFound,
     StoreBusyError,
@@ -25,6 +40,8 @@ from training.errors import (
     StoreReadOnlyError,
     StoreUnavailable,
     TaxonomyError,
+    TrainingBusy,
+    UnknownVersion,
 )
 
 log = logging.getLogger("policytag")
@@ -79,19 +96,67 @@ def error_response(status: int, message: str, problems: list[str] | None = None,
     return response, status
 
 
-# The store's errors say what is wrong in their message (file or database); the class decides the status and
-# whether retrying soon can help.
-_STORAGE_STATUS: tuple[tuple[type[Exception], int, bool], ...] = (
-    (StoreBusyError, 503, True), (StoreUnavailable, 503, True), (StoreReadOnlyError, 503, False),
-    (StoreFullError, 507, False))
+@dataclass(frozen=True)
+class Status:
+    """How a request that meets an error is answered: the HTTP status, words put before the error's own message
+    (what became of the request), and whether retrying soon can help (a Retry-After header)."""
+
+    code: int
+    prefix: str = ""
+    retry: bool = False
+
+
+_DATA = Status(503, "the server's data needs attention: ")  # its taxonomy, store or models are broken or missing
+
+# The one table of HTTP statuses for policytag's errors. A request meeting an error gets the entry of the error's
+# class or of the nearest class it derives from (DomainExists is a DomainRejected is a TaxonomyError: 409, not 400
+# or 503). Messages already say what is wrong and how to fix it; routes do not catch these errors.
+STATUSES: dict[type[BaseException], Status] = {
+    # The request is wrong: change it and send it again.
+    RequestInvalid: Status(400),
+    ThresholdError: Status(400),
+    ItemsRejected: Status(400, "nothing was stored: "),
+    DomainRejected: Status(400),
+    ReadError: Status(400),
+    TooLarge: Status(413),
+    UnsupportedFormat: Status(415),
+    ReportError: Status(400),
+    ShareError: Status(400),
+    AuditActionError: Status(400),
+    # What the request names does not exist.
+    UnknownVersion: Status(404),
+    NotInPool: Status(404),
+    AuditItemNotFound: Status(404),
+    # The request conflicts with the state of the data.
+    DomainExists: Status(409),
+    TrainingBusy: Status(409),
+    AuditUnavailable: Status(409),
+    NotServable: Status(409),
+    # The server cannot answer it now.
+    NoModel: Status(503),
+    StoreBusyError: Status(503, retry=True),
+    StoreUnavailable: Status(503, retry=True),
+    StoreReadOnlyError: Status(503),
+    StoreFullError: Status(507),
+    # The server's own files or database need attention.
+    ArtifactError: _DATA,
+    RegistryError: _DATA,
+    SeedsNotFound: _DATA,
+    StoreError: _DATA,
+    TaxonomyError: _DATA,
+}
+
+
+def status_for(kind: type[BaseException]) -> Status | None:
+    """The table's entry for an error class (its own or its nearest listed base class's), or None (not ours)."""
+    for base in kind.__mro__:
+        if base in STATUSES:
+            return STATUSES[base]
+    return None
 
 
 def storage_error(exc: BaseException) -> tuple[int, str, dict[str, str]] | None:
-    """(status, message, headers) for an error storing data (the store, a file in the data directory), or None
-    if it is not one."""
-    for kind, status, retry in _STORAGE_STATUS:
-        if isinstance(exc, kind):
-            return status, str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)} if retry else {}
+    """(status, message, headers) for an OSError writing the data directory (read-only, full), or None."""
     if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return 503, READ_ONLY, {}
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -118,28 +183,24 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         return response, status
 
-    @app.errorhandler(StoreBusyError)
-    @app.errorhandler(StoreUnavailable)
-    @app.errorhandler(StoreReadOnlyError)
-    @app.errorhandler(StoreFullError)
+    @app.errorhandler(PolicytagError)
+    def _ours(exc: PolicytagError) -> tuple[Response, int]:
+        status = status_for(type(exc))
+        if status is None:
+            return _unexpected(exc)
+        if status.code >= 500:
+            log.error("%s (%s): %s", type(exc).__name__, status.code, exc)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status.retry else {}
+        return error_response(status.code, status.prefix + str(exc), getattr(exc, "problems", None), headers)
+
     @app.errorhandler(OSError)
-    def _storage(exc: Exception) -> tuple[Response, int]:
+    def _os(exc: OSError) -> tuple[Response, int]:
         mapped = storage_error(exc)
         if mapped is None:
             return _unexpected(exc)
         status, message, headers = mapped
         log.error("storage problem (%s): %s", status, exc)
         return error_response(status, message, headers=headers)
-
-    @app.errorhandler(ArtifactError)
-    @app.errorhandler(RegistryError)
-    @app.errorhandler(SeedsNotFound)
-    @app.errorhandler(StoreError)
-    @app.errorhandler(TaxonomyError)
-    def _data(exc: Exception) -> tuple[Response, int]:
-        # The server's own files (taxonomy, store, models) are broken or missing: say which and how to fix.
-        log.error("data directory problem: %s", exc)
-        return error_response(503, f"the server's data needs attention: {exc}")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

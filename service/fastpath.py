@@ -4,7 +4,7 @@ Of the ~1 ms of CPU a one-sentence tag request cost inside the app, tagging was 
 context, two URL adapters, the before/after-request hooks and the response object took about as much again
 (`benchmarks/app_cost.py`). Here a request none of Flask's refusals apply to (a JSON body within the size
 limit, sent as application/json, an allowed Host, no Origin, no token asked for, a body that validates) is
-served by the functions the `/v1/tag` view calls (`tag_request`, `tag_payload`, the JSON provider), with the
+served by the functions the `/v1/tag` view calls (`tag_request`, `tag_texts`, the JSON provider), with the
 headers the app's hooks add, so the answer is the same bytes. Any request that would be refused goes to the
 Flask app untouched (its body handed back), and an error while tagging (budget, deadline, no model) is
 answered by the app's own error handlers: every refusal keeps its one owner.
@@ -18,11 +18,11 @@ from typing import Any
 from flask import Flask
 
 from model.errors import PolicytagError
-from service.api import tag_payload
-from service.errors import ApiError
+from service.context import MODEL_EXTENSION
 from service.headers import API_HEADERS
 from service.hosts import allowed, host_name
 from service.request_body import BOM, json_object, tag_request
+from service.tag_requests import tag_texts
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # The headers the app's hook adds to a /v1 answer, in its order (service.headers.register_security_headers).
@@ -79,10 +79,10 @@ class TagFastPath:
         """The answer's JSON bytes, as the view's `jsonify` writes them; _Decline when the body is refused."""
         config = self.app.config
         try:
-            texts, threshold, explain = tag_request(json_object(raw[len(BOM):] if raw.startswith(BOM) else raw), config)
-        except ApiError:
+            texts, options = tag_request(json_object(raw[len(BOM):] if raw.startswith(BOM) else raw), config)
+        except PolicytagError:  # ApiError, RequestInvalid, ThresholdError
             raise _Decline from None  # the Flask app says what is wrong with the body
-        payload = tag_payload(texts, threshold, explain, config, self.app.extensions["policytag.model"])
+        payload = tag_texts(texts, options, config, self.app.extensions[MODEL_EXTENSION])
         provider: Any = self.app.json
         if provider.compact is False or (provider.compact is None and self.app.debug):
             return provider.response(payload).get_data()  # indented, as jsonify writes it then

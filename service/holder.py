@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import weakref
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from model.errors import ArtifactError, PolicytagError
@@ -33,6 +34,22 @@ class NoModel(PolicytagError):
     """No usable model is available."""
 
 
+@dataclass(frozen=True)
+class Served:
+    """The model a request is answered with: tagger, manifest, and what answers show from the manifest, read
+    once per loaded version."""
+
+    tagger: Tagger
+    manifest: Manifest
+    version: str | None
+    names: dict[str, str]  # domain id -> Chinese name, as answers show them
+
+    @classmethod
+    def of(cls, tagger: Tagger, manifest: Manifest) -> Served:
+        return cls(tagger, manifest, manifest.get("version"),
+                   {d["id"]: d["name_zh"] for d in manifest.get("domains", [])})
+
+
 class ModelHolder:
     """Serves the current version; checks the registry at most every `check_every` seconds."""
 
@@ -42,6 +59,7 @@ class ModelHolder:
         self.check_every = check_every
         self._lock = threading.Lock()
         self._loaded: tuple[Tagger, Manifest] | None = None
+        self._served: Served | None = None  # `_loaded` with its names, made on first use
         self._stamp: object = None
         self._checked = 0.0
         self._reason = ""  # why the current version is not what we serve ("" when it is)
@@ -136,10 +154,19 @@ class ModelHolder:
 
     def get(self) -> tuple[Tagger, Manifest]:
         """(tagger, manifest) to serve; NoModel when there is none."""
+        served = self.served()
+        return served.tagger, served.manifest
+
+    def served(self) -> Served:
+        """The model to answer a request with; NoModel (503) when there is none."""
         self.refresh()
-        if self._loaded is None:
+        loaded = self._loaded
+        if loaded is None:
             raise NoModel(self._reason or "no trained model; run `policytag train`")
-        return self._loaded
+        served = self._served
+        if served is None or served.tagger is not loaded[0]:
+            served = self._served = Served.of(*loaded)
+        return served
 
     @property
     def version(self) -> str | None:

@@ -3,17 +3,18 @@ gets back the analysis `policytag report` draws: compositions, orders, group sha
 the documents that give each domain most, and the tidy table for its CSV export."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
 from model.composition import Composer
 from service.auth import read_access
+from service.context import served_model
 from service.errors import ApiError
 from service.holder import NoModel
 from service.report.analysis import DocumentInput, analyse, cooccurrence_of, domain_list
 from service.report.charts import data_uri, group_chart
-from service.report.errors import ReportError
 from service.report.groups import Grouping
 from service.request_body import json_body, parsed
 from service.schemas import ReportRequest
@@ -24,13 +25,12 @@ REPORT_EXAMPLE = ('{"documents": [{"source": "2024年报告.md", "meta": {"year"
 MAX_TOTAL_PARAGRAPHS = 200_000
 
 
-def _manifest_domains() -> list[dict[str, Any]]:
+def _manifest_domains() -> list[Mapping[str, Any]]:
     """The served model's domains (their order and names); none when no model is served yet."""
     try:
-        _, manifest = current_app.extensions["policytag.model"].get()
+        return [dict(d) for d in served_model().manifest.get("domains", [])]
     except NoModel:
         return []
-    return list(manifest.get("domains", []))
 
 
 @bp.post("/report")
@@ -51,12 +51,9 @@ def corpus_report() -> Response:
         for p in d.paragraphs:
             composer.add(p.characters, p.tags)
         documents.append(DocumentInput(d.source, d.record, dict(d.meta or {}), composer.result()))
-    try:
-        report = analyse(documents, domains, Grouping.build(tuple(body.group_by)), body.min_share,
-                         cooccurrence=cooccurrence_of((p.tags for d in body.documents for p in d.paragraphs), ids),
-                         paragraphs=total)
-    except ReportError as exc:
-        raise ApiError(400, str(exc)) from None
+    report = analyse(documents, domains, Grouping.build(tuple(body.group_by)), body.min_share,  # ReportError: 400
+                     cooccurrence=cooccurrence_of((p.tags for d in body.documents for p in d.paragraphs), ids),
+                     paragraphs=total)
     columns, rows = report.tidy()
     charts = {f: data_uri(group_chart(f, report.groups[f], report.domains)) for f in report.fields}
     return jsonify({**report.to_dict(), "charts": charts, "tidy": {"columns": columns, "rows": rows}})

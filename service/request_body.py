@@ -13,10 +13,10 @@ from typing import Any
 from flask import current_app, request
 from pydantic import BaseModel
 
-from model.errors import ThresholdError
 from model.rules import check_threshold
 from service.errors import ApiError
 from service.schemas import RequestInvalid, json_type, tag_request_model, validate
+from service.tag_requests import TagOptions
 
 TAG_EXAMPLE = '{"text": "加快关键核心技术攻关。"} or {"texts": ["...", "..."]}'
 BOM = b"\xef\xbb\xbf"
@@ -70,14 +70,11 @@ def parsed(model: type[BaseModel], body: object, prefix: str = "") -> Any:
         raise ApiError(400, prefix + str(exc), problems=exc.problems) from None
 
 
-def tag_request(body: dict[str, Any], config: Mapping[str, Any] | None = None
-                ) -> tuple[list[str], float | None, bool]:
-    """(texts, threshold or None, explain) from a POST /v1/tag body (limits from `config`, else the app's)."""
+def tag_request(body: dict[str, Any], config: Mapping[str, Any] | None = None) -> tuple[list[str], TagOptions]:
+    """(texts, options) from a POST /v1/tag body (limits from `config`, else the app's); RequestInvalid or
+    ThresholdError (400) when it is not a valid request."""
     config = current_app.config if config is None else config
     request_ = parsed(tag_request_model(int(config["MAX_TEXTS"]), int(config["MAX_TEXT_CHARS"])), body)
     texts = [request_.text] if request_.text is not None else list(request_.texts)
-    try:
-        threshold = check_threshold(request_.threshold)  # the range every tagger shares (model.rules)
-    except ThresholdError as exc:
-        raise ApiError(400, f"threshold: {exc}") from None
-    return texts, threshold, request_.explain
+    # The threshold's range is the one every tagger shares (model.rules).
+    return texts, TagOptions(check_threshold(request_.threshold), request_.explain)

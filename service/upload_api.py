@@ -6,25 +6,20 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from model.errors import ThresholdError
 from model.paragraphs import read_paragraphs
-from model.readers import DOCUMENT_SUFFIXES, RECORD_SUFFIXES, ReadError, TooLarge, UnsupportedFormat
+from model.readers import DOCUMENT_SUFFIXES, RECORD_SUFFIXES
 from model.readers.limits import using
-from model.tagger import Tagger
-from model.tagging import Tagged, summarize_document, tag_paragraphs
-from service.api import tag_result
+from model.rules import check_threshold
 from service.auth import read_access
 from service.budget import Deadline, units_within_budget, upload_limits
-from service.context import get_workspace
+from service.context import get_workspace, served_model
 from service.errors import ApiError
-from service.holder import NoModel
 from service.schemas import UPLOAD_EXPLAIN, UPLOAD_THRESHOLD
-from service.turns import tagging_turn
-from training.errors import RegistryError
+from service.tag_requests import TagOptions, tag_units
 
 bp = Blueprint("upload", __name__, url_prefix="/v1")
 _FORM_FIELDS = {"threshold", "explain"}
-# Paragraphs tagged between two deadline checks: a few hundred take well under a second, even explained.
-_BATCH = 200
 
 
 def _require_document(name: str) -> None:
@@ -39,26 +34,15 @@ def _require_document(name: str) -> None:
                             f"{', '.join(DOCUMENT_SUFFIXES)}")
 
 
-def _tag_in_batches(tagger: Tagger, units: list[str], threshold: float | None, explain: bool,
-                    deadline: Deadline) -> tuple[Tagged, list[Tagged]]:
-    """What `tag_units` returns for the document's units, with the deadline checked between batches of them."""
-    paragraphs: list[Tagged] = []
-    for start in range(0, len(units), _BATCH):
-        deadline.check()
-        with tagging_turn(deadline):
-            paragraphs += tag_paragraphs(tagger, units[start:start + _BATCH], threshold, explain)
-    return summarize_document(tagger.classes_, paragraphs), paragraphs
-
-
 def _threshold(raw: str | None) -> float | None:
     if raw is None or raw == "":
         return None
     # Plain decimals only, the pattern the OpenAPI description states (float() would also take "1e-1", " .5",
-    # "nan" or other scripts' digits).
+    # "nan" or other scripts' digits); the range is the one every tagger shares (model.rules).
     if not re.fullmatch(UPLOAD_THRESHOLD, raw):
-        raise ApiError(400, f"threshold must be a number in (0, 1] such as 0.5, got {raw!r}; leave it out to use "
-                            "the model's per-domain thresholds")
-    return float(raw)
+        raise ThresholdError(f"threshold must be a number in (0, 1] such as 0.5, got {raw!r}; leave it out to use "
+                             "the model's per-domain thresholds")
+    return check_threshold(float(raw))
 
 
 def _explain(raw: str | None) -> bool:
@@ -82,39 +66,24 @@ def upload() -> Response:
                             f"({', '.join(DOCUMENT_SUFFIXES)})")
     if unknown := sorted(set(request.form) - _FORM_FIELDS):
         raise ApiError(400, f"unknown form field {unknown[0]!r}; accepted: file, {', '.join(sorted(_FORM_FIELDS))}")
-    threshold, explain = _threshold(request.form.get("threshold")), _explain(request.form.get("explain"))
+    options = TagOptions(_threshold(request.form.get("threshold")), _explain(request.form.get("explain")))
     name = Path(upload.filename).name
     _require_document(name)  # before reading: a record file is not merged into one result
     deadline = Deadline(float(current_app.config["REQUEST_TIMEOUT_SECONDS"]))
-    try:
-        with using(upload_limits(current_app.config)):
-            paragraphs, skipped = read_paragraphs(upload.read(), name)
-    except UnsupportedFormat as exc:
-        raise ApiError(415, str(exc)) from None
-    except TooLarge as exc:
-        raise ApiError(413, str(exc)) from None
-    except ReadError as exc:
-        raise ApiError(400, str(exc)) from None
+    with using(upload_limits(current_app.config)):  # ReadError 400, TooLarge 413, UnsupportedFormat 415
+        paragraphs, skipped = read_paragraphs(upload.read(), name)
     units = [p.text for p in paragraphs]
-    units_within_budget(units, skipped, explain, current_app.config)  # 413 before any tagging
-    try:
-        tagger, manifest = current_app.extensions["policytag.model"].get()
-    except NoModel as exc:
-        raise ApiError(503, str(exc)) from None
-    names = {d["id"]: d["name_zh"] for d in manifest.get("domains", [])}
-    document, tagged = _tag_in_batches(tagger, units, threshold, explain, deadline)
-    result = tag_result(document, tagged, skipped, names, explain, [p.heading for p in paragraphs])
-    return jsonify({"model": {"version": manifest.get("version")}, "source": name, "results": [result]})
+    units_within_budget(units, skipped, options.explain, current_app.config)  # 413 before any tagging
+    served = served_model()
+    result = tag_units(served, units, skipped, options, deadline, headings=[p.heading for p in paragraphs])
+    return jsonify({"model": {"version": served.version}, "source": name, "results": [result]})
 
 
 @bp.get("/models/<version>/report")
 @read_access
 def report(version: str) -> Response:
     """A version's cross-validated report (null for a version trained with --cv 0)."""
-    try:
-        manifest = get_workspace().registry.manifest(version)
-    except RegistryError as exc:
-        raise ApiError(404, str(exc)) from None
+    manifest = get_workspace().registry.manifest(version)  # UnknownVersion: 404
     body = {"version": version, "metrics": manifest.get("metrics", {}), "report": manifest.get("cv_report")}
     if body["report"] is None:
         body["note"] = f"{version} was trained without cross-validation (--cv 0); train with --cv 5 for a report"

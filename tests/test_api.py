@@ -193,12 +193,12 @@ def test_no_model_is_503_and_health_says_not_ready(tmp_path):
 
 
 def test_unexpected_error_is_json_500_without_a_trace(app, monkeypatch):
-    import service.api
+    import service.tag_requests
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(service.api, "tag_document", boom)
+    monkeypatch.setattr(service.tag_requests, "tag_paragraphs", boom)
     response = app.test_client().post("/v1/tag", json={"text": "a"})
     assert_error(response, 500, "internal error")
     assert "secret" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)

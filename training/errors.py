@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from model.errors import ArtifactError, PolicytagError
 
 __all__ = ["ArtifactError", "AuditActionError", "AuditItemNotFound", "AuditUnavailable", "DomainExists",
+           "DomainRejected", "NotServable", "UnknownVersion",
            "EvalFileError", "NotInPool", "PolicytagError", "RegistryError", "SeedsNotFound", "StoreBusyError",
            "StoreError", "StoreFullError", "StoreReadOnlyError", "StoreUnavailable", "TaxonomyError", "TrainingBusy",
            "ItemsRejected", "LabelFileError", "join_problems"]
@@ -30,6 +31,14 @@ class SeedsNotFound(PolicytagError, FileNotFoundError):
 
 class RegistryError(PolicytagError):
     """A version does not exist or no model has been trained yet."""
+
+
+class UnknownVersion(RegistryError):
+    """Someone asked for a model version the registry does not have."""
+
+
+class NotServable(ArtifactError):
+    """A version that would not load was not promoted (the current version is unchanged)."""
 
 
 class StoreError(PolicytagError):
@@ -91,7 +100,11 @@ class AuditActionError(PolicytagError, ValueError):
     """An audit decision other than accept/keep."""
 
 
-class DomainExists(TaxonomyError):
+class DomainRejected(TaxonomyError):
+    """A domain someone asked to add is not valid (the caller's input, not the server's taxonomy file)."""
+
+
+class DomainExists(DomainRejected):
     """A domain with that id is already defined."""
 
 

@@ -9,7 +9,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from training.data.taxonomy import Domain, Taxonomy, add_user_domain, load_taxonomy, load_user_domains, make_domain
+from training.data.taxonomy import (
+    Domain,
+    Taxonomy,
+    add_user_domain,
+    load_taxonomy,
+    load_user_domains,
+    make_domain,
+    new_domain,
+)
 from training.errors import DomainExists
 
 
@@ -49,7 +57,7 @@ class DatabaseDomains:
         """Validate and add a domain; DomainExists when the id is taken (one writer at a time, cluster-wide)."""
         from training.ops.database import DOMAINS
 
-        domain = make_domain(raw, "new domain")
+        domain = new_domain(raw)
         taxonomy = self.taxonomy(seeds)
         if domain.id in taxonomy:
             raise DomainExists(f"domain {domain.id!r} already exists; known: {', '.join(taxonomy.ids)}")

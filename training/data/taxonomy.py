@@ -24,7 +24,7 @@ from pathlib import Path
 from model.contract import DOMAIN_ID
 from model.text import BLANK_CHARS, is_blank, normalize
 from model.tokenize import words
-from training.errors import DomainExists, TaxonomyError
+from training.errors import DomainExists, DomainRejected, TaxonomyError
 
 TAXONOMY_FILE = "taxonomy.toml"
 USER_DOMAINS_FILE = "domains.json"
@@ -239,12 +239,20 @@ def load_user_domains(home: Path) -> list[Domain]:
     return [make_domain(item, f"{path} item #{i + 1}") for i, item in enumerate(raw)]
 
 
+def new_domain(raw: object) -> Domain:
+    """A domain someone asks to add, validated; DomainRejected (the caller's input) when it is not valid."""
+    try:
+        return make_domain(raw, "new domain")
+    except TaxonomyError as exc:
+        raise DomainRejected(str(exc)) from None
+
+
 def add_user_domain(seeds: Path, home: Path, raw: object) -> Domain:
     """Validate and append a domain to `<home>/domains.json` (atomic, safe against concurrent writers)."""
     from model.atomic import write_atomic
     from training.ops.locks import locked
 
-    domain = make_domain(raw, "new domain")
+    domain = new_domain(raw)
     with locked(home / ".domains.lock"):
         taxonomy = load_taxonomy(seeds, home)
         if domain.id in taxonomy:

@@ -14,7 +14,7 @@ from pathlib import Path
 from model.artifact import MODEL_FILE, ArtifactError, verify_artifact
 from model.atomic import write_atomic
 from model.manifest import MANIFEST_FILE, Manifest, read_manifest
-from training.errors import RegistryError
+from training.errors import UnknownVersion
 
 VERSION = re.compile(r"^v(\d+)$")
 CURRENT_FILE = "CURRENT"
@@ -116,9 +116,9 @@ class LocalModels:
         return os.fspath(self.local_dir(version).resolve())
 
 
-def _unknown(version: str, known: list[str]) -> RegistryError:
+def _unknown(version: str, known: list[str]) -> UnknownVersion:
     listed = ", ".join(known) or "none yet; run `policytag train`"
-    return RegistryError(f"unknown model version {version!r}; known: {listed}")
+    return UnknownVersion(f"unknown model version {version!r}; known: {listed}")
 
 
 __all__ = ["CURRENT_FILE", "VERSION", "LocalModels"]

@@ -14,7 +14,7 @@ from typing import Protocol
 from model.artifact import ArtifactError, load_artifact, save_artifact
 from model.manifest import Manifest
 from model.tagger import Tagger
-from training.errors import RegistryError
+from training.errors import NotServable, RegistryError
 from training.ops.model_files import CURRENT_FILE, LocalModels
 from training.ops.model_ref import ModelRef
 
@@ -95,8 +95,14 @@ class Registry:
                 shutil.rmtree(staging, ignore_errors=True)
 
     def promote(self, version: str) -> None:
-        """Make `version` current (also how to roll back); refuses one that would not load (ArtifactError)."""
-        self.storage.check(version)
+        """Make `version` current (also how to roll back); UnknownVersion when there is no such version,
+        NotServable (an ArtifactError) when its files would not load: the current version stays."""
+        try:
+            self.storage.check(version)
+        except NotServable:
+            raise
+        except ArtifactError as exc:
+            raise NotServable(f"{version} cannot be served, not promoted: {exc}") from None
         self.storage.set_current(version)
 
     def check(self, version: str) -> Manifest:
