@@ -236,6 +236,8 @@ def test_a_table_reads_the_same_rows_for_tagging_and_for_label_import() -> None:
         read_pool_file(broken, "labels.csv")
 
 
+_SWALLOWED = ("a cell of the record that starts on this line runs past 131,072 characters; close its quotes (a quote "
+              "left open takes in every row after it), or save a text that long as .txt")
 _UNCLOSED = "text,labels\n甲,rural\n\"乙,rural\n" + "丙丁戊己庚辛壬癸,rural\n" * 20_000  # the quote swallows the rest
 
 
@@ -253,9 +255,7 @@ _UNCLOSED = "text,labels\n甲,rural\n\"乙,rural\n" + "丙丁戊己庚辛壬癸,
     ("Text,labels,TEXT\n甲,rural,乙\n", "t.csv line 1: the header names 'Text' (column 1) and 'TEXT' (column 3); "
      "which one is 'text'? rename the others", "t.csv: line 1: the header names 'Text' (column 1) and 'TEXT' "
      "(column 3); which one is 'text'? rename the others"),
-    (_UNCLOSED, "t.csv line 3: not valid CSV (field larger than field limit (131072)); check the quotes of the "
-     "record that starts on this line", "t.csv: line 3: not valid CSV (field larger than field limit (131072)); "
-     "check the quotes of the record that starts on this line"),
+    (_UNCLOSED, f"t.csv line 3: {_SWALLOWED}", f"t.csv: line 3: {_SWALLOWED}"),
 ], ids=["empty", "blank-rows-only", "more-cells", "missing-cell", "ambiguous-column", "unclosed-quote"])
 def test_a_bad_table_is_refused_alike_by_tagging_and_label_import(content: str, label_problem: str,
                                                                   read_error: str) -> None:

@@ -81,8 +81,7 @@ class Table:
             try:
                 cells = next(self._reader, None)
             except csv.Error as exc:
-                raise TableError(start, f"not valid CSV ({exc}); check the quotes of the record that starts "
-                                        "on this line") from None
+                raise TableError(start, _malformed(exc)) from None
             if cells is None:
                 return
             self._end = self._reader.line_num
@@ -124,3 +123,11 @@ class Table:
 def _filled(cells: list[str]) -> bool:
     """Whether a record has a cell holding text (an empty line and Excel's `,,` row do not)."""
     return any(cell.strip() for cell in cells)
+
+
+def _malformed(exc: csv.Error) -> str:
+    """The reason for a csv.Error, with its likeliest fix."""
+    if "field larger than field limit" in str(exc):  # mostly a quote left open, which swallows the rows after it
+        return (f"a cell of the record that starts on this line runs past {csv.field_size_limit():,} characters; "
+                "close its quotes (a quote left open takes in every row after it), or save a text that long as .txt")
+    return f"not valid CSV ({exc}); check the quotes of the record that starts on this line"
