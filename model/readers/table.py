@@ -22,13 +22,15 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from model.errors import PolicytagError
+
 
 def delimiter_for(name: str) -> str:
     """The delimiter a file's name implies: a tab for .tsv, else a comma."""
     return "\t" if name.lower().endswith(".tsv") else ","
 
 
-class TableError(ValueError):
+class TableError(PolicytagError, ValueError):
     """A problem that stops reading a table: `line` it is on (None: the file as a whole) and `reason`, which says
     the fix."""
 
