@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from model.readers import ReadError, read_bytes
 from training.data.importing import LabelFileError, import_file, parse_examples, read_examples
+from training.data.pool import read_pool_file
 from training.data.store import ExampleStore, ItemsRejected, StoreError
 
 DOMAINS = ("consumption", "innovation", "rural")
@@ -187,3 +189,91 @@ def test_store_problems_from_a_file_name_the_line(tmp_path: Path) -> None:
 def test_parse_examples_from_bytes() -> None:
     items = parse_examples("text,labels\n甲,rural\n".encode(), "upload.csv")
     assert items == [{"text": "甲", "labels": ["rural"], "_line": 2}]
+
+
+# One table parser for `policytag tag` (model.readers) and label import: the same rows, lines and refusals.
+
+_EXCEL_TABLE = (
+    "\ufeff Text ,labels\r\n"  # Excel's BOM; a header name in another case, with spaces around it
+    "推进高标准农田建设。,rural\r\n"
+    '"支持企业加大研发投入。\n推动科技成果转化。",innovation｜consumption\r\n'  # a cell over two lines; a full-width bar
+    ",\r\n"  # the blank row Excel leaves
+    "\r\n"
+    "扩大汽车和家电消费。,consumption\r\n"
+)
+
+
+def _tag_rows(data: bytes, name: str) -> list:
+    """The records `policytag tag` reads from a file."""
+    return list(read_bytes(data, name))
+
+
+def test_a_table_reads_the_same_rows_for_tagging_and_for_label_import() -> None:
+    data = _EXCEL_TABLE.encode("utf-8")
+    documents = _tag_rows(data, "labels.csv")
+    items = parse_examples(data, "labels.csv")
+    assert [d.text for d in documents] == [item["text"] for item in items] == [
+        "推进高标准农田建设。", "支持企业加大研发投入。\n推动科技成果转化。", "扩大汽车和家电消费。"]
+    assert [item["_line"] for item in items] == [2, 3, 7]  # the line each record starts on
+    assert [d.record for d in documents] == [1, 2, 5]  # rows after the header, as a spreadsheet counts them
+    assert [item["labels"] for item in items] == [["rural"], ["innovation", "consumption"], ["consumption"]]
+    assert documents[1].meta == {"labels": "innovation｜consumption"}
+    # A broken row after the two-line cell: both name the line it starts on.
+    broken = (_EXCEL_TABLE + '"增加农民收入，\n促进消费",rural,extra\r\n').encode("utf-8")
+    with pytest.raises(LabelFileError) as label_error:
+        parse_examples(broken, "labels.csv")
+    with pytest.raises(ReadError) as read_error:
+        _tag_rows(broken, "labels.csv")
+    assert label_error.value.problems == [
+        "labels.csv line 8: row has 3 cells but the header has 2; put text containing commas in double quotes"]
+    assert str(read_error.value) == ("labels.csv: row 6 (line 8) has 3 cells but the header has 2; "
+                                     "put text containing commas in double quotes")
+    # The review pool's import reads the same rows (split into paragraphs) and refuses the same way.
+    rows, problems = read_pool_file(data, "labels.csv")
+    assert [text for text, _, _ in rows] == ["推进高标准农田建设。", "支持企业加大研发投入。", "推动科技成果转化。",
+                                           "扩大汽车和家电消费。"] and problems == []
+    with pytest.raises(ReadError, match=r"^labels\.csv: row 6 \(line 8\) has 3 cells"):
+        read_pool_file(broken, "labels.csv")
+
+
+_SWALLOWED = ("a cell of the record that starts on this line runs past 131,072 characters; close its quotes (a quote "
+              "left open takes in every row after it), or save a text that long as .txt")
+_UNCLOSED = "text,labels\n甲,rural\n\"乙,rural\n" + "丙丁戊己庚辛壬癸,rural\n" * 20_000  # the quote swallows the rest
+
+
+@pytest.mark.parametrize("content, label_problem, read_error", [
+    ("", "t.csv: empty (no header row); the first row names the columns: text and labels",
+     "t.csv: empty (no header row); the first row names the columns"),
+    ("\r\n,,\r\n", "t.csv: empty (no header row); the first row names the columns: text and labels",
+     "t.csv: empty (no header row); the first row names the columns"),
+    ('text,labels\n"甲\n乙",rural,x\n', "t.csv line 2: row has 3 cells but the header has 2; put text containing "
+     "commas in double quotes", "t.csv: row 1 (line 2) has 3 cells but the header has 2; put text containing "
+     "commas in double quotes"),
+    ("labels,text\nrural,甲\n\nrural\n", "t.csv line 4: row has no 'text' cell (only 1 of the header's 2); put text "
+     "that spans lines in double quotes", "t.csv: row 3 (line 4) has no 'text' cell (only 1 of the header's 2); put "
+     "text that spans lines in double quotes"),
+    ("Text,labels,TEXT\n甲,rural,乙\n", "t.csv line 1: the header names 'Text' (column 1) and 'TEXT' (column 3); "
+     "which one is 'text'? rename the others", "t.csv: line 1: the header names 'Text' (column 1) and 'TEXT' "
+     "(column 3); which one is 'text'? rename the others"),
+    (_UNCLOSED, f"t.csv line 3: {_SWALLOWED}", f"t.csv: line 3: {_SWALLOWED}"),
+], ids=["empty", "blank-rows-only", "more-cells", "missing-cell", "ambiguous-column", "unclosed-quote"])
+def test_a_bad_table_is_refused_alike_by_tagging_and_label_import(content: str, label_problem: str,
+                                                                  read_error: str) -> None:
+    data = content.encode("utf-8")
+    with pytest.raises(LabelFileError) as caught:
+        parse_examples(data, "t.csv")
+    assert caught.value.problems == [label_problem]
+    with pytest.raises(ReadError) as refused:
+        _tag_rows(data, "t.csv")
+    assert str(refused.value) == read_error
+
+
+def test_label_import_lists_every_bad_row_after_a_good_one(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text('text,labels\n"甲\n乙",rural,x\n丙,rural\n丁\n', encoding="utf-8")
+    with pytest.raises(LabelFileError) as info:
+        read_examples(path)
+    assert [p.split(":")[0] for p in info.value.problems] == ["rows.csv line 2", "rows.csv line 5"]
+    assert info.value.problems[1].endswith("write an empty labels cell (e.g. 'some text,') for a text about none "
+                                           "of the domains")
+    assert info.value.items == [{"text": "丙", "labels": ["rural"], "_line": 4}]

@@ -333,3 +333,24 @@ def test_a_folder_is_never_followed_through_links_that_leave_it(tmp_path):
     (folder / "linked_dir").symlink_to(outside, target_is_directory=True)
     (folder / "inside.txt").symlink_to(folder / "report.txt")  # a link that stays inside is read
     assert sorted(p.name for p in iter_paths([folder])) == ["inside.txt", "report.txt"]
+
+
+def test_a_spreadsheet_export_is_read_past_blank_rows_and_a_spaced_header(tmp_path):
+    table = tmp_path / "export.csv"
+    table.write_bytes(("\r\n编号 , Text ,来源\r\n"  # a blank line above the header; names in another case, spaced
+                       f"x1,{RURAL},省政府\r\n"
+                       ",,\r\n"  # the blank row Excel leaves
+                       f'x2,"{INNOVATION}\n{CONSUMPTION}",市政府\r\n').encode("utf-8-sig"))
+    documents = list(read_path(table))
+    assert [(d.record, d.meta) for d in documents] == [(1, {"编号": "x1", "来源": "省政府"}),
+                                                      (3, {"编号": "x2", "来源": "市政府"})]
+    assert [b.text for b in documents[1].blocks] == [INNOVATION, CONSUMPTION]
+
+
+def test_a_table_row_problem_names_the_line_its_record_starts_on(tmp_path):
+    tsv = tmp_path / "export.tsv"
+    tsv.write_text(f'id\ttext\n1\t"{RURAL}\n{CONSUMPTION}"\n2\t"{INNOVATION}\n第二行"\tx\n', encoding="utf-8")
+    with pytest.raises(ReadError) as caught:
+        list(read_path(tsv))
+    assert str(caught.value) == (f"{tsv}: row 2 (line 4) has 3 cells but the header has 2; "
+                                 "put text containing tabs in double quotes")

@@ -3,21 +3,21 @@
 The text comes from one field (default `text`); every other field is kept in `Document.meta` so an analyst's
 ids and metadata reach the output. A record without the field is an error naming the line and the fields.
 
-`jsonl_lines` and `csv_rows` are the one parser of record files: `policytag tag`, `examples import` and the
-review pool's imports all read lines and rows through them, so a file one of them takes the others take too.
+`jsonl_lines` (here) and `model.readers.table.Table` are the one parser of record files: `policytag tag`,
+`examples import` and the review pool's imports all read lines and rows through them, so a file one of them
+takes the others take too.
 Lines end at "\n" only (a JSON string may hold a raw U+2028 or U+0085, which `str.splitlines` would split);
 nesting deeper than MAX_JSON_DEPTH and numbers longer than MAX_NUMBER_DIGITS are refused by line.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from model.json_names import json_type
 from model.readers.document import Document, ReadError, text_document
+from model.readers.table import RowProblem, Table, TableError, delimiter_for
 from model.text import DecodeError, decode_bytes
 
 SUFFIXES = (".jsonl", ".csv", ".tsv")
@@ -116,26 +116,23 @@ def read_jsonl(data: bytes, name: str, text_field: str = "text") -> Iterator[Doc
 
 
 def read_table(data: bytes, name: str, text_field: str = "text", delimiter: str | None = None) -> Iterator[Document]:
-    """One Document per data row of a .csv (comma) or .tsv (tab; or as `delimiter` says) file with a header."""
+    """One Document per data row of a .csv (comma) or .tsv (tab; or as `delimiter` says) file with a header,
+    read by the one table parser (`model.readers.table`); ReadError at the first problem, naming its line."""
     text = _decoded(data, name)
-    if delimiter is None:
-        delimiter = "\t" if name.lower().endswith(".tsv") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    if not reader.fieldnames:
-        raise ReadError(f"{name}: empty (no header row); the first row names the columns")
-    if text_field not in reader.fieldnames:
-        raise ReadError(f"{name}: no column {text_field!r} in the header (columns: {', '.join(reader.fieldnames)}); "
-                        "choose one with --text-column")
     found = False
     try:
-        for number, row in enumerate(reader, start=1):
-            if None in row:  # more cells than header names
-                raise ReadError(f"{name}: row {number} (line {reader.line_num}) has more cells than the header; "
-                                "quote cells that contain the delimiter")
+        table = Table(text, delimiter or delimiter_for(name))
+        column = table.column(text_field)
+        if column is None:
+            raise ReadError(f"{name}: no column {text_field!r} in the header (columns: {', '.join(table.header)}); "
+                            "choose one with --text-column")
+        for row in table.rows(required=(column,)):
+            if isinstance(row, RowProblem):
+                raise ReadError(f"{name}: row {row.number} (line {row.line}) {row.reason}")
             found = True
-            yield _record({k: ("" if v is None else v) for k, v in row.items()}, text_field, name, "row", number,
-                          "--text-column")
-    except csv.Error as exc:
-        raise ReadError(f"{name}: line {reader.line_num}: {exc}; check the quoting") from None
+            fields = {header: row.cells.get(header, "") for header in table.header}
+            yield _record(fields, column, name, "row", row.number, "--text-column")
+    except TableError as exc:
+        raise ReadError(f"{name}: {exc}") from None
     if not found:
         raise ReadError(f"{name}: empty (a header but no rows)")

@@ -5,14 +5,13 @@ This module only parses; checking texts and domain ids is the store's job.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from model.json_names import json_type
 from model.readers.records import jsonl_lines, parse_json_line
+from model.readers.table import RowProblem, Table, TableError
 from model.text import DecodeError, decode_bytes
 from training.data.store import AddResult, ExampleStore, ItemsRejected, validate_items
 from training.errors import EvalFileError, LabelFileError
@@ -156,58 +155,41 @@ def _split_labels(cell: str) -> list[str]:
 
 
 def _parse_csv(text: str, filename: str) -> list[dict[str, object]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # The one table parser (model/readers/table.py) reads the rows; this lists every problem, not the first.
     items: list[dict[str, object]] = []
     problems: list[str] = []
-    header: list[str] | None = None
-    text_col = labels_col = -1
-    last_line = 0  # physical line where the previous record ended
     try:
-        for row in reader:
-            # A quoted cell may span lines; report the line the record starts on.
-            start, last_line = last_line + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue  # blank line, or an empty row Excel left at the end
-            if header is None:
-                header = [cell.strip().lower() for cell in row]
-                missing = [name for name in ("text", "labels") if name not in header]
-                if missing:
-                    found = ", ".join(repr(cell) for cell in row)
-                    raise LabelFileError(
-                        [
-                            f"{filename} line {start}: missing column "
-                            f"{', '.join(repr(m) for m in missing)}; the header must name "
-                            f"columns text and labels (found: {found})"
-                        ]
-                    )
-                text_col, labels_col = header.index("text"), header.index("labels")
-                continue
-            if len(row) > len(header):
-                problems.append(
-                    f"{filename} line {start}: row has {len(row)} cells but the header has "
-                    f"{len(header)}; put text containing commas in double quotes"
-                )
-                continue
-            if len(row) <= max(text_col, labels_col):
-                absent = "labels" if len(row) <= labels_col else "text"
-                problems.append(
-                    f"{filename} line {start}: row has no {absent!r} cell; write an empty "
-                    "labels cell (e.g. 'some text,') for a text about none of the domains"
-                )
+        table = Table(text, ",")
+        text_col, labels_col = table.column("text"), table.column("labels")
+        if text_col is None or labels_col is None:
+            missing = [name for name, found in (("text", text_col), ("labels", labels_col)) if found is None]
+            raise LabelFileError(
+                [
+                    f"{filename} line {table.header_line}: missing column "
+                    f"{', '.join(repr(m) for m in missing)}; the header must name "
+                    f"columns text and labels (found: {', '.join(repr(h) for h in table.header)})"
+                ]
+            )
+        for row in table.rows(required=(text_col, labels_col)):
+            if isinstance(row, RowProblem):
+                reason = row.reason
+                if row.missing == labels_col:
+                    reason = ("has no 'labels' cell; write an empty labels cell (e.g. 'some text,') "
+                              "for a text about none of the domains")
+                problems.append(f"{filename} line {row.line}: row {reason}")
                 continue
             items.append(
                 {
-                    "text": row[text_col],
-                    "labels": _split_labels(row[labels_col]),
-                    "_line": start,
+                    "text": row.cells[text_col],
+                    "labels": _split_labels(row.cells[labels_col]),
+                    "_line": row.line,
                 }
             )
-    except csv.Error as exc:
-        problems.append(f"{filename} line {reader.line_num}: not valid CSV ({exc})")
-    if header is None and not problems:
-        problems.append(
-            f"{filename}: empty file; expected a header line naming columns text and labels"
-        )
+    except TableError as exc:
+        if exc.line is None:  # no header row
+            problems.append(f"{filename}: {exc.reason}: text and labels")
+        else:
+            problems.append(f"{filename} line {exc.line}: {exc.reason}")
     if problems:
         raise LabelFileError(problems, items)
     return items
