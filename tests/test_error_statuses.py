@@ -22,9 +22,10 @@ TOKEN = "t" * 32
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DOMAIN = {"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}
 
-# Errors that never reach a request: the CLI's, the server's start-up, and the fast path's internal signal.
+# Errors that never reach a request: the CLI's, the server's start-up, the fast path's internal signal, and the
+# table parser's (its two callers turn it into ReadError or LabelFileError).
 NOT_IN_REQUESTS = {"ApiError", "ConfigError", "PortInUse", "CorpusError", "LabelFileError", "EvalFileError",
-                   "UserFileError", "NotFittedError", "DecodeError", "Busy", "_Decline"}
+                   "UserFileError", "NotFittedError", "DecodeError", "Busy", "_Decline", "TableError"}
 
 
 def _subclasses(kind: type) -> set[type]:
