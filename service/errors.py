@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from model.composition import ShareError
 from model.errors import ArtifactError, PolicytagError, ThresholdError
 from model.readers import ReadError, TooLarge, UnsupportedFormat
+from model.text import DecodeError
 from service.holder import NoModel
 from service.report.errors import ReportError
 from service.schemas import RequestInvalid
@@ -118,6 +119,7 @@ STATUSES: dict[type[BaseException], Status] = {
     ItemsRejected: Status(400, "nothing was stored: "),
     DomainRejected: Status(400),
     ReadError: Status(400),
+    DecodeError: Status(400),
     TooLarge: Status(413),
     UnsupportedFormat: Status(415),
     ReportError: Status(400),
