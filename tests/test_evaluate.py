@@ -114,7 +114,7 @@ def test_read_eval_file_lists_every_problem_by_line(tmp_path: Path) -> None:
 def test_read_eval_file_reads_utf16_and_names_an_undecodable_or_empty_file(tmp_path: Path) -> None:
     utf16 = tmp_path / "utf16.jsonl"
     utf16.write_bytes('{"text": "乡村", "labels": []}'.encode("utf-16"))
-    # UTF-16 with a BOM (Excel's "Unicode Text") is read like every other text file since issue 7.
+    # UTF-16 with a BOM (Excel's "Unicode Text") is read like every other text file.
     assert read_eval_file(utf16, DOMAINS) == [("乡村", [])]
     latin1 = tmp_path / "latin1.jsonl"
     latin1.write_bytes('{"text": "Zürich Straße", "labels": []}'.encode("latin-1"))
