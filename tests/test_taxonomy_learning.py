@@ -224,7 +224,8 @@ def test_ten_domain_fixture_beats_keyword_search_and_tags_every_domain(tmp_path:
 
 def test_parse_blocks_keeps_lead_empty_for_plain_text():
     # Leads of plain text are found by the bootstrap (model.text.lead_sentence), not stored on the block.
-    assert all(b.lead == "" for b in parse_blocks(REPORT))
+    blocks = parse_blocks(REPORT)
+    assert blocks and all(b.lead == "" for b in blocks)
 
 
 def test_a_bold_lead_after_an_indent_of_spaces_is_still_the_lead(tmp_path: Path):
