@@ -105,9 +105,10 @@ def database_url(pg_cluster: Cluster) -> str:
     return pg_cluster.database()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where a store lives, once per backend: a SQLite file in a new folder, or a new PostgreSQL database."""
+    """Where a store lives, once per backend: a SQLite file in a new folder, or a new PostgreSQL database (slow:
+    a throwaway server starts once per run and each test creates a database)."""
     if request.param == "sqlite":
         return str(tmp_path / "nested" / "dir" / "examples.db")
     return str(request.getfixturevalue("database_url"))
