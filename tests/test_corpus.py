@@ -181,6 +181,24 @@ def corpus(root: Path, files: int, paragraphs: int = 12) -> Path:
     return root
 
 
+def test_a_large_record_file_is_cut_into_tasks_that_keep_the_files_record_numbers(runner, home, tmp_path,
+                                                                                 monkeypatch):
+    monkeypatch.setattr("service.corpus.plan.TASK_BYTES", 2048)  # a small file cut as a large one would be
+    root = tmp_path / "corpus"
+    root.mkdir()
+    with open(root / "big.jsonl", "w", encoding="utf-8") as handle:
+        for n in range(120):
+            handle.write(json.dumps({"id": n, "text": f"{RURAL}编号{n}。"}, ensure_ascii=False) + "\n")
+    tasks = list(plan_tasks(collect_inputs([str(root)])))
+    assert sum(1 for t in tasks for item in t.items if item.source.endswith("big.jsonl")) >= 3  # cut into slices
+    out = tmp_path / "out.jsonl"
+    assert tag(runner, home, root, "-o", out, "-j", 1).exit_code == 0
+    rows = rows_of(out.read_text(encoding="utf-8"))
+    assert [r["record"] for r in rows] == list(range(1, 121))
+    assert [r["meta"]["id"] for r in rows] == list(range(120))
+
+
+@pytest.mark.slow  # starts a pool of worker processes, three runs over 150 documents and a 4,000-line file
 def test_jobs_2_gives_the_same_bytes_as_jobs_1(runner, home, tmp_path):
     root = corpus(tmp_path / "corpus", files=150)
     tasks = list(plan_tasks(collect_inputs([str(root)])))

@@ -258,6 +258,7 @@ def test_write_html_is_self_contained_with_two_png_images(tmp_path: Path) -> Non
     assert [p.name for p in path.parent.iterdir()] == ["report.html"]  # no temp file left behind
 
 
+@pytest.mark.slow  # a fresh interpreter importing numpy and the tagger (seconds on two cores)
 def test_evaluate_module_imports_neither_matplotlib_nor_flask() -> None:
     code = "import sys, training.learning.evaluate; print(sorted({'matplotlib', 'flask'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
