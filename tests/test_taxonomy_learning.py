@@ -132,9 +132,16 @@ def test_a_class_learns_only_from_rows_whose_label_for_it_is_known():
     assert partial.decision_function(probe)[0, k] > 0 > complete.decision_function(probe)[0, k]
 
 
-def test_thresholds_are_chosen_per_domain_on_held_out_scores(tmp_path: Path):
-    from training.learning.train import fit_tagger
+def test_thresholds_are_chosen_per_domain_on_held_out_scores(trained_home: Path):
+    from training.ops.registry import Registry
 
+    tagger, _ = Registry(trained_home).load()  # the default model, trained once per run
+    assert len(set(np.round(tagger.thresholds_, 2))) > 1  # not one fixed cut-off
+    assert all(0.02 <= t <= 0.95 for t in tagger.thresholds_)
+
+
+@pytest.mark.slow  # one training of ten domains with held-out scores
+def test_thresholds_of_a_ten_domain_taxonomy_are_chosen_per_domain(tmp_path: Path):
     (tmp_path / "taxonomy.toml").write_text(TAXONOMY.read_text(encoding="utf-8"), encoding="utf-8")
     for source in DOCS.glob("notice_*.txt"):
         write_text(source, tmp_path / source.name)
