@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from service.cli import main
 from service.corpus.plan import collect_inputs, plan_tasks
 from tests.conftest import ROOT
 from tests.docgen import CONSUMPTION, INNOVATION, RURAL, make_docx, make_pdf
+from tests.waiting import wait_until
 
 DEFENCE = "全面加强国防和军队建设，提高捍卫国家主权的能力。"
 
@@ -217,8 +217,11 @@ def test_jobs_2_gives_the_same_bytes_as_jobs_1(runner, home, tmp_path):
 
 
 def _run(home: Path, args: list[str]) -> subprocess.Popen:
-    # Tiny tasks, so that the run is many tasks long and can be stopped in the middle.
-    code = "import service.corpus.plan as p; p.TASK_FILES = 2; from service.cli import main; main()"
+    # Tiny tasks, so that the run is many tasks long and can be stopped in the middle. Ctrl-C as from a terminal:
+    # a background job of a non-interactive shell (`pytest ... &` in a script) starts with SIGINT ignored, and
+    # Python, like other Unix programs, keeps an inherited ignore, so the child takes back Python's own handler.
+    code = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "import service.corpus.plan as p; p.TASK_FILES = 2; from service.cli import main; main()")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-c", code, "tag", "--home", str(home), *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -235,11 +238,8 @@ def test_resume_after_a_stopped_run_neither_loses_nor_doubles_a_row(home, tmp_pa
     out = tmp_path / "tags.jsonl"
     partial, journal = tmp_path / "tags.jsonl.partial", tmp_path / "tags.jsonl.partial.progress"
     process = _run(home, [str(root), "-o", str(out), "-j", "2"])
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if journal.exists() and len(journal.read_bytes().splitlines()) >= 20:
-            break
-        time.sleep(0.01)
+    wait_until(lambda: process.poll() is not None or (journal.exists() and len(journal.read_bytes().splitlines()) >= 20),
+               timeout=120, interval=0.01, what="20 tasks in the journal")
     assert process.poll() is None, "the run ended before it could be stopped; make the corpus larger"
     process.send_signal(how)
     _, err = process.communicate(timeout=60)

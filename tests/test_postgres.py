@@ -11,6 +11,7 @@ import pytest
 from service.app import create_app
 from service.cli import main
 from tests.conftest import SEEDS
+from tests.waiting import wait_until
 from training.errors import StoreBusyError, StoreError, StoreUnavailable, TrainingBusy
 from training.ops.database import SCHEMA_VERSION, STORE_WRITE, TRAINING, Database
 from training.workspace import Workspace
@@ -37,11 +38,7 @@ def host(tmp_path: Path, url: str, name: str, **config):
 
 
 def wait_for(predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while not (found := predicate()):
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
-    return found
+    return wait_until(predicate, timeout, interval=0.05)
 
 
 def test_db_upgrade_creates_then_keeps_the_schema(runner, database_url):

@@ -16,6 +16,7 @@ from service.cli import main
 from tests.conftest import SEEDS
 from tests.live import call, live_server
 from tests.test_storage_failures import add_version, point_at
+from tests.waiting import wait_until
 from training.data.store import ExampleStore
 from training.learning.run import LOCK_FILE, run_training
 from training.ops.locks import try_lock
@@ -199,13 +200,8 @@ def test_cli_models_and_promote_roll_back(runner, home):
 
 
 def wait_job(home: Path, job_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = Workspace(home, SEEDS).jobs.get(job_id)
-        if job["status"] in ("succeeded", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish")
+    return wait_until(lambda: (job := Workspace(home, SEEDS).jobs.get(job_id))["status"] in ("succeeded", "failed")
+                      and job, timeout, interval=0.2, what=f"job {job_id} finishing")
 
 
 def test_killed_training_run_leaves_everything_intact(home):
