@@ -43,6 +43,15 @@ def app(home):
     return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN, "LABELLED_READS_NEED_TOKEN": False})
 
 
+@pytest.fixture(scope="module")
+def refusing(audited, tmp_path_factory):
+    """One client for the tests of refused requests: a refused request changes nothing, so they can share it."""
+    home = tmp_path_factory.mktemp("refusing") / "home"
+    shutil.copytree(audited.home, home)
+    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN,
+                       "LABELLED_READS_NEED_TOKEN": False}).test_client()
+
+
 def pooled(client, texts=POOL_TEXTS) -> dict:
     response = client.post("/v1/pool", json={"texts": list(texts)}, headers=AUTH)
     assert response.status_code == 201, response.get_json()
@@ -89,9 +98,9 @@ def test_pool_accepts_a_document_upload_with_heading_paths(client):
     ({"json": {"texts": ["ok"], "labels": []}}, 400, "unknown field 'labels'"),
     ({"data": "not json", "content_type": "text/plain"}, 415, "application/json"),
 ])
-def test_bad_pool_requests(client, kwargs, status, needle):
-    assert_error(client.post("/v1/pool", headers=AUTH, **kwargs), status, needle)
-    assert client.get("/v1/pool").get_json()["pool_size"] == 0
+def test_bad_pool_requests(refusing, kwargs, status, needle):
+    assert_error(refusing.post("/v1/pool", headers=AUTH, **kwargs), status, needle)
+    assert refusing.get("/v1/pool").get_json()["pool_size"] == 0
 
 
 def test_bad_pool_uploads(client):
@@ -181,8 +190,8 @@ def test_a_bad_review_lists_every_problem_in_json_terms(client):
 
 
 @pytest.mark.parametrize("n", ["0", "101", "abc", "-1", "1.0", " 5", "²"])
-def test_bad_review_batch_size(client, n):
-    assert_error(client.get(f"/v1/review?n={n}"), 400, "n: must be a whole number from 1 to 100")
+def test_bad_review_batch_size(refusing, n):
+    assert_error(refusing.get(f"/v1/review?n={n}"), 400, "n: must be a whole number from 1 to 100")
 
 
 def test_review_needs_the_token_and_a_model(client, tmp_path):
@@ -253,8 +262,8 @@ def test_keeping_a_label_takes_it_off_the_list_without_changing_it(client, home)
     ({"action": "keep"}, 400, "id: missing (required)"),
     ({"id": "x", "action": "keep", "labels": []}, 400, "unknown field"),
 ])
-def test_bad_audit_decisions(client, body, status, needle):
-    assert_error(client.post("/v1/audit", json=body, headers=AUTH), status, needle)
+def test_bad_audit_decisions(refusing, body, status, needle):
+    assert_error(refusing.post("/v1/audit", json=body, headers=AUTH), status, needle)
 
 
 def test_audit_decisions_need_the_token(client):
@@ -333,8 +342,8 @@ def test_upload_threshold_applies_to_every_domain(client):
     ("加快技术攻关。".encode(), "a.txt", {"explain": "maybe"}, 400, "explain must be"),
     ("加快技术攻关。".encode(), "a.txt", {"lang": "zh"}, 400, "unknown form field 'lang'"),
 ])
-def test_bad_uploads(client, data, name, form, status, needle):
-    assert_error(upload(client, data, name, **form), status, needle)
+def test_bad_uploads(refusing, data, name, form, status, needle):
+    assert_error(upload(refusing, data, name, **form), status, needle)
 
 
 def test_upload_without_a_file_or_not_multipart(client):
