@@ -339,6 +339,7 @@ def test_dask_local_workers_start_without_a_fixed_malloc_threshold():
     assert list(seen.values()) == [ours]  # only what this environment had already (e.g. MALLOC_ARENA_MAX)
 
 
+@pytest.mark.slow  # imports dask.distributed and waits for its connect timeout
 def test_dask_engine_without_dask_or_with_a_bad_scheduler_is_a_clear_error(runner, home, folder, monkeypatch):
     monkeypatch.setattr("service.corpus.engines.SCHEDULER_CONNECT_TIMEOUT", "0.5s")  # nothing listens on port 9
     result = tag(runner, home, folder, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
