@@ -54,8 +54,18 @@ class Turns:
     def busy(self) -> bool:
         return self._busy
 
+    def waiting(self) -> int:
+        """How many callers wait in line for the turn."""
+        with self._guard:
+            return len(self._waiting)
+
 
 _TAGGING = Turns()
+
+
+def tagging_turns() -> Turns:
+    """This process's turns to tag, to observe: whether one is taken (`busy()`) and how many wait (`waiting()`)."""
+    return _TAGGING
 
 
 @contextmanager

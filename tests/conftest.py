@@ -1,15 +1,16 @@
-"""Shared fixtures: a model trained once from the repository's seeds, the Flask app, client and CLI runner, and
-for the browser tests one chromium, the app on a local port, a fresh tab on the page and the screenshot folder."""
+"""Shared fixtures: a model trained once from the repository's seeds (and its label audit cross-validated once),
+the Flask app, client and CLI runner, a PostgreSQL server, and for the browser tests one chromium, the app on a local port, a fresh tab on the page and the screenshot folder."""
 from __future__ import annotations
 
 import os
 import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from service.app import create_app
 from tests.pg_cluster import Cluster
@@ -38,6 +39,34 @@ def home(trained_home: Path, tmp_path: Path) -> Path:
     """A private copy of the trained data directory that a test may change."""
     copy = tmp_path / "home"
     shutil.copytree(trained_home, copy)
+    return copy
+
+
+@dataclass(frozen=True)
+class Audited:
+    home: Path  # trained_home after one `policytag audit`: its held-out scores are cached in home/audit/
+    first_run: Result  # what that first `policytag audit --json` printed
+
+
+@pytest.fixture(scope="session")
+def audited(trained_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Audited:
+    """The default model's data directory after one `policytag audit --json`: a --cv 0 model keeps no held-out
+    scores, so that first audit cross-validates the labelled paragraphs (seconds) and caches the result; tests of
+    what the audit answers start from a copy (`audited_home`) instead of each cross-validating again."""
+    from service.cli import main
+
+    home = tmp_path_factory.mktemp("audited") / "home"
+    shutil.copytree(trained_home, home)
+    result = CliRunner().invoke(main, ["audit", "--n", "50", "--json", "--home", str(home), "--seeds", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    return Audited(home, result)
+
+
+@pytest.fixture()
+def audited_home(audited: Audited, tmp_path: Path) -> Path:
+    """A private copy of `audited.home` that a test may change."""
+    copy = tmp_path / "home"
+    shutil.copytree(audited.home, copy)
     return copy
 
 
@@ -76,9 +105,10 @@ def database_url(pg_cluster: Cluster) -> str:
     return pg_cluster.database()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where a store lives, once per backend: a SQLite file in a new folder, or a new PostgreSQL database."""
+    """Where a store lives, once per backend: a SQLite file in a new folder, or a new PostgreSQL database (slow:
+    a throwaway server starts once per run and each test creates a database)."""
     if request.param == "sqlite":
         return str(tmp_path / "nested" / "dir" / "examples.db")
     return str(request.getfixturevalue("database_url"))

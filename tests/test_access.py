@@ -12,8 +12,9 @@ LABELLED_READS = ["/v1/review?n=5", "/v1/audit?n=5", "/v1/pool", "/v1/jobs/01234
 
 
 @pytest.fixture()
-def app(home):
-    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN})
+def app(audited_home):
+    # GET /v1/audit answers from held-out scores cross-validated once per run (conftest.audited).
+    return create_app({"TESTING": True, "HOME": str(audited_home), "API_TOKEN": TOKEN})
 
 
 @pytest.mark.parametrize("path", LABELLED_READS)

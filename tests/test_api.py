@@ -1,7 +1,10 @@
 """Every HTTP route, its error cases, and the OpenAPI document checked against the app and real responses."""
 from __future__ import annotations
 
+import functools
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -15,11 +18,29 @@ RURAL = "推进高标准农田建设，稳定粮食播种面积，促进农民�
 OOD = "全面加强国防和军队现代化建设，坚决维护国家主权、安全、发展利益。"
 
 
+@functools.cache
+def _validator(schema_name: str) -> Draft202012Validator:
+    # The description is built from the code's request and response models: the same for the whole run.
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": spec()["components"]}
+    return Draft202012Validator(schema)
+
+
 def conforms(body: object, schema_name: str) -> None:
-    document = spec()
-    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}
-    errors = sorted(Draft202012Validator(schema).iter_errors(body), key=str)
+    errors = sorted(_validator(schema_name).iter_errors(body), key=str)
     assert not errors, [e.message for e in errors]
+
+
+@pytest.fixture(scope="module")
+def app(trained_home: Path, tmp_path_factory: pytest.TempPathFactory):
+    # The requests of this module only read (tag, model, health, the description): one app serves them all.
+    home = tmp_path_factory.mktemp("api") / "home"
+    shutil.copytree(trained_home, home)
+    return create_app({"TESTING": True, "HOME": str(home)})
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
 
 
 def assert_error(response, status: int, *needles: str) -> None:

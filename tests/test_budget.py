@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
 from service.app import create_app
+from service.budget import Deadline
+from service.turns import Turns, tagging_turn, tagging_turns
+from tests.waiting import wait_until
 
 SENTENCE = "加快关键核心技术攻关，推动科技成果转化。"
 
@@ -61,40 +65,56 @@ def test_the_documented_response_bound_holds_for_a_full_budget(client):
     assert len(response.get_data()) <= len(data) + 250 * 500
 
 
+def hold_the_turn_to_tag() -> tuple[threading.Thread, threading.Event]:
+    """A thread that takes this process's turn to tag and keeps it until the returned event is set."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with tagging_turn(Deadline(60)):
+            holding.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10), "the holder never got the turn"
+    return holder, release
+
+
 def test_waiting_for_the_turn_to_tag_counts_against_the_deadline(home):
     # A worker's threads tag one text at a time (service/turns.py); a request that waits longer than its
     # deadline for its turn gets the same 503 as one that tags too long, and the next one is served.
-    import threading
-    import time
-
-    from service import turns
-
     client = create_app({"TESTING": True, "HOME": str(home), "REQUEST_TIMEOUT_SECONDS": 0.3}).test_client()
     assert client.post("/v1/tag", json={"text": SENTENCE}).status_code == 200
-    release = threading.Event()
-    holder = threading.Thread(target=lambda: (turns._TAGGING.acquire(10), release.wait(10),
-                                              turns._TAGGING.release()))
-    holder.start()
+    holder, release = hold_the_turn_to_tag()
     try:
-        while not turns._TAGGING.busy():
-            time.sleep(0.01)
-        started = time.monotonic()
         response = client.post("/v1/tag", json={"text": SENTENCE})
-        waited = time.monotonic() - started
         assert response.status_code == 503 and "POLICYTAG_REQUEST_TIMEOUT_SECONDS" in response.get_json()["error"]
-        assert 0.25 < waited < 3
+        assert holder.is_alive() and tagging_turns().busy()  # it gave up while the turn was still taken
+        assert tagging_turns().waiting() == 0  # and left the line
     finally:
         release.set()
         holder.join()
     assert client.post("/v1/tag", json={"text": SENTENCE}).status_code == 200
 
 
+def test_a_request_whose_turn_comes_within_its_deadline_is_served(home):
+    client = create_app({"TESTING": True, "HOME": str(home), "REQUEST_TIMEOUT_SECONDS": 60}).test_client()
+    holder, release = hold_the_turn_to_tag()
+    answered: dict[str, int] = {}
+    asker = threading.Thread(target=lambda: answered.update(
+        status=client.post("/v1/tag", json={"text": SENTENCE}).status_code))
+    try:
+        asker.start()
+        wait_until(lambda: tagging_turns().waiting() == 1, what="the request waiting in line")
+        assert not answered  # it waits for the turn ...
+    finally:
+        release.set()
+        holder.join()
+    asker.join(30)
+    assert answered == {"status": 200}  # ... and is served once the turn is free
+
+
 def test_turns_are_first_come_first_served():
-    import threading
-    import time
-
-    from service.turns import Turns
-
     turns, order, go = Turns(), [], threading.Event()
     assert turns.acquire(1)
 
@@ -106,30 +126,23 @@ def test_turns_are_first_come_first_served():
 
     first = threading.Thread(target=wait_in_line, args=("first",))
     first.start()
-    while len(turns._waiting) < 1:
-        time.sleep(0.005)
+    wait_until(lambda: turns.waiting() == 1, what="the first waiter in line")
     second = threading.Thread(target=wait_in_line, args=("second",))
     second.start()
-    while len(turns._waiting) < 2:
-        time.sleep(0.005)
+    wait_until(lambda: turns.waiting() == 2, what="the second waiter in line")
     turns.release()
     assert not turns.acquire(0.2)  # the turn went to the first in line, not to whoever asks next
     go.set()
     first.join()
     second.join()
     assert order == ["first", "second"]
-    assert turns.acquire(0) and not turns._waiting  # a waiter that gave up left the line
+    assert turns.acquire(0) and turns.waiting() == 0  # a waiter that gave up left the line
     turns.release()
 
 
 def test_a_one_sentence_request_is_not_held_up_by_a_long_one(home):
     # Turns are per text and in order of arrival: a request of 1,000 texts lets a one-sentence request in
     # after its current text, instead of keeping the turn for all of its length.
-    import threading
-    import time
-
-    from service import turns
-
     app = create_app({"TESTING": True, "HOME": str(home)})
     big = {"texts": [SENTENCE * 15] * 1000}
     done = {}
@@ -139,12 +152,9 @@ def test_a_one_sentence_request_is_not_held_up_by_a_long_one(home):
 
     worker = threading.Thread(target=long_request)
     worker.start()
-    while not turns._TAGGING.busy():
-        time.sleep(0.001)
-    started = time.monotonic()
+    wait_until(tagging_turns().busy, what="the long request tagging")
     assert app.test_client().post("/v1/tag", json={"text": SENTENCE}).status_code == 200
-    small_took = time.monotonic() - started
     still_tagging = worker.is_alive()
     worker.join()
     assert done["big"] == 200
-    assert still_tagging, f"the one-sentence request waited for all 1,000 texts ({small_took:.2f} s)"
+    assert still_tagging, "the one-sentence request waited for all 1,000 texts"

@@ -6,6 +6,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from service.cli import main
 from tests.conftest import SEED_DOC, SEEDS
 
@@ -34,15 +36,24 @@ def test_bootstrap_to_file(runner, tmp_path):
 
 def test_train_saves_a_current_version_with_manifest(runner, tmp_path):
     home = tmp_path / "home"
-    result = runner.invoke(main, ["train", "--home", str(home), "--seeds", str(SEEDS), "--cv", "3"])
+    result = runner.invoke(main, ["train", "--home", str(home), "--seeds", str(SEEDS), "--cv", "0"])
     assert result.exit_code == 0, result.output
-    assert "model v1 trained" in result.stdout and "macro-F1" in result.stdout
+    assert "model v1 trained" in result.stdout and "no cross-validation" in result.stdout
     manifest = json.loads((home / "models" / "v1" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["version"] == "v1" and (home / "models" / "CURRENT").read_text().strip() == "v1"
     assert set(manifest["thresholds"]) == {"innovation", "rural", "consumption"}
     assert manifest["training"]["per_domain"]["innovation"] >= 19
     for key in ("created", "domains", "metrics", "libraries", "sha256"):
         assert key in manifest
+
+
+@pytest.mark.slow  # cross-validates: four fits
+def test_a_cross_validated_training_keeps_its_report_with_the_version(runner, tmp_path):
+    home = tmp_path / "home"
+    result = runner.invoke(main, ["train", "--home", str(home), "--seeds", str(SEEDS), "--cv", "3"])
+    assert result.exit_code == 0, result.output
+    assert "model v1 trained" in result.stdout and "macro-F1" in result.stdout
+    manifest = json.loads((home / "models" / "v1" / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest["metrics"]["per_domain"]) == {"innovation", "rural", "consumption"}
     report = manifest["cv_report"]  # the cross-validated evaluation report is kept with the version
     assert report["n_texts"] == manifest["training"]["paragraphs"]

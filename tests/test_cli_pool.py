@@ -71,7 +71,10 @@ def test_an_unreadable_file_is_reported_and_the_others_imported(runner, home, tm
     assert stats(runner, home)["pool_size"] == 3
 
 
-def test_audit_lists_a_planted_error_with_the_evidence(runner, home):
+def test_audit_lists_a_planted_error_with_the_evidence(runner, audited, audited_home):
+    # A --cv 0 model keeps no held-out scores: the first audit (the `audited` fixture's) cross-validated once ...
+    assert "cross-validating" in audited.first_run.stderr and json.loads(audited.first_run.stdout)["items"]
+    home = audited_home
     ExampleStore(store_path(home)).add([{"text": "加快关键核心技术攻关，推动科技成果转化，培育壮大高新技术企业。",
                                          "labels": ["consumption"]}],
                                        source="user", author=None, known_domains=["innovation", "rural", "consumption"])
@@ -80,7 +83,7 @@ def test_audit_lists_a_planted_error_with_the_evidence(runner, home):
     report = json.loads(result.stdout)
     (item,) = [i for i in report["items"] if i["text"].startswith("加快关键核心技术攻关")]
     assert item["labels"] == ["consumption"] and item["suggested"][0] == "innovation"
-    assert "cross-validating" in result.stderr  # a --cv 0 model: the audit cross-validates once, then caches
+    assert "cross-validating" not in result.stderr  # ... and cached the held-out scores in the data directory
     # A paragraph labelled after training is out of sample for the served model: no new cross-validation.
     ExampleStore(store_path(home)).add([{"text": "推进高标准农田建设，稳定粮食播种面积。", "labels": ["rural"]}],
                                        source="user", author=None, known_domains=["innovation", "rural", "consumption"])

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 HEAVY = ("sklearn", "numpy", "scipy", "joblib", "jieba", "matplotlib", "training.learning.train",
@@ -27,6 +29,7 @@ def test_help_of_every_command_loads_no_heavy_library():
     assert json.loads(done.stdout) == []
 
 
+@pytest.mark.slow  # a fresh interpreter that loads a model and tags (the two checks above start only the CLI)
 def test_tagging_with_a_saved_model_loads_no_scikit_learn(trained_home):
     # Importing scikit-learn took ~0.85 s of every `policytag tag` and of each server worker's start; a fitted
     # model holds numpy arrays only, so loading it and tagging need none of it (training still does).

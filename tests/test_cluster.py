@@ -15,6 +15,7 @@ from service.cli import main
 from tests.conftest import SEEDS
 from tests.live import PROCESSES, call, live_server
 from tests.pg_cluster import Cluster
+from tests.waiting import wait_until
 from training.workspace import Workspace
 
 pytestmark = pytest.mark.slow
@@ -58,11 +59,7 @@ def served(base: str) -> str:
 
 
 def wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while not (found := predicate()):
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.1)
-    return found
+    return wait_until(predicate, timeout, interval=0.1)  # each check is an HTTP request to a host
 
 
 def kill_tree(pid: int) -> None:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from service.cli import main
 from service.corpus.plan import collect_inputs, plan_tasks
 from tests.conftest import ROOT
 from tests.docgen import CONSUMPTION, INNOVATION, RURAL, make_docx, make_pdf
+from tests.waiting import wait_until
 
 DEFENCE = "全面加强国防和军队建设，提高捍卫国家主权的能力。"
 
@@ -181,6 +181,24 @@ def corpus(root: Path, files: int, paragraphs: int = 12) -> Path:
     return root
 
 
+def test_a_large_record_file_is_cut_into_tasks_that_keep_the_files_record_numbers(runner, home, tmp_path,
+                                                                                 monkeypatch):
+    monkeypatch.setattr("service.corpus.plan.TASK_BYTES", 2048)  # a small file cut as a large one would be
+    root = tmp_path / "corpus"
+    root.mkdir()
+    with open(root / "big.jsonl", "w", encoding="utf-8") as handle:
+        for n in range(120):
+            handle.write(json.dumps({"id": n, "text": f"{RURAL}编号{n}。"}, ensure_ascii=False) + "\n")
+    tasks = list(plan_tasks(collect_inputs([str(root)])))
+    assert sum(1 for t in tasks for item in t.items if item.source.endswith("big.jsonl")) >= 3  # cut into slices
+    out = tmp_path / "out.jsonl"
+    assert tag(runner, home, root, "-o", out, "-j", 1).exit_code == 0
+    rows = rows_of(out.read_text(encoding="utf-8"))
+    assert [r["record"] for r in rows] == list(range(1, 121))
+    assert [r["meta"]["id"] for r in rows] == list(range(120))
+
+
+@pytest.mark.slow  # starts a pool of worker processes, three runs over 150 documents and a 4,000-line file
 def test_jobs_2_gives_the_same_bytes_as_jobs_1(runner, home, tmp_path):
     root = corpus(tmp_path / "corpus", files=150)
     tasks = list(plan_tasks(collect_inputs([str(root)])))
@@ -199,8 +217,11 @@ def test_jobs_2_gives_the_same_bytes_as_jobs_1(runner, home, tmp_path):
 
 
 def _run(home: Path, args: list[str]) -> subprocess.Popen:
-    # Tiny tasks, so that the run is many tasks long and can be stopped in the middle.
-    code = "import service.corpus.plan as p; p.TASK_FILES = 2; from service.cli import main; main()"
+    # Tiny tasks, so that the run is many tasks long and can be stopped in the middle. Ctrl-C as from a terminal:
+    # a background job of a non-interactive shell (`pytest ... &` in a script) starts with SIGINT ignored, and
+    # Python, like other Unix programs, keeps an inherited ignore, so the child takes back Python's own handler.
+    code = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "import service.corpus.plan as p; p.TASK_FILES = 2; from service.cli import main; main()")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-c", code, "tag", "--home", str(home), *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -217,11 +238,8 @@ def test_resume_after_a_stopped_run_neither_loses_nor_doubles_a_row(home, tmp_pa
     out = tmp_path / "tags.jsonl"
     partial, journal = tmp_path / "tags.jsonl.partial", tmp_path / "tags.jsonl.partial.progress"
     process = _run(home, [str(root), "-o", str(out), "-j", "2"])
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if journal.exists() and len(journal.read_bytes().splitlines()) >= 20:
-            break
-        time.sleep(0.01)
+    wait_until(lambda: process.poll() is not None or (journal.exists() and len(journal.read_bytes().splitlines()) >= 20),
+               timeout=120, interval=0.01, what="20 tasks in the journal")
     assert process.poll() is None, "the run ended before it could be stopped; make the corpus larger"
     process.send_signal(how)
     _, err = process.communicate(timeout=60)
@@ -321,6 +339,7 @@ def test_dask_local_workers_start_without_a_fixed_malloc_threshold():
     assert list(seen.values()) == [ours]  # only what this environment had already (e.g. MALLOC_ARENA_MAX)
 
 
+@pytest.mark.slow  # imports dask.distributed and waits for its connect timeout
 def test_dask_engine_without_dask_or_with_a_bad_scheduler_is_a_clear_error(runner, home, folder, monkeypatch):
     monkeypatch.setattr("service.corpus.engines.SCHEDULER_CONNECT_TIMEOUT", "0.5s")  # nothing listens on port 9
     result = tag(runner, home, folder, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")

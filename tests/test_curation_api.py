@@ -4,10 +4,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 
 import pytest
 
 from service.app import create_app
+from tests.conftest import SEEDS
 from tests.test_api import assert_error, conforms
 from training.data.store import ExampleStore
 from training.learning.review import select
@@ -30,9 +32,24 @@ POOL_TEXTS = [
 
 
 @pytest.fixture()
+def home(audited_home):
+    # The audit's held-out scores are cross-validated once per run (conftest.audited), not once per test.
+    return audited_home
+
+
+@pytest.fixture()
 def app(home):
     # These tests are about the curator's loop; the token on labelled reads has its own tests (test_access.py).
     return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN, "LABELLED_READS_NEED_TOKEN": False})
+
+
+@pytest.fixture(scope="module")
+def refusing(audited, tmp_path_factory):
+    """One client for the tests of refused requests: a refused request changes nothing, so they can share it."""
+    home = tmp_path_factory.mktemp("refusing") / "home"
+    shutil.copytree(audited.home, home)
+    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN,
+                       "LABELLED_READS_NEED_TOKEN": False}).test_client()
 
 
 def pooled(client, texts=POOL_TEXTS) -> dict:
@@ -81,9 +98,9 @@ def test_pool_accepts_a_document_upload_with_heading_paths(client):
     ({"json": {"texts": ["ok"], "labels": []}}, 400, "unknown field 'labels'"),
     ({"data": "not json", "content_type": "text/plain"}, 415, "application/json"),
 ])
-def test_bad_pool_requests(client, kwargs, status, needle):
-    assert_error(client.post("/v1/pool", headers=AUTH, **kwargs), status, needle)
-    assert client.get("/v1/pool").get_json()["pool_size"] == 0
+def test_bad_pool_requests(refusing, kwargs, status, needle):
+    assert_error(refusing.post("/v1/pool", headers=AUTH, **kwargs), status, needle)
+    assert refusing.get("/v1/pool").get_json()["pool_size"] == 0
 
 
 def test_bad_pool_uploads(client):
@@ -173,8 +190,8 @@ def test_a_bad_review_lists_every_problem_in_json_terms(client):
 
 
 @pytest.mark.parametrize("n", ["0", "101", "abc", "-1", "1.0", " 5", "²"])
-def test_bad_review_batch_size(client, n):
-    assert_error(client.get(f"/v1/review?n={n}"), 400, "n: must be a whole number from 1 to 100")
+def test_bad_review_batch_size(refusing, n):
+    assert_error(refusing.get(f"/v1/review?n={n}"), 400, "n: must be a whole number from 1 to 100")
 
 
 def test_review_needs_the_token_and_a_model(client, tmp_path):
@@ -205,10 +222,17 @@ def test_audit_lists_a_planted_wrong_label_with_a_suggestion_and_evidence(client
     assert all(0 <= c <= 1 for c in confidences)
 
 
-def test_audit_shows_the_heading_a_bootstrapped_label_came_from(client):
+def test_audit_shows_the_heading_a_bootstrapped_label_came_from(home, tmp_path):
+    # A seed document whose rural section holds an innovation paragraph: the heading labels it rural.
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    (seeds / "misfiled.md").write_text(f"# 工作要点\n\n## 三、全面推进乡村振兴\n\n{INNOVATION}\n", encoding="utf-8")
+    client = create_app({"TESTING": True, "HOME": str(home), "SEEDS": str(seeds), "API_TOKEN": TOKEN,
+                         "LABELLED_READS_NEED_TOKEN": False}).test_client()
     items = client.get("/v1/audit?n=100").get_json()["items"]
-    bootstrapped = [i for i in items if i["source"].endswith(".md")]
-    assert all(i["label_from"] for i in bootstrapped)
+    (item,) = [i for i in items if i["text"] == INNOVATION]
+    assert item["source"] == "misfiled.md" and item["labels"] == ["rural"] and item["suggested"][0] == "innovation"
+    assert "乡村振兴" in item["label_from"], item
 
 
 def test_accepting_stores_the_suggestion_and_the_item_leaves(client, home):
@@ -238,8 +262,8 @@ def test_keeping_a_label_takes_it_off_the_list_without_changing_it(client, home)
     ({"action": "keep"}, 400, "id: missing (required)"),
     ({"id": "x", "action": "keep", "labels": []}, 400, "unknown field"),
 ])
-def test_bad_audit_decisions(client, body, status, needle):
-    assert_error(client.post("/v1/audit", json=body, headers=AUTH), status, needle)
+def test_bad_audit_decisions(refusing, body, status, needle):
+    assert_error(refusing.post("/v1/audit", json=body, headers=AUTH), status, needle)
 
 
 def test_audit_decisions_need_the_token(client):
@@ -318,8 +342,8 @@ def test_upload_threshold_applies_to_every_domain(client):
     ("加快技术攻关。".encode(), "a.txt", {"explain": "maybe"}, 400, "explain must be"),
     ("加快技术攻关。".encode(), "a.txt", {"lang": "zh"}, 400, "unknown form field 'lang'"),
 ])
-def test_bad_uploads(client, data, name, form, status, needle):
-    assert_error(upload(client, data, name, **form), status, needle)
+def test_bad_uploads(refusing, data, name, form, status, needle):
+    assert_error(upload(refusing, data, name, **form), status, needle)
 
 
 def test_upload_without_a_file_or_not_multipart(client):

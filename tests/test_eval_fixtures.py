@@ -1,4 +1,4 @@
-"""The hand-written evaluation fixtures (issue 8) load with the evaluator's reader and stay test-only data.
+"""The hand-written evaluation fixtures load with the evaluator's reader and stay test-only data.
 
 hard_eval.jsonl: policy-register paragraphs, half about none of the domains; nonpolicy_prose.jsonl: ordinary
 prose that must stay untagged. Both are original writing and must never become training data.

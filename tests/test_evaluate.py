@@ -114,7 +114,7 @@ def test_read_eval_file_lists_every_problem_by_line(tmp_path: Path) -> None:
 def test_read_eval_file_reads_utf16_and_names_an_undecodable_or_empty_file(tmp_path: Path) -> None:
     utf16 = tmp_path / "utf16.jsonl"
     utf16.write_bytes('{"text": "乡村", "labels": []}'.encode("utf-16"))
-    # UTF-16 with a BOM (Excel's "Unicode Text") is read like every other text file since issue 7.
+    # UTF-16 with a BOM (Excel's "Unicode Text") is read like every other text file.
     assert read_eval_file(utf16, DOMAINS) == [("乡村", [])]
     latin1 = tmp_path / "latin1.jsonl"
     latin1.write_bytes('{"text": "Zürich Straße", "labels": []}'.encode("latin-1"))
@@ -258,6 +258,7 @@ def test_write_html_is_self_contained_with_two_png_images(tmp_path: Path) -> Non
     assert [p.name for p in path.parent.iterdir()] == ["report.html"]  # no temp file left behind
 
 
+@pytest.mark.slow  # a fresh interpreter importing numpy and the tagger (seconds on two cores)
 def test_evaluate_module_imports_neither_matplotlib_nor_flask() -> None:
     code = "import sys, training.learning.evaluate; print(sorted({'matplotlib', 'flask'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

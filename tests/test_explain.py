@@ -56,8 +56,8 @@ def test_every_explained_term_is_a_meaningful_word_of_its_text(tagger):
     assert explained > 100
 
 
-def test_the_issues_examples_are_gone(tagger):
-    # "经济, 即, 提, 信心" explained a consumption tag of a paragraph about private enterprise; 、 and 等 were terms.
+def test_generic_words_single_characters_and_punctuation_explain_no_tag(tagger):
+    # "经济, 即, 提, 信心" once explained a consumption tag of a paragraph about private enterprise; 、 and 等 were terms.
     text = "民营经济是推进中国式现代化的生力军，要提振民营企业信心，即时兑现各项惠企政策，支持平台企业在创造就业等方面大显身手。"
     for domain in tagger.classes_:
         names = {t["term"] for t in explain_terms(tagger, text, domain, top=20)}

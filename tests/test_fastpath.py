@@ -3,6 +3,7 @@ and bytes for every request it serves, and every refusal still comes from the Fl
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from werkzeug.test import EnvironBuilder
@@ -27,9 +28,12 @@ def answer(wsgi, body: bytes | str, headers: dict[str, str] | None = None,
     return started[0][0], list(started[0][1]), payload
 
 
-@pytest.fixture()
-def both(home):
-    """(the app as served, the same app's Flask WSGI callable alone, a count of requests Flask answered)."""
+@pytest.fixture(scope="module")
+def served(trained_home, tmp_path_factory):
+    """(the app as served, the same app's Flask WSGI callable alone, a count of requests Flask answered); one
+    app for the module: its requests only tag."""
+    home = tmp_path_factory.mktemp("fastpath") / "home"
+    shutil.copytree(trained_home, home)
     app = create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": "secret-token"})
     flask_alone = app.wsgi_app.flask_wsgi
     calls = [0]
@@ -40,6 +44,13 @@ def both(home):
 
     app.wsgi_app.flask_wsgi = counted
     return app, flask_alone, calls
+
+
+@pytest.fixture()
+def both(served):
+    """`served`, with the count of requests Flask answered back at 0."""
+    served[2][0] = 0
+    return served
 
 
 @pytest.mark.parametrize("body", [

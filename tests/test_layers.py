@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -16,15 +17,16 @@ FORBIDDEN = {
 SERVICE_MAY_IMPORT = {"training.workspace", "training.errors"}
 
 
-def imports(path: Path) -> set[str]:
+@functools.cache  # several tests read every module of the tree
+def imports(path: Path) -> frozenset[str]:
     """Every absolute module name `path` imports (also inside functions and TYPE_CHECKING blocks)."""
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
-    return found
+    return frozenset(found)
 
 
 def imported_roots(path: Path) -> set[str]:

@@ -11,7 +11,7 @@ from service.page import ASSETS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted((ASSETS / "js").glob("*.js"))
-# The hooks issue 10 promises to tests outside this repository.
+# The hooks the page promises to tests outside this repository.
 HOOKS = ["text-input", "tag-button", "file-input", "paragraph", "chip", "evidence", "doc-summary", "save-labels",
          "review-item", "audit-item", "model-version", "token-input",
          # the Corpus tab and the Tag tab's pool button

@@ -1,7 +1,7 @@
 """The analyst's page in a real browser (Debian's chromium driven by Playwright): what an analyst sees and does.
 
 Endpoints the page needs that this build does not have yet (review queue, audit, version report) are answered
-by stubs that follow the page/API contract of issue 10, so the page's own behaviour is still tested; with the
+by stubs that follow the page/API contract, so the page's own behaviour is still tested; with the
 real endpoints present, the same tests run against them and also check the store. Screenshots of each state
 go to $POLICYTAG_SCREENSHOTS (default: a temporary folder); the folder is printed at the end of the run.
 """

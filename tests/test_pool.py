@@ -36,10 +36,9 @@ def test_short_work_runs_at_most_short_limit_at_once_and_in_arrival_order():
 def test_other_work_is_served_while_short_work_fills_its_places():
     pool = LifoThreadPool(4, short_limit=2)
     release = threading.Event()
-    blocked = [pool.submit_short(release.wait, 10) for _ in range(5)]  # two running, three in line
-    started = time.monotonic()
-    assert pool.submit(lambda: "write").result(timeout=5) == "write"  # a label write, an upload: not in line
-    assert time.monotonic() - started < 2
+    blocked = [pool.submit_short(release.wait, 30) for _ in range(5)]  # two running, three in line
+    # A label write, an upload: not in line behind them (were it, it would wait for the release below).
+    assert pool.submit(lambda: "write").result(timeout=10) == "write"
     release.set()
     assert all(f.result(timeout=10) for f in blocked)
     pool.shutdown()
@@ -49,11 +48,11 @@ def test_work_beyond_the_threads_waits_and_then_runs():
     pool = LifoThreadPool(2, short_limit=1)
     gate = threading.Event()
     held = [pool.submit(gate.wait, 10) for _ in range(2)]
-    queued = pool.submit(lambda: 42)
-    time.sleep(0.05)
-    assert not queued.done()
+    ran = threading.Event()
+    queued = pool.submit(lambda: ran.set() or 42)
+    assert not ran.wait(0.1)  # both threads are held: it waits ...
     gate.set()
-    assert queued.result(timeout=10) == 42 and all(f.result(timeout=10) for f in held)
+    assert queued.result(timeout=10) == 42 and all(f.result(timeout=10) for f in held)  # ... then runs
     pool.shutdown()
 
 

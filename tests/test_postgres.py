@@ -11,9 +11,12 @@ import pytest
 from service.app import create_app
 from service.cli import main
 from tests.conftest import SEEDS
+from tests.waiting import wait_until
 from training.errors import StoreBusyError, StoreError, StoreUnavailable, TrainingBusy
 from training.ops.database import SCHEMA_VERSION, STORE_WRITE, TRAINING, Database
 from training.workspace import Workspace
+
+pytestmark = pytest.mark.slow  # each test starts from a new database on a throwaway PostgreSQL server
 
 TOKEN = "tok-pg-1"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -35,19 +38,17 @@ def host(tmp_path: Path, url: str, name: str, **config):
 
 
 def wait_for(predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while not (found := predicate()):
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
-    return found
+    return wait_until(predicate, timeout, interval=0.05)
 
 
 def test_db_upgrade_creates_then_keeps_the_schema(runner, database_url):
-    first = runner.invoke(main, ["db", "upgrade", "--database", database_url])
+    # With a password in the URL (the test server trusts 127.0.0.1, so any password is accepted).
+    url = database_url.replace("://policytag@", "://policytag:pw-not-shown@")
+    first = runner.invoke(main, ["db", "upgrade", "--database", url])
     assert first.exit_code == 0 and f"from schema version 0 to {SCHEMA_VERSION}" in first.stdout
-    again = runner.invoke(main, ["db", "upgrade", "--database", database_url])
+    again = runner.invoke(main, ["db", "upgrade", "--database", url])
     assert again.exit_code == 0 and f"already at version {SCHEMA_VERSION}" in again.stdout
-    assert "***" not in first.stdout or "@" in first.stdout  # the URL is shown without a password
+    assert "policytag:***@" in first.stdout and "pw-not-shown" not in first.stdout + first.stderr
     database = Database(database_url)
     with database.connection() as conn:
         conn.execute("UPDATE policytag_schema SET version = ?", (SCHEMA_VERSION + 1,))

@@ -231,6 +231,7 @@ def _process_worker(path: str, name: str, n: int) -> None:
         store.add([{"text": f"{name}-{i}", "labels": ["rural"]}], source="user", author=name, known_domains=DOMAINS)
 
 
+@pytest.mark.slow  # starts interpreters (spawn); test_concurrent_threads_lose_nothing is the quick check
 def test_concurrent_processes_lose_nothing(store_location: str) -> None:
     path = store_location
     ExampleStore(path)

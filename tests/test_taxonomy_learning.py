@@ -1,6 +1,7 @@
 """A user's own taxonomy learned from their own documents: labels from every level of structure, negatives
 that say what they know, partial labels, thresholds from held-out scores, the gate on labels people gave,
-and the user's flow (`train PATH`, `domains add --exclude/--weak-keyword`)."""
+the user's flow (`train PATH`, `domains add --exclude/--weak-keyword`), and a curator's new domain taught with about
+ten short labelled paragraphs: its held-out paragraphs are tagged and prose about no domain stays untagged."""
 from __future__ import annotations
 
 import json
@@ -13,11 +14,12 @@ from model.readers import read_path
 from model.tagger import Tagger
 from model.text import parse_blocks
 from service.cli import main
+from tests.conftest import SEEDS
 from tests.taxonomy_fixture import DOCS, TAXONOMY, write_docx, write_text
-from training.data.bootstrap import bootstrap_paths, bootstrap_text
-from training.data.taxonomy import load_taxonomy
+from training.data.bootstrap import Example, bootstrap_paths, bootstrap_text
+from training.data.taxonomy import Taxonomy, load_taxonomy, make_domain
 from training.learning.gate import decide
-from training.learning.train import load_training_data
+from training.learning.train import fit_tagger, load_training_data
 
 TEN = load_taxonomy(TAXONOMY.parent)
 
@@ -130,9 +132,16 @@ def test_a_class_learns_only_from_rows_whose_label_for_it_is_known():
     assert partial.decision_function(probe)[0, k] > 0 > complete.decision_function(probe)[0, k]
 
 
-def test_thresholds_are_chosen_per_domain_on_held_out_scores(tmp_path: Path):
-    from training.learning.train import fit_tagger
+def test_thresholds_are_chosen_per_domain_on_held_out_scores(trained_home: Path):
+    from training.ops.registry import Registry
 
+    tagger, _ = Registry(trained_home).load()  # the default model, trained once per run
+    assert len(set(np.round(tagger.thresholds_, 2))) > 1  # not one fixed cut-off
+    assert all(0.02 <= t <= 0.95 for t in tagger.thresholds_)
+
+
+@pytest.mark.slow  # one training of ten domains with held-out scores
+def test_thresholds_of_a_ten_domain_taxonomy_are_chosen_per_domain(tmp_path: Path):
     (tmp_path / "taxonomy.toml").write_text(TAXONOMY.read_text(encoding="utf-8"), encoding="utf-8")
     for source in DOCS.glob("notice_*.txt"):
         write_text(source, tmp_path / source.name)
@@ -222,7 +231,8 @@ def test_ten_domain_fixture_beats_keyword_search_and_tags_every_domain(tmp_path:
 
 def test_parse_blocks_keeps_lead_empty_for_plain_text():
     # Leads of plain text are found by the bootstrap (model.text.lead_sentence), not stored on the block.
-    assert all(b.lead == "" for b in parse_blocks(REPORT))
+    blocks = parse_blocks(REPORT)
+    assert blocks and all(b.lead == "" for b in blocks)
 
 
 def test_a_bold_lead_after_an_indent_of_spaces_is_still_the_lead(tmp_path: Path):
@@ -237,3 +247,54 @@ def test_a_bold_lead_after_an_indent_of_spaces_is_still_the_lead(tmp_path: Path)
     document.save(tmp_path / "lead.docx")
     blocks = [b for b in next(iter(read_path(tmp_path / "lead.docx"))).blocks if b.kind == "paragraph"]
     assert [b.lead for b in blocks] == ["稳定和扩大就业。", ""]
+
+
+# -- a curator's new domain, taught with about ten labelled paragraphs (one fit on the seeds) -------------
+
+# Written for this test, in the register of work reports; none is in the README or the seeds.
+ECOLOGY = [
+    "扎实推进黄河流域生态保护和高质量发展，加强水土流失综合治理。",
+    "持续开展大规模国土绿化行动，科学推进荒漠化、石漠化综合治理。",
+    "强化重点行业挥发性有机物治理，推动钢铁行业超低排放改造。",
+    "推进城市黑臭水体治理，加强入河排污口排查整治。",
+    "落实河湖长制和林长制，加强河湖岸线保护和水域空间管控。",
+    "完善生态环境保护督察制度，严肃查处破坏生态环境的违法行为。",
+    "加强重点海域综合治理，推进美丽海湾保护与建设。",
+    "实施长江十年禁渔，加强珍稀濒危野生动植物保护。",
+    "加强建设用地土壤污染风险管控，保障重点建设用地安全利用。",
+    "积极稳妥推进碳达峰碳中和，完善能源消耗总量和强度调控。",
+]
+NEGATIVES = ["加快建设体育强国，广泛开展全民健身运动。", "办好人民满意的教育，促进义务教育优质均衡发展。"]
+HELD_OUT_ECOLOGY = [
+    "加强生态环境保护，推进美丽中国建设，持续改善生态环境质量。",
+    "推进重点流域水生态保护修复，加强饮用水水源地保护。",
+    "加强自然保护地和生态保护红线监管，提升生态系统多样性和稳定性。",
+    "推进固体废物综合利用和污染治理，持续开展塑料污染治理。",
+    "深入开展大气污染防治，加强细颗粒物和臭氧协同控制。",
+]
+HELD_OUT_NONE = [
+    "深化医药卫生体制改革，提升基层医疗卫生服务能力。",
+    "加强国防教育，巩固军政军民团结。",
+    "坚持和发展新时代“枫桥经验”，完善社会矛盾纠纷多元预防调处化解机制。",
+]
+
+
+@pytest.fixture(scope="module")
+def ecology_model():
+    base = load_taxonomy(SEEDS)
+    ecology = make_domain({"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology",
+                           "keywords": ["生态", "环境保护"]}, "test")
+    taxonomy = Taxonomy([*base.domains, ecology], base.unmatched_negatives)
+    examples = load_training_data(SEEDS, taxonomy).examples
+    examples += [Example(t, ("ecology",), "store") for t in ECOLOGY] + [Example(t, (), "store") for t in NEGATIVES]
+    return fit_tagger(examples, taxonomy)
+
+
+def test_held_out_paragraphs_of_a_ten_paragraph_domain_are_tagged(ecology_model):
+    tags = ecology_model.predict(HELD_OUT_ECOLOGY)
+    assert sum(t[:1] == ["ecology"] for t in tags) >= 4, list(zip(HELD_OUT_ECOLOGY, tags))
+
+
+def test_the_new_domain_does_not_take_other_prose(ecology_model):
+    tags = ecology_model.predict(HELD_OUT_NONE)
+    assert tags == [[] for _ in HELD_OUT_NONE], list(zip(HELD_OUT_NONE, tags))

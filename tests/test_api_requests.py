@@ -1,4 +1,5 @@
-"""Issue 9, app side: browser-borne requests, headers, bearer scheme, spec/code agreement on edge cases."""
+"""What the API accepts and answers at its edges: security headers on every response, the bearer scheme, content
+types on write routes, request validation, and the published description agreeing with what the code enforces."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""The attacker's run (benchmarks/hostile.py --quick) against `policytag serve`: every attack within its limits."""
+"""benchmarks/hostile.py, the attacker's run (`--quick`) against `policytag serve`: every attack stays within its limits."""
 from __future__ import annotations
 
 import json

@@ -72,7 +72,7 @@ def test_an_oversized_body_is_refused_413_before_it_is_sent(server):
 
 def test_the_request_that_cost_a_worker_a_minute_is_refused_at_once(server):
     base, _ = server
-    # issue 9: 1,000 texts of 230 short paragraphs with explanations for every domain (1.8 MB)
+    # 1,000 texts of 230 short paragraphs with explanations for every domain (1.8 MB)
     texts = ["\n".join(["科技"] * 230)] * 1000
     started = time.monotonic()
     status, body = call(f"{base}/v1/tag", {"texts": texts, "explain": True, "threshold": 0.0001})

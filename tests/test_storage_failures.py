@@ -1,4 +1,5 @@
-"""Issue 9, app side: damaged models, a busy, read-only or full store, and paths in error messages."""
+"""Storage that fails under the app: damaged model versions (the model holder serves the last good one), a busy,
+read-only or full store, and which paths error messages show."""
 from __future__ import annotations
 
 import errno
