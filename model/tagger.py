@@ -18,7 +18,6 @@ SVMs of large data sets run in `n_jobs` worker processes. benchmarks/README.md h
 from __future__ import annotations
 
 import inspect
-import pickle
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -35,7 +34,6 @@ from model.rules import ranked_tags
 # Bumped when the features or the scoring change so that an artefact written by another version would
 # score differently; loading such an artefact fails with a message to retrain.
 FORMAT = 2
-PACKED = "packed_state"  # the key of the pickled state blob (see Tagger.__getstate__)
 # Memory bounds of scoring: texts (and their characters) n-grammed at a time, and (row, class) products
 # formed at a time. Results do not depend on them: every row is summed on its own, in column order.
 _CHUNK_TEXTS, _CHUNK_CHARS, _CHUNK_ENTRIES = 2048, 1 << 18, 1 << 17
@@ -381,14 +379,9 @@ class Tagger:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_feature_names", None)  # a cache, rebuilt on demand
-        # One bytes object for joblib: joblib.load unpickles with Python's pure-Python unpickler, ~100x slower than
-        # the C one on the vocabulary's many small objects (every worker start and model reload pays it); the
-        # blob inside is read by the C unpickler. Files saved before hold the plain state, read as before.
-        return {PACKED: pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)}
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        if PACKED in state:
-            state = pickle.loads(state[PACKED])  # noqa: S301 - the artifact's SHA-256 was checked before loading
         if "featurizer_" in state and state.get("format_") != FORMAT:
             raise ArtifactError(f"this model was saved by another policytag version (model format "
                                 f"{state.get('format_', 1)}, this version reads {FORMAT}); "

@@ -243,21 +243,6 @@ def test_saved_model_scores_the_same_and_keeps_its_weight_layout(single_label, t
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), single_label.predict_proba(TEXTS))
 
 
-def test_a_model_saved_with_its_state_unpacked_still_loads_and_scores_the_same(single_label, tmp_path, monkeypatch):
-    # Files written before the state was packed into one blob hold the attributes themselves.
-    def unpacked(self):
-        return {k: v for k, v in self.__dict__.items() if k != "_feature_names"}
-
-    with monkeypatch.context() as patch:
-        patch.setattr(Tagger, "__getstate__", unpacked)
-        save_artifact(single_label, tmp_path / "old", {"version": "v1"})
-    save_artifact(single_label, tmp_path / "new", {"version": "v2"})
-    assert (tmp_path / "old" / "model.joblib").read_bytes() != (tmp_path / "new" / "model.joblib").read_bytes()
-    for where in ("old", "new"):
-        loaded, _ = load_artifact(tmp_path / where)
-        np.testing.assert_array_equal(loaded.predict_proba(TEXTS), single_label.predict_proba(TEXTS))
-
-
 def test_a_model_saved_by_another_format_is_refused_with_the_fix(tmp_path):
     tagger = Tagger(cv=2).fit(["足球", "篮球", "股票", "基金"], [["a"], ["a"], ["b"], ["b"]])
     tagger.format_ = 1
