@@ -146,11 +146,12 @@ def _rows(app: Any, app_token: Any, tagger: Any, names: dict[str, str], version:
 
 def measure(home: Path, seconds: float, repeats: int) -> dict[str, dict[str, float]]:
     from service.app import create_app
+    from service.context import MODEL_EXTENSION
 
     app = create_app({"HOME": str(home), "SEEDS": str(ROOT / "seeds"), "API_TOKEN": TOKEN})
     app_token = create_app({"HOME": str(home), "SEEDS": str(ROOT / "seeds"), "API_TOKEN": TOKEN,
                             "READS_NEED_TOKEN": True})
-    served = app.extensions["policytag.model"].served()
+    served = app.extensions[MODEL_EXTENSION].served()
     table: dict[str, dict[str, float]] = {}
     for label, text in (("sentence", SENTENCES[0]), ("paragraph", paragraph(0))):
         table[label] = _rows(app, app_token, served.tagger, served.names, served.version, text, seconds, repeats)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from model.errors import PolicytagError
-from service.context import EXTENSION
+from service.context import EXTENSION, MODEL_EXTENSION
 from service.errors import register_error_handlers
 from service.fastpath import install as install_fast_path
 from service.headers import register_security_headers
@@ -131,7 +131,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["HOME"] = str(workspace.home)
     app.extensions[EXTENSION] = workspace
     # With a shared database, hot reload is checked from a thread of its own: tagging never waits on it.
-    app.extensions["policytag.model"] = ModelHolder(workspace.registry, float(app.config["RELOAD_CHECK_SECONDS"]),
+    app.extensions[MODEL_EXTENSION] = ModelHolder(workspace.registry, float(app.config["RELOAD_CHECK_SECONDS"]),
                                                     in_background=workspace.database is not None)
 
     from service.admin import bp as admin

@@ -152,11 +152,6 @@ class ModelHolder:
         newer = [v for v in versions if int(v[1:]) > number]
         return older[::-1] + newer[::-1]
 
-    def get(self) -> tuple[Tagger, Manifest]:
-        """(tagger, manifest) to serve; NoModel when there is none."""
-        served = self.served()
-        return served.tagger, served.manifest
-
     def served(self) -> Served:
         """The model to answer a request with; NoModel (503) when there is none."""
         self.refresh()
