@@ -34,73 +34,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from load import HOST, keep_alive_client, pct, request_bytes, texts  # noqa: E402  (the request mix of load.py)
 
-HOST = "127.0.0.1"  # loopback only, by design
-SENTENCES = [  # written for this benchmark in the style of work reports
-    "加快关键核心技术攻关，推动科技成果转化和产业化。",
-    "推进高标准农田建设，促进农民持续增收。",
-    "扩大国内需求，提振居民消费信心，培育新型消费。",
-    "强化企业科技创新主体地位，支持领军企业组建创新联合体。",
-    "完善县域商业体系，推动农村电商和快递物流配送发展。",
-    "全面加强国防和军队建设，提高捍卫国家主权的战略能力。",
-]
 TARGETS = "0 errors in every phase; postgres_1_host rps >= 0.9x local_1_host"
 
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def texts() -> list[str]:
-    """One sentence, then a ~300-character paragraph, alternately."""
-    out = []
-    for i, sentence in enumerate(SENTENCES):
-        paragraph = "".join(SENTENCES[(i + k) % len(SENTENCES)] for k in range(12))[:300]
-        out += [sentence, paragraph]
-    return out
-
-
-def request_bytes(text: str, port: int) -> bytes:
-    body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
-    return (f"POST /v1/tag HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
-
-
-def pct(values: list[float], q: float) -> float:
-    return round(sorted(values)[min(len(values) - 1, int(q * len(values)))], 2) if values else float("nan")
-
-
-async def _client(port: int, offset: int, stop: float, budget: list[int], latencies: list[float],
-                  errors: list[str], versions: set[str]) -> None:
-    bodies = [request_bytes(t, port) for t in texts()]
-    reader = writer = None
-    i = offset
-    while time.monotonic() < stop and budget[0] > 0:
-        budget[0] -= 1
-        started = time.perf_counter()
-        try:
-            if writer is None:
-                reader, writer = await asyncio.open_connection(HOST, port)
-            writer.write(bodies[i % len(bodies)])
-            i += 1
-            async with asyncio.timeout(30):
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head.split(b" ", 2)[1])
-                length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:"))
-                body = await reader.readexactly(length)
-            if status != 200:
-                errors.append(f"{status}: {body[:200]!r}")
-                continue
-            latencies.append((time.perf_counter() - started) * 1000)
-            versions.add(body[:60].split(b'"version":"', 1)[-1].split(b'"', 1)[0].decode())
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, StopIteration) as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
-            if writer is not None:
-                writer.close()
-            writer = None
-    if writer is not None:
-        writer.close()
 
 
 async def _phase(ports: list[int], clients: int, seconds: float, max_requests: int) -> dict:
@@ -110,8 +51,10 @@ async def _phase(ports: list[int], clients: int, seconds: float, max_requests: i
     started = time.monotonic()
     budget = [max_requests]
     # Client k talks to host k mod N: what a round-robin load balancer in front of N hosts does.
-    await asyncio.gather(*[_client(ports[k % len(ports)], k * 3, started + seconds, budget, latencies, errors,
-                                   versions) for k in range(clients)])
+    bodies = {port: [request_bytes(t, port) for t in texts()] for port in ports}
+    await asyncio.gather(*[keep_alive_client(ports[k % len(ports)], bodies[ports[k % len(ports)]], k * 3,
+                                             started + seconds, budget, latencies, errors, versions)
+                           for k in range(clients)])
     elapsed = time.monotonic() - started
     result = {"hosts": len(ports), "rps": round(len(latencies) / elapsed, 1), "p50_ms": pct(latencies, 0.50),
               "p99_ms": pct(latencies, 0.99), "errors": len(errors), "requests": len(latencies) + len(errors),

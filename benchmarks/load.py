@@ -89,7 +89,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 # -- the load --------------------------------------------------------------------------------------------------
-async def _client(port: int, bodies: list[bytes], offset: int, stop: float, budget: list[int],
+async def keep_alive_client(port: int, bodies: list[bytes], offset: int, stop: float, budget: list[int],
                   latencies: list[float], errors: list[str], versions: set[str]) -> None:
     reader = writer = None
     i = offset
@@ -167,7 +167,7 @@ async def _load(port: int, clients: int, offset: int, seconds: float, max_reques
     started, cpu = time.monotonic(), time.process_time()
     stop = started + seconds
     budget = [max_requests]
-    await asyncio.gather(*[_client(port, bodies, (offset + k) * 3, stop, budget, latencies, errors, versions)
+    await asyncio.gather(*[keep_alive_client(port, bodies, (offset + k) * 3, stop, budget, latencies, errors, versions)
                            for k in range(clients)])
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
     for task in slow_tasks:
