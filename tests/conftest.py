@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from service.app import create_app
-from tests.pg_cluster import Cluster
+from tests.pg_cluster import Cluster, running_cluster
 from training.learning.run import run_training
 
 SCREENSHOTS = pytest.StashKey[Path]()  # where the browser tests saved this run's screenshots
@@ -88,15 +88,8 @@ def runner() -> CliRunner:
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL server for the session (skips, saying why, where none can start)."""
-    cluster = Cluster()
-    reason = cluster.unavailable()
-    if reason:
-        pytest.skip(f"no PostgreSQL for this test: {reason}")
-    cluster.start()
-    try:
+    with running_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.remove()
 
 
 @pytest.fixture()

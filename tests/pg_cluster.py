@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 USER = "policytag"  # the database role the tests connect as (trust authentication on 127.0.0.1 only)
@@ -123,3 +125,19 @@ class Cluster:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+
+@contextmanager
+def running_cluster() -> Iterator[Cluster]:
+    """A started throwaway cluster, removed afterwards; skips the test, saying why, where none can start."""
+    import pytest
+
+    cluster = Cluster()
+    reason = cluster.unavailable()
+    if reason:
+        pytest.skip(f"no PostgreSQL for this test: {reason}")
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()

@@ -14,7 +14,7 @@ import pytest
 from service.cli import main
 from tests.conftest import SEEDS
 from tests.live import PROCESSES, call, live_server
-from tests.pg_cluster import Cluster
+from tests.pg_cluster import running_cluster
 from tests.waiting import wait_until
 from training.workspace import Workspace
 
@@ -26,15 +26,8 @@ TEXT = "推进高标准农田建设，促进农民增收。"
 @pytest.fixture()
 def own_cluster():
     """A PostgreSQL server of this test's own (the test stops and starts it)."""
-    cluster = Cluster()
-    reason = cluster.unavailable()
-    if reason:
-        pytest.skip(f"no PostgreSQL for this test: {reason}")
-    cluster.start()
-    try:
+    with running_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.remove()
 
 
 def shared_database(runner, trained_home: Path, url: str) -> str:
