@@ -23,8 +23,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,7 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from load import HOST, keep_alive_client, pct, request_bytes, texts  # noqa: E402  (the request mix of load.py)
+import servers  # noqa: E402
+from load import keep_alive_client, pct, request_bytes, texts  # noqa: E402  (the request mix of load.py)
 
 TARGETS = "0 errors in every phase; postgres_1_host rps >= 0.9x local_1_host"
 
@@ -62,34 +61,6 @@ async def _phase(ports: list[int], clients: int, seconds: float, max_requests: i
     if errors:
         result["first_errors"] = errors[:5]
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(home: Path, port: int, workers: int, log: Path, database: str | None) -> subprocess.Popen:
-    env = {**os.environ, "POLICYTAG_HOME": str(home), "POLICYTAG_API_TOKEN": "cluster-benchmark",
-           "POLICYTAG_DATABASE_URL": database or "",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", HOST, "--port", str(port),
-                                "--workers", str(workers)], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited: {log.read_text()[-2000:]}")
-        try:
-            with socket.create_connection((HOST, port), timeout=1) as sock:
-                sock.sendall(f"GET /v1/health HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n\r\n".encode())
-                if b'"ready":true' in sock.recv(4096):
-                    return process
-        except OSError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not become ready in 120 s")
 
 
 def promote_during(database: str, seconds: float, done: list[str]) -> threading.Thread:
@@ -136,9 +107,9 @@ def phase(name: str, homes: list[Path], args: argparse.Namespace, work: Path, da
     with ExitStack() as stack:
         ports = []
         for k, home in enumerate(homes):
-            port = free_port()
-            server = start_server(home, port, args.workers, work / f"{name}-{k}.log", database)
-            stack.callback(_stop, server)
+            server, port = servers.start("branch", home, args.workers, work / f"{name}-{k}.log",
+                                         env={"POLICYTAG_DATABASE_URL": database or ""})
+            stack.callback(servers.stop, server)
             ports.append(port)
         asyncio.run(_phase(ports, args.clients, 1.0, args.max_requests))  # warm-up: every worker has its model
         promoted: list[str] = []
@@ -152,14 +123,6 @@ def phase(name: str, homes: list[Path], args: argparse.Namespace, work: Path, da
             Workspace(work / "copy-cache", database=database).registry.promote("v1")  # the next phase starts alike
     say(f"[{name}] " + ", ".join(f"{k} {v}" for k, v in result.items() if k != "first_errors"))
     return result
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
 
 
 def main() -> None:

@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -283,33 +282,6 @@ def app_cpu_us(home: Path, seconds: float = 3.0) -> float:
     return round((time.process_time() - cpu) / done * 1e6, 1)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def start_server(home: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "POLICYTAG_HOME": str(home), "POLICYTAG_API_TOKEN": "load-benchmark",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", HOST, "--port", str(port),
-                                "--workers", str(workers)], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited: {log.read_text()[-2000:]}")
-        try:
-            with socket.create_connection((HOST, port), timeout=1) as sock:
-                sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                if b'"ready":true' in sock.recv(4096):
-                    return process
-        except OSError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not become ready in 120 s")
-
-
 def promote_during(home: Path, seconds: float, done: list[str]) -> threading.Thread:
     """Promote v2, v1, v2 at a quarter, half and three quarters of the phase.
 
@@ -485,8 +457,9 @@ def main() -> None:
         run_training(home, ROOT / "seeds", cv=0)
         say("measuring the in-process ceiling ...")
         ceiling_rps, tag_cpu_us = ceiling(home, args.workers)
-        port = free_port()
-        server = start_server(home, port, args.workers, Path(tmp) / "server.log")
+        import servers
+
+        server, port = servers.start("branch", home, args.workers, Path(tmp) / "server.log")
         try:
             say("warming up (2 s, not counted) ...")  # first requests in each worker page in the model
             run_phase(port, argparse.Namespace(**{**vars(args), "seconds": 2.0}), server)
@@ -503,11 +476,7 @@ def main() -> None:
             say("framework: GET /v1/health the same way, for reference ...")
             framework = run_phase(port, args, server, path="/v1/health")
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            servers.stop(server)
     report = {"baseline": baseline, "promotions": promotions, "slow_clients": slow, "ceiling_rps": ceiling_rps,
               "framework": framework, "tag_cpu_us_per_text": tag_cpu_us,
               "setup": {"clients": args.clients, "seconds": args.seconds, "workers": args.workers,
