@@ -29,10 +29,12 @@ class Tagged:
     composition: Composition | None = None  # documents only: paragraphs, characters and shares per domain
 
 
-def _tagged(text: str, proba: Sequence[float], classes: Sequence[str], is_tag: Sequence[bool]) -> Tagged:
+def _tagged(text: str, proba: Sequence[float], classes: Sequence[str], is_tag: Sequence[bool],
+            order: Sequence[int] | None = None) -> Tagged:
     # Python lists, not numpy scalars: per-element numpy access was most of the cost for one paragraph.
     values = [float(v) for v in proba]
-    order = rank_row(values)
+    if order is None:
+        order = rank_row(values)
     scores = {classes[k]: round(values[k], 4) for k in order}
     tags = [(classes[k], scores[classes[k]]) for k in order if is_tag[k]]
     return Tagged(text, scores, tags)
@@ -52,14 +54,10 @@ def tag_paragraphs(tagger: Tagger, texts: Sequence[str], threshold: float | None
     """Tag each text as one paragraph."""
     proba = score_texts(tagger, texts)
     mask = tag_mask(texts, proba, tagger.thresholds_, threshold)
-    # What `_tagged` does per row, on Python lists made once: numpy scalar indexing was most of the cost of
-    # building results for a batch (the same rounding and order, so the same values as `_tagged`).
+    # Rows as Python lists made once for the batch: numpy scalar indexing was most of the cost of results.
     classes = list(tagger.classes_)
-    orders = ranking(proba).tolist()
-    results = []
-    for text, row, is_tag, order in zip(texts, proba.tolist(), mask.tolist(), orders):
-        scores = {classes[k]: round(row[k], 4) for k in order}
-        results.append(Tagged(text, scores, [(classes[k], scores[classes[k]]) for k in order if is_tag[k]]))
+    results = [_tagged(text, row, classes, is_tag, order)
+               for text, row, is_tag, order in zip(texts, proba.tolist(), mask.tolist(), ranking(proba).tolist())]
     if explain:
         for result in results:
             result.explanations = {domain: explain_terms(tagger, result.text, domain) for domain, _ in result.tags}
