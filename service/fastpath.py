@@ -1,13 +1,12 @@
 """POST /v1/tag's everyday request served without Flask's per-request machinery; everything else goes to Flask.
 
-Of the ~1 ms of CPU a one-sentence tag request cost inside the app, tagging was under half: the request
-context, two URL adapters, the before/after-request hooks and the response object took about as much again
-(`benchmarks/app_cost.py`). Here a request none of Flask's refusals apply to (a JSON body within the size
-limit, sent as application/json, an allowed Host, no Origin, no token asked for, a body that validates) is
-served by the functions the `/v1/tag` view calls (`tag_request`, `tag_texts`, the JSON provider), with the
-headers the app's hooks add, so the answer is the same bytes. Any request that would be refused goes to the
-Flask app untouched (its body handed back), and an error while tagging (budget, deadline, no model) is
-answered by the app's own error handlers: every refusal keeps its one owner.
+Flask's request context, URL adapters, before/after-request hooks and response object cost about as much CPU as
+tagging a one-sentence text does (`benchmarks/app_cost.py` measures both). Here a request none of Flask's refusals
+apply to (a JSON body within the size limit, sent as application/json, an allowed Host, no Origin, no token asked
+for, a body that validates) is served by the functions the `/v1/tag` view calls (`tag_request`, `tag_texts`, the
+JSON provider), with the headers the app's hooks add, so the answer is the same bytes. Any request that would be
+refused goes to the Flask app untouched (its body handed back), and an error while tagging (budget, deadline, no
+model) is answered by the app's own error handlers: every refusal keeps its one owner.
 """
 from __future__ import annotations
 
@@ -30,7 +29,7 @@ _SECURITY = [(name, API_HEADERS[name]) for name in ("X-Content-Type-Options", "R
                                                      "Content-Security-Policy")]
 
 
-class _Decline(PolicytagError):
+class Decline(PolicytagError):
     """The request is one Flask answers (a refusal, a setting): nothing has been answered yet."""
 
 
@@ -46,42 +45,50 @@ class TagFastPath:
             return self.flask_wsgi(environ, start_response)
         raw: bytes | None = None
         try:
-            raw = self._body(environ)
-            body = self._answer(raw)
-        except _Decline:
+            if (environ.get("QUERY_STRING") or "HTTP_ORIGIN" in environ or "HTTP_TRANSFER_ENCODING" in environ):
+                raise Decline
+            length = environ.get("CONTENT_LENGTH") or ""
+            self.check(environ.get("HTTP_HOST", ""), environ.get("CONTENT_TYPE", ""), length)
+            raw = environ["wsgi.input"].read(int(length))
+            if len(raw) != int(length):
+                raise Decline
+            body = self.answer(raw)
+        except Decline:
             if raw is not None:  # read already: the Flask app reads it again and answers
                 environ["wsgi.input"] = io.BytesIO(raw)
             return self.flask_wsgi(environ, start_response)
         except Exception as exc:  # noqa: BLE001 - ApiError and crashes: the app's error handlers answer, as in the view
-            with self.app.request_context(environ):
-                response = self.app.finalize_request(self.app.handle_user_exception(exc))
-            return response(environ, start_response)
-        start_response("200 OK", [("Content-Type", self.app.json.mimetype),  # type: ignore[attr-defined]
-                                  ("Content-Length", str(len(body))), *_SECURITY])
+            return self.error_response(environ, exc)(environ, start_response)
+        start_response("200 OK", self.headers(body))
         return [body]
 
-    def _body(self, environ: dict[str, Any]) -> bytes:
-        """The body of a request the fast path may serve (read whole); _Decline for any other."""
+    def check(self, host: str, content_type: str, length: str) -> None:
+        """Decline unless a request with this Host, Content-Type and Content-Length is one the fast path may
+        serve (query string, Origin and Transfer-Encoding are the caller's to refuse)."""
         config = self.app.config
-        length = environ.get("CONTENT_LENGTH") or ""
-        if (environ.get("QUERY_STRING") or "HTTP_ORIGIN" in environ or "HTTP_TRANSFER_ENCODING" in environ
-                or config["READS_NEED_TOKEN"] or not length.isdigit() or int(length) > config["MAX_CONTENT_LENGTH"]
-                or environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() != "application/json"
-                or not allowed(host_name(environ.get("HTTP_HOST", "")), config.get("ALLOWED_HOSTS"),
-                               config.get("BIND_HOST"))):
-            raise _Decline
-        raw = environ["wsgi.input"].read(int(length))
-        if len(raw) != int(length):
-            raise _Decline
-        return raw
+        if (config["READS_NEED_TOKEN"] or not length.isdigit() or int(length) > config["MAX_CONTENT_LENGTH"]
+                or content_type.partition(";")[0].strip().lower() != "application/json"
+                or not allowed(host_name(host), config.get("ALLOWED_HOSTS"), config.get("BIND_HOST"))):
+            raise Decline
 
-    def _answer(self, raw: bytes) -> bytes:
-        """The answer's JSON bytes, as the view's `jsonify` writes them; _Decline when the body is refused."""
+    def headers(self, body: bytes) -> list[tuple[str, str]]:
+        """The headers of a 200 answer carrying `body`, as the app writes them."""
+        return [("Content-Type", self.app.json.mimetype),  # type: ignore[attr-defined]
+                ("Content-Length", str(len(body))), *_SECURITY]
+
+    def error_response(self, environ: dict[str, Any], exc: Exception) -> Any:
+        """The app's own answer to `exc` raised while serving this request (its error handlers and hooks)."""
+        with self.app.request_context(environ):
+            return self.app.finalize_request(self.app.handle_user_exception(exc))
+
+    def answer(self, raw: bytes) -> bytes:
+        """The 200 answer's JSON bytes for this body, as the view's `jsonify` writes them; Decline when the body
+        is refused (nothing has been done yet); any other exception is an error the app's handlers answer."""
         config = self.app.config
         try:
             texts, options = tag_request(json_object(raw[len(BOM):] if raw.startswith(BOM) else raw), config)
         except PolicytagError:  # ApiError, RequestInvalid, ThresholdError
-            raise _Decline from None  # the Flask app says what is wrong with the body
+            raise Decline from None  # the Flask app says what is wrong with the body
         payload = tag_texts(texts, options, config, self.app.extensions[MODEL_EXTENSION])
         provider: Any = self.app.json
         if provider.compact is False or (provider.compact is None and self.app.debug):

@@ -56,6 +56,11 @@ class Framer:
         """The Content-Length of a request whose head was read (0 without one); None when chunked or unread."""
         return None if self._chunked or self._body_start < 0 else (self._length or 0)
 
+    @property
+    def head_size(self) -> int | None:
+        """Bytes of the head, its blank line included; None until the head has been read."""
+        return None if self._body_start < 0 else self._body_start
+
     def check(self, buf: bytes | bytearray) -> Verdict:
         if self._body_start < 0:
             verdict = self._head(buf)

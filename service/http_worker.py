@@ -27,6 +27,8 @@ from typing import Any
 
 from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 
+from service import short_requests
+from service.fastpath import TagFastPath
 from service.framing import Framer, json_error, strip_expect
 from service.pool import LifoThreadPool
 
@@ -103,6 +105,7 @@ class BufferingWorker(ThreadWorker):
         self._next_notify = 0.0
         self._clients: dict[str, int] = {}  # open connections per client address
         self._clients_lock = threading.Lock()  # a thread may close a connection (gunicorn's error paths)
+        self._short: TagFastPath | None = None  # set in load_wsgi when the app has the fast path
 
     def get_thread_pool(self) -> LifoThreadPool:
         return LifoThreadPool(self.cfg.threads, short_limit=min(self.tag_threads, self.cfg.threads))
@@ -121,6 +124,12 @@ class BufferingWorker(ThreadWorker):
         self._max_head = cfg.limit_request_line + 4 + cfg.limit_request_fields * (cfg.limit_request_field_size + 2) + 2
         self._max_line = max(cfg.limit_request_line, 8192)
         super().init_process()
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        fast = getattr(self.wsgi, "wsgi_app", None)
+        # With an access log every request goes through gunicorn, which writes it.
+        self._short = fast if isinstance(fast, TagFastPath) and not self.cfg.accesslog else None
 
     # -- the loop: accept, read until a request is complete, then hand it to a thread --------------------
     def accept(self, listener: socket.socket) -> None:
@@ -143,6 +152,7 @@ class BufferingWorker(ThreadWorker):
             self._clients[host] = self._clients.get(host, 0) + 1
         self.nr_conns += 1
         conn = TConn(self.cfg, _Outbox(client, partial(self._forget_client, host)), addr, listener.getsockname())
+        conn.leftover = None  # bytes past a request answered by _serve_short: the start of the next one
         _kernel_timeouts(client, self.read_timeout)
         self._buffer(conn, b"", fresh=True)
 
@@ -332,6 +342,10 @@ class BufferingWorker(ThreadWorker):
 
     # -- threads: serve the buffered request; the loop takes the connection back -------------------------
     def handle(self, conn: TConn) -> Any:
+        if conn.inbox is not None and _short_tag(conn) and self.alive:
+            answer = self._serve_short(conn)
+            if answer is not None:
+                return answer
         # No inbox only on a kept-alive connection gunicorn itself re-queued while the worker stops: the
         # thread then reads as gunicorn's own worker does (the kernel timeouts bound it).
         data, conn.inbox = bytes(conn.inbox or b""), None
@@ -346,12 +360,29 @@ class BufferingWorker(ThreadWorker):
         conn.parser.unreader.unread(data)
         return super().handle(conn)
 
+    def _serve_short(self, conn: TConn) -> bool | None:
+        """Answer a short tag request from its bytes (`service.short_requests`); None: gunicorn serves it."""
+        size, length, fast = conn.framer.head_size, conn.framer.body_length, self._short
+        if size is None or length is None or fast is None or self.nr + 1 >= self.max_requests:
+            return None
+        end = size + length
+        answer = short_requests.serve(fast, bytes(conn.inbox[:end]), size, conn.client, conn.server)
+        if answer is None:
+            return None
+        self.nr += 1
+        conn.leftover, conn.inbox = bytes(conn.inbox[end:]), None  # a pipelined next request
+        conn.sock.capturing = True  # the answer goes to the outbox; the loop sends it
+        conn.sock.sendall(answer)
+        return True
+
     def finish_request(self, conn: TConn, fs: Any) -> None:
         try:
             result = fs.result() if not fs.cancelled() else False
         except Exception:  # noqa: BLE001
             result = False
-        if result is _DEFER or (result and not self.alive):
+        if result and not self.alive and conn.parser is None:  # answered by _serve_short: nothing to linger on
+            self._write_then(conn, partial(self._linger_close, conn))
+        elif result is _DEFER or (result and not self.alive):
             self._write_then(conn, partial(ThreadWorker.finish_request, self, conn, fs))  # gunicorn's linger
         elif result:
             self._write_then(conn, partial(self._next_request, conn))
@@ -360,7 +391,8 @@ class BufferingWorker(ThreadWorker):
 
     def _next_request(self, conn: TConn) -> None:
         try:  # keep-alive: bytes read ahead belong to the next request
-            self._buffer(conn, conn.parser.unreader.take_buffered())
+            leftover, conn.leftover = conn.leftover, None
+            self._buffer(conn, leftover if leftover is not None else conn.parser.unreader.take_buffered())
         except OSError:
             self._close(conn, registered=False)
 

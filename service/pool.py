@@ -1,13 +1,12 @@
 """The serving worker's thread pool: short CPU-bound requests at most two at a time, handed from thread to thread.
 
-gunicorn's threaded worker hands every request to `concurrent.futures.ThreadPoolExecutor`. With 8 threads and
-the load benchmark's 8 clients, up to 4 tag requests ran at once in each worker process; they cannot run in
-parallel (the GIL, the tagging turn), so they only passed the GIL back and forth. With 2 threads the same
-server spent ~10-20% less CPU per tag request and answered ~20-30% more of them, but 2 threads are too few for
-requests that wait (an upload being read, a label write waiting for the store). Here short work (`submit_short`:
-a small tag request) runs on at most `short_limit` threads at once and a thread that finishes one takes the next
-waiting one itself, while other work may use every thread. Idle threads wait in a stack, so the threads the load
-needs stay the same ones.
+gunicorn's threaded worker hands every request to `concurrent.futures.ThreadPoolExecutor`, so up to all of a
+worker's threads run tag requests at once. They cannot run in parallel (the GIL, the tagging turn), so they only
+pass the GIL back and forth: with 2 threads the same server spends less CPU per tag request and answers more of
+them (`benchmarks/README.md` has the figures), but 2 threads are too few for requests that wait (an upload being
+read, a label write waiting for the store). Here short work (`submit_short`: a small tag request) runs on at most
+`short_limit` threads at once and a thread that finishes one takes the next waiting one itself, while other work
+may use every thread. Idle threads wait in a stack, so the threads the load needs stay the same ones.
 """
 from __future__ import annotations
 

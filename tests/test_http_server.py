@@ -1,6 +1,7 @@
 """`policytag serve` against hostile clients: slow and idle sockets, huge and chunked bodies, bad HTTP."""
 from __future__ import annotations
 
+import json
 import os
 import select
 import shutil
@@ -233,3 +234,42 @@ def test_the_access_log_is_written_only_when_asked_for(trained_home, tmp_path):
             _, port = _host_port(base)
         log = (home.parent / f"server-{port}.log").read_text(encoding="utf-8")
         assert ('"POST /v1/tag HTTP/1.1" 200' in log) is expected, log[-2000:]
+
+
+def _answers(sock: socket.socket, count: int) -> list[tuple[list[str], bytes]]:
+    """Read `count` Content-Length answers from a kept-alive socket: (head lines, body) each."""
+    buffered, out = b"", []
+    while len(out) < count:
+        end = buffered.find(b"\r\n\r\n")
+        if end >= 0:
+            lines = buffered[:end].decode("latin-1").split("\r\n")
+            length = int(next(v for k, v in (ln.split(": ", 1) for ln in lines[1:]) if k.lower() == "content-length"))
+            if len(buffered) >= end + 4 + length:
+                out.append((lines, buffered[end + 4:end + 4 + length]))
+                buffered = buffered[end + 4 + length:]
+                continue
+        piece = sock.recv(65536)
+        assert piece, "the server closed a kept-alive connection"
+        buffered += piece
+    return out
+
+
+def test_short_tag_requests_answer_as_gunicorn_does_and_pipelined_ones_in_order(server):
+    base, _ = server
+    body = '{"text": "加快关键核心技术攻关，推动科技成果转化。"}'.encode()
+    plain = (b"POST /v1/tag HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    # A Connection header sends the same request through gunicorn's parser and response.
+    through_gunicorn = plain.replace(b"Host:", b"Connection: keep-alive\r\nHost:")
+    other = plain.replace("科技成果".encode(), "农民增收".encode())
+    with socket.create_connection(_host_port(base), timeout=10) as sock:
+        sock.sendall(plain)
+        (short_head, short_body), = _answers(sock, 1)
+        sock.sendall(through_gunicorn)
+        (full_head, full_body), = _answers(sock, 1)
+        assert short_head[0] == "HTTP/1.1 200 OK" and short_body == full_body
+        assert [h for h in short_head if not h.startswith("Date: ")] == [h for h in full_head if not h.startswith("Date: ")]
+        sock.sendall(plain + other + through_gunicorn + plain)  # four pipelined requests in one write
+        answers = _answers(sock, 4)
+    assert [json.loads(b)["results"][0]["paragraphs"][0]["text"] for _, b in answers] == [
+        json.loads(x.partition(b"\r\n\r\n")[2])["text"] for x in (plain, other, through_gunicorn, plain)]
