@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from training.data import store_examples
 from training.data.sqlite import SCHEMA_VERSION
 from training.data.store import (
     AddResult,
     ExampleStore,
     ItemsRejected,
     StoreError,
-    normalize_key,
 )
+from training.data.validation import normalize_key
+from training.errors import NotInPool
 
 DOMAINS = ("consumption", "innovation", "rural")
 
@@ -254,3 +256,43 @@ def test_a_file_removed_while_the_store_is_open_is_created_again(tmp_path: Path)
     assert store.count() == 0
     _add(store, [{"text": "back", "labels": ["rural"]}])
     assert [ex.text for ex in ExampleStore(path).current()] == ["back"]
+
+
+def test_the_pool_and_the_examples_agree_on_what_is_labelled(store: ExampleStore) -> None:
+    _add(store, [{"text": "扩大内需，促进消费。", "labels": ["consumption"]}])
+    added = store.pool_add([("扩大内需，促进消费。", "doc.md", ""), ("推进高标准农田建设。", "doc.md", "一、农业"),
+                            ("加快推进科技创新。", "doc.md", "")])
+    assert added == 2  # the labelled text never enters the pool
+    assert store.pool_stats() == {"pool_size": 2, "by_source": {"doc.md": 2}}
+
+    _add(store, [{"text": " 加快推进科技创新。", "labels": ["innovation"]}])  # labelled anywhere: leaves the pool
+    [item] = store.pool_items()
+    assert (item.text, item.heading) == ("推进高标准农田建设。", "一、农业")
+
+    result, size = store.review(item.id, ["rural"], author="bob", known_domains=DOMAINS)
+    assert (result, size) == (AddResult(added=1, updated=0, total=3), 0)
+    assert [h.source for h in store.history(item.text)] == ["review"]
+    with pytest.raises(NotInPool, match="already reviewed"):
+        store.review(item.id, ["rural"], author="bob", known_domains=DOMAINS)
+
+
+def test_a_review_whose_labels_fail_to_store_leaves_its_paragraph_in_the_pool(
+        store: ExampleStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Taking the row from the pool and writing the examples are one transaction: a failure in the second
+    # must undo the first, or the paragraph is lost to review without being labelled.
+    store.pool_add([("推进高标准农田建设。", "doc.md", "一、农业")])
+    [item] = store.pool_items()
+    write_examples = store_examples.add
+
+    def write_then_fail(*args: object, **kwargs: object) -> AddResult:
+        write_examples(*args, **kwargs)  # type: ignore[arg-type]
+        raise OSError("the examples write failed")
+
+    monkeypatch.setattr(store_examples, "add", write_then_fail)
+    with pytest.raises(OSError, match="examples write failed"):
+        store.review(item.id, ["rural"], author="bob", known_domains=DOMAINS)
+    monkeypatch.undo()
+
+    assert store.pool_items() == [item]
+    assert store.count() == 0 and store.history(item.text) == []
+    assert store.review(item.id, ["rural"], author="bob", known_domains=DOMAINS) == (AddResult(1, 0, 1), 0)

@@ -16,7 +16,7 @@ from model.readers import ReadError
 from model.rules import ranked_tags, ranking
 from model.tagger import Tagger
 from training.data.pool import PoolImport, import_file, import_rows, pool_sources, read_pool_file, seed_rows
-from training.data.store import normalize_key
+from training.data.validation import normalize_key
 from training.errors import AuditActionError, AuditItemNotFound
 from training.learning.audit import audit, out_of_fold, suggestion
 from training.learning.review import ScoreCache, select

@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # re-exported for annotations in service/ (which imports trai
     from training.data.bootstrap import BootstrapReport, Example
     from training.data.domains import DatabaseDomains, FileDomains
     from training.data.pool import PoolImport
-    from training.data.store import AddResult, ExampleStore
+    from training.data.store import ExampleStore
+    from training.data.store_examples import AddResult
     from training.data.taxonomy import Domain, Taxonomy
     from training.learning.review import ScoreCache
     from training.ops.copying import CopyReport

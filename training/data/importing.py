@@ -13,8 +13,10 @@ from model.json_names import json_type
 from model.readers.records import jsonl_lines, parse_json_line
 from model.readers.table import RowProblem, Table, TableError
 from model.text import DecodeError, decode_bytes
-from training.data.store import AddResult, ExampleStore, ItemsRejected, validate_items
-from training.errors import EvalFileError, LabelFileError
+from training.data.store import ExampleStore
+from training.data.store_examples import AddResult
+from training.data.validation import validate_items
+from training.errors import EvalFileError, ItemsRejected, LabelFileError
 
 __all__ = [
     "ACCEPTED_SUFFIXES",

@@ -14,8 +14,9 @@ from model.readers import SUPPORTED_SUFFIXES, iter_paths, read_bytes
 from model.readers.records import jsonl_lines, parse_json_line
 from model.text import DecodeError, classify_unit, decode_bytes
 from training.data.bootstrap import bootstrap_paths, seed_documents
-from training.data.store import ExampleStore, normalize_key, text_problem
+from training.data.store import ExampleStore
 from training.data.taxonomy import Taxonomy
+from training.data.validation import normalize_key, text_problem
 
 PoolRow = tuple[str, str, str]  # (text, source, heading)
 

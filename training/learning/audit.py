@@ -26,8 +26,8 @@ from model.explain import explain_terms
 from model.rules import ranked_tags
 from model.tagger import Tagger
 from training.data.bootstrap import Example
-from training.data.store import normalize_key
 from training.data.taxonomy import Taxonomy
+from training.data.validation import normalize_key
 from training.errors import AuditUnavailable
 from training.learning.train import Progress, cross_validate, paragraph_key
 

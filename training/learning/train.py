@@ -26,8 +26,10 @@ from model.tagger import Tagger
 from model.text import split_sentences
 from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths, seed_documents
 from training.data.importing import check_items, read_examples
-from training.data.store import ExampleStore, ItemsRejected, StoreError, normalize_key
+from training.data.store import ExampleStore
 from training.data.taxonomy import Taxonomy
+from training.data.validation import normalize_key
+from training.errors import ItemsRejected, StoreError
 from training.learning.baseline import keyword_tags
 
 LABELLED_SUFFIXES = (".jsonl", ".csv")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from training.data.store import TABLES
+from training.data.store_tables import TABLES
 from training.errors import StoreError
 
 if TYPE_CHECKING:
