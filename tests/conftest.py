@@ -14,7 +14,6 @@ from click.testing import CliRunner, Result
 
 from service.app import create_app
 from tests.pg_cluster import Cluster, running_cluster
-from training.learning.run import run_training
 
 SCREENSHOTS = pytest.StashKey[Path]()  # where the browser tests saved this run's screenshots
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; the browser tests never download one
@@ -26,12 +25,28 @@ SEEDS = ROOT / "seeds"
 SEED_DOC = SEEDS / "theory_page_innovation_rural_consumption.md"
 
 
+@dataclass(frozen=True)
+class Trained:
+    home: Path  # a data directory holding the default model trained from seeds/
+    result: Result  # what `policytag train --cv 0` printed while training it
+
+
 @pytest.fixture(scope="session")
-def trained_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def first_training(tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    """The default model, trained once per test run by `policytag train --cv 0` (tests/test_cli.py checks what the
+    command printed and saved; every other test starts from its data directory)."""
+    from service.cli import main
+
+    home = tmp_path_factory.mktemp("trained") / "home"
+    result = CliRunner().invoke(main, ["train", "--home", str(home), "--seeds", str(SEEDS), "--cv", "0"])
+    assert result.exit_code == 0, result.output
+    return Trained(home, result)
+
+
+@pytest.fixture(scope="session")
+def trained_home(first_training: Trained) -> Path:
     """A data directory holding the default model trained from seeds/ (trained once per test run)."""
-    home = tmp_path_factory.mktemp("home")
-    run_training(home, SEEDS, cv=0)
-    return home
+    return first_training.home
 
 
 @pytest.fixture()
