@@ -10,15 +10,16 @@ from service.hosts import allowed
 
 TOKEN = "tok-access-1"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-LABELLED_READS = ["/v1/review?n=5", "/v1/audit?n=5", "/v1/pool", "/v1/jobs/0123456789ab"]
+# GET /v1/audit with the token answers from held-out scores cross-validated once per run (conftest.audited): slow.
+LABELLED_READS = ["/v1/review?n=5", pytest.param("/v1/audit?n=5", marks=pytest.mark.slow), "/v1/pool",
+                  "/v1/jobs/0123456789ab"]
 
 
 @pytest.fixture(scope="module")
-def app(audited, tmp_path_factory):
-    """One app with a token for the module: its tests only read, so they share it. GET /v1/audit answers from
-    held-out scores cross-validated once per run (conftest.audited)."""
+def app(trained_home, tmp_path_factory):
+    """One app with a token for the module: its tests only read, so they share it."""
     home = tmp_path_factory.mktemp("access") / "home"
-    shutil.copytree(audited.home, home)
+    shutil.copytree(trained_home, home)
     return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN})
 
 

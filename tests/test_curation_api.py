@@ -31,24 +31,30 @@ POOL_TEXTS = [
 ]
 
 
-@pytest.fixture()
-def home(audited_home):
-    # The audit's held-out scores are cross-validated once per run (conftest.audited), not once per test.
-    return audited_home
+def curator_app(home, **config):
+    # These tests are about the curator's loop; the token on labelled reads has its own tests (test_access.py).
+    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN, "LABELLED_READS_NEED_TOKEN": False,
+                       **config})
 
 
 @pytest.fixture()
 def app(home):
-    # These tests are about the curator's loop; the token on labelled reads has its own tests (test_access.py).
-    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN, "LABELLED_READS_NEED_TOKEN": False})
+    return curator_app(home)
+
+
+@pytest.fixture()
+def auditing(audited_home):
+    """A client whose data directory holds the audit's held-out scores, cross-validated once per run
+    (conftest.audited): the tests that use it are slow because that run cross-validates."""
+    return curator_app(audited_home).test_client()
 
 
 @pytest.fixture(scope="module")
-def shared(audited, tmp_path_factory):
+def shared(trained_home, tmp_path_factory):
     """One client for the tests whose requests change nothing (refused requests, uploads that are only tagged,
     reads of the description and of reports), so they can share it."""
     home = tmp_path_factory.mktemp("shared") / "home"
-    shutil.copytree(audited.home, home)
+    shutil.copytree(trained_home, home)
     return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN,
                        "LABELLED_READS_NEED_TOKEN": False}).test_client()
 
@@ -211,7 +217,9 @@ def plant_wrong_label(client) -> None:
     assert client.post("/v1/examples", json=body, headers=AUTH).status_code == 201
 
 
-def test_audit_lists_a_planted_wrong_label_with_a_suggestion_and_evidence(client):
+@pytest.mark.slow  # cross-validates once per run for the audit's held-out scores (conftest.audited)
+def test_audit_lists_a_planted_wrong_label_with_a_suggestion_and_evidence(auditing):
+    client = auditing
     plant_wrong_label(client)
     body = client.get("/v1/audit?n=50").get_json()
     conforms(body, "AuditList")
@@ -223,7 +231,9 @@ def test_audit_lists_a_planted_wrong_label_with_a_suggestion_and_evidence(client
     assert all(0 <= c <= 1 for c in confidences)
 
 
-def test_audit_shows_the_heading_a_bootstrapped_label_came_from(home, tmp_path):
+@pytest.mark.slow  # cross-validates once per run for the audit's held-out scores (conftest.audited)
+def test_audit_shows_the_heading_a_bootstrapped_label_came_from(audited_home, tmp_path):
+    home = audited_home
     # A seed document whose rural section holds an innovation paragraph: the heading labels it rural.
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
@@ -236,7 +246,9 @@ def test_audit_shows_the_heading_a_bootstrapped_label_came_from(home, tmp_path):
     assert "乡村振兴" in item["label_from"], item
 
 
-def test_accepting_stores_the_suggestion_and_the_item_leaves(client, home):
+@pytest.mark.slow  # cross-validates once per run for the audit's held-out scores (conftest.audited)
+def test_accepting_stores_the_suggestion_and_the_item_leaves(auditing, audited_home):
+    client, home = auditing, audited_home
     plant_wrong_label(client)
     (item,) = [i for i in client.get("/v1/audit?n=100").get_json()["items"] if i["text"] == INNOVATION]
     response = client.post("/v1/audit", json={"id": item["id"], "action": "accept"}, headers=AUTH)
@@ -247,7 +259,9 @@ def test_accepting_stores_the_suggestion_and_the_item_leaves(client, home):
     assert item["id"] not in [i["id"] for i in client.get("/v1/audit?n=100").get_json()["items"]]
 
 
-def test_keeping_a_label_takes_it_off_the_list_without_changing_it(client, home):
+@pytest.mark.slow  # cross-validates once per run for the audit's held-out scores (conftest.audited)
+def test_keeping_a_label_takes_it_off_the_list_without_changing_it(auditing, audited_home):
+    client, home = auditing, audited_home
     first = client.get("/v1/audit?n=1").get_json()["items"][0]
     before = ExampleStore(store_path(home)).count()
     response = client.post("/v1/audit", json={"id": first["id"], "action": "keep"}, headers=AUTH)
@@ -257,7 +271,6 @@ def test_keeping_a_label_takes_it_off_the_list_without_changing_it(client, home)
 
 
 @pytest.mark.parametrize("body, status, needle", [
-    ({"id": "nope", "action": "keep"}, 404, "no labelled paragraph"),
     ({"id": "x", "action": "delete"}, 400, 'action: must be "accept" or "keep", got "delete"'),
     ({"id": 3, "action": "keep"}, 400, "id: must be an audit item id (a string from GET /v1/audit), got 3"),
     ({"action": "keep"}, 400, "id: missing (required)"),
@@ -265,6 +278,12 @@ def test_keeping_a_label_takes_it_off_the_list_without_changing_it(client, home)
 ])
 def test_bad_audit_decisions(shared, body, status, needle):
     assert_error(shared.post("/v1/audit", json=body, headers=AUTH), status, needle)
+
+
+@pytest.mark.slow  # looks the id up in the audit: cross-validates once per run (conftest.audited)
+def test_an_unknown_audit_item_is_404(auditing):
+    assert_error(auditing.post("/v1/audit", json={"id": "nope", "action": "keep"}, headers=AUTH), 404,
+                 "no labelled paragraph")
 
 
 def test_audit_decisions_need_the_token(shared):
