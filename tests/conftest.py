@@ -3,6 +3,7 @@ the Flask app, client and CLI runner, a PostgreSQL server, and for the browser t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -171,6 +172,20 @@ def page(browser, server: str, shots: Path):
     yield tab
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# A module marked slow as a whole: a module-level `pytestmark = pytest.mark.slow` (or a list starting with it).
+_SLOW_MODULE = re.compile(r"^pytestmark = \[?\s*pytest\.mark\.slow\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m "not slow"`, a module marked slow as a whole is not imported: every one of its tests would be
+    deselected, and importing it (its libraries, pytest rewriting its asserts) would only cost the quick set time."""
+    if config.getoption("markexpr") != "not slow" or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    return True if _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")) else None
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
