@@ -6,6 +6,7 @@ with a message saying to retrain instead of being unpickled.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -22,9 +23,11 @@ from model.tagger import Tagger
 MODEL_FILE = "model.joblib"
 
 
+@functools.cache
 def _installed(distribution: str) -> str:
     """A library's version from its installed metadata, so that reading a version never imports the library
-    (scikit-learn is a large import that tagging does not need)."""
+    (scikit-learn is a large import that tagging does not need). Read once per process: the code a process
+    runs is the version it started with, and each model load checks it."""
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:

@@ -3,6 +3,7 @@ the Flask app, client and CLI runner, a PostgreSQL server, and for the browser t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -14,7 +15,6 @@ from click.testing import CliRunner, Result
 
 from service.app import create_app
 from tests.pg_cluster import Cluster, running_cluster
-from training.learning.run import run_training
 
 SCREENSHOTS = pytest.StashKey[Path]()  # where the browser tests saved this run's screenshots
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; the browser tests never download one
@@ -26,12 +26,28 @@ SEEDS = ROOT / "seeds"
 SEED_DOC = SEEDS / "theory_page_innovation_rural_consumption.md"
 
 
+@dataclass(frozen=True)
+class Trained:
+    home: Path  # a data directory holding the default model trained from seeds/
+    result: Result  # what `policytag train --cv 0` printed while training it
+
+
 @pytest.fixture(scope="session")
-def trained_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def first_training(tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    """The default model, trained once per test run by `policytag train --cv 0` (tests/test_cli.py checks what the
+    command printed and saved; every other test starts from its data directory)."""
+    from service.cli import main
+
+    home = tmp_path_factory.mktemp("trained") / "home"
+    result = CliRunner().invoke(main, ["train", "--home", str(home), "--seeds", str(SEEDS), "--cv", "0"])
+    assert result.exit_code == 0, result.output
+    return Trained(home, result)
+
+
+@pytest.fixture(scope="session")
+def trained_home(first_training: Trained) -> Path:
     """A data directory holding the default model trained from seeds/ (trained once per test run)."""
-    home = tmp_path_factory.mktemp("home")
-    run_training(home, SEEDS, cv=0)
-    return home
+    return first_training.home
 
 
 @pytest.fixture()
@@ -156,6 +172,20 @@ def page(browser, server: str, shots: Path):
     yield tab
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# A module marked slow as a whole: a module-level `pytestmark = pytest.mark.slow` (or a list starting with it).
+_SLOW_MODULE = re.compile(r"^pytestmark = \[?\s*pytest\.mark\.slow\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m "not slow"`, a module marked slow as a whole is not imported: every one of its tests would be
+    deselected, and importing it (its libraries, pytest rewriting its asserts) would only cost the quick set time."""
+    if config.getoption("markexpr") != "not slow" or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    return True if _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")) else None
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

@@ -1,6 +1,8 @@
 """Who may read what: labelled data needs the token by default, and only allowed host names are answered."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from service.app import create_app
@@ -8,18 +10,26 @@ from service.hosts import allowed
 
 TOKEN = "tok-access-1"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-LABELLED_READS = ["/v1/review?n=5", "/v1/audit?n=5", "/v1/pool", "/v1/jobs/0123456789ab"]
+# GET /v1/audit with the token answers from held-out scores cross-validated once per run (conftest.audited): slow.
+LABELLED_READS = ["/v1/review?n=5", pytest.param("/v1/audit?n=5", marks=pytest.mark.slow), "/v1/pool",
+                  "/v1/jobs/0123456789ab"]
 
 
-@pytest.fixture()
-def app(audited_home):
-    # GET /v1/audit answers from held-out scores cross-validated once per run (conftest.audited).
-    return create_app({"TESTING": True, "HOME": str(audited_home), "API_TOKEN": TOKEN})
+@pytest.fixture(scope="module")
+def app(trained_home, tmp_path_factory):
+    """One app with a token for the module: its tests only read, so they share it."""
+    home = tmp_path_factory.mktemp("access") / "home"
+    shutil.copytree(trained_home, home)
+    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN})
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
 
 
 @pytest.mark.parametrize("path", LABELLED_READS)
-def test_reads_that_show_labelled_data_need_the_token(app, path):
-    client = app.test_client()
+def test_reads_that_show_labelled_data_need_the_token(client, path):
     response = client.get(path)
     assert response.status_code == 401 and "Bearer" in response.get_json()["error"]
     assert client.get(path, headers=AUTH).status_code != 401
@@ -30,7 +40,7 @@ def test_a_setting_opens_labelled_reads(home):
     assert app.test_client().get("/v1/pool").status_code == 200
 
 
-def test_tagging_and_the_model_stay_open(client):
+def test_tagging_and_the_model_stay_open(client):  # with a token set
     assert client.post("/v1/tag", json={"text": "推进高标准农田建设。"}).status_code == 200
     assert client.get("/v1/model").status_code == 200
 

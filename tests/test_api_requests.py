@@ -2,6 +2,8 @@
 types on write routes, request validation, and the published description agreeing with what the code enforces."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from service.app import create_app
@@ -11,9 +13,32 @@ TOKEN = "tok-hostile-1"
 INNOVATION = "加快关键核心技术攻关，推动科技成果转化。"
 
 
+def token_app(home):
+    return create_app({"TESTING": True, "HOME": str(home), "SEEDS": str(SEEDS), "API_TOKEN": TOKEN})
+
+
 @pytest.fixture()
 def writer(home):
-    return create_app({"TESTING": True, "HOME": str(home), "SEEDS": str(SEEDS), "API_TOKEN": TOKEN}).test_client()
+    return token_app(home).test_client()
+
+
+@pytest.fixture(scope="module")
+def module_home(trained_home, tmp_path_factory):
+    home = tmp_path_factory.mktemp("requests") / "home"
+    shutil.copytree(trained_home, home)
+    return home
+
+
+@pytest.fixture(scope="module")
+def refusing(module_home):
+    """One client with the token for the tests of refused requests: a refused request changes nothing."""
+    return token_app(module_home).test_client()
+
+
+@pytest.fixture(scope="module")
+def client(module_home):
+    """One client without a token for the tests that only read."""
+    return create_app({"TESTING": True, "HOME": str(module_home)}).test_client()
 
 
 def auth(scheme: str = "Bearer") -> dict[str, str]:
@@ -47,15 +72,15 @@ def test_bearer_scheme_is_case_insensitive(writer, scheme):
 
 
 @pytest.mark.parametrize("header", ["Basic " + TOKEN, TOKEN, "Bearer", "Bearer   "])
-def test_other_schemes_and_empty_tokens_are_401(writer, header):
-    assert writer.post("/v1/models/v1/promote", headers={"Authorization": header}).status_code == 401
+def test_other_schemes_and_empty_tokens_are_401(refusing, header):
+    assert refusing.post("/v1/models/v1/promote", headers={"Authorization": header}).status_code == 401
 
 
-def test_forms_and_text_plain_are_refused_on_write_routes_too(writer):
+def test_forms_and_text_plain_are_refused_on_write_routes_too(refusing):
     for path, body in [("/v1/examples", '{"examples": [{"text": "促进消费。", "labels": []}]}'),
                        ("/v1/domains", '{"id": "eco", "name_zh": "生态", "name_en": "Eco", "keywords": []}'),
                        ("/v1/train", '{"force": false}')]:
-        response = writer.post(path, data=body, headers={**auth(), "Content-Type": "text/plain"})
+        response = refusing.post(path, data=body, headers={**auth(), "Content-Type": "text/plain"})
         assert response.status_code == 415, (path, response.get_json())
 
 
@@ -66,27 +91,27 @@ def test_train_without_a_body_needs_no_content_type(writer, monkeypatch):
     assert writer.post("/v1/train", headers=auth()).status_code == 202
 
 
-def test_domains_refuses_unknown_fields_and_requires_keywords(writer):
+def test_domains_refuses_unknown_fields_and_requires_keywords(refusing):
     body = {"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology"}
-    response = writer.post("/v1/domains", json=body, headers=auth())
+    response = refusing.post("/v1/domains", json=body, headers=auth())
     assert response.status_code == 400 and response.get_json()["problems"] == ["keywords: missing (required)"]
-    response = writer.post("/v1/domains", json={**body, "keywords": [], "colour": "green"}, headers=auth())
+    response = refusing.post("/v1/domains", json={**body, "keywords": [], "colour": "green"}, headers=auth())
     assert response.status_code == 400 and "unknown field 'colour'" in response.get_json()["error"]
-    response = writer.post("/v1/domains", json={**body, "name_zh": " \u3000", "keywords": []}, headers=auth())
+    response = refusing.post("/v1/domains", json={**body, "name_zh": " \u3000", "keywords": []}, headers=auth())
     assert response.status_code == 400 and "name_zh: is empty" in response.get_json()["error"]
 
 
 @pytest.mark.parametrize("field", ["name_zh", "keywords"])
-def test_lone_surrogate_in_a_new_domain_is_400(writer, field):
+def test_lone_surrogate_in_a_new_domain_is_400(refusing, field):
     value = '"\\ud800生态"' if field == "name_zh" else '["\\udfff"]'
     base = {"id": '"eco"', "name_zh": '"生态"', "name_en": '"Eco"', "keywords": '["生态"]', field: value}
     body = "{" + ", ".join(f'"{k}": {v}' for k, v in base.items()) + "}"
-    response = writer.post("/v1/domains", data=body, headers={**auth(), "Content-Type": "application/json"})
+    response = refusing.post("/v1/domains", data=body, headers={**auth(), "Content-Type": "application/json"})
     assert response.status_code == 400 and "surrogate" in response.get_json()["error"]
 
 
-def test_train_lists_every_bad_field(writer):
-    response = writer.post("/v1/train", json={"force": "yes", "tolerance": 5}, headers=auth())
+def test_train_lists_every_bad_field(refusing):
+    response = refusing.post("/v1/train", json={"force": "yes", "tolerance": 5}, headers=auth())
     assert response.status_code == 400
     assert response.get_json()["problems"] == ['force: must be true or false, got "yes"',
                                                "tolerance: must be a number in [0, 1], got 5"]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from service.cli import main
 from tests.conftest import SEEDS
 from training.data.store import ExampleStore
@@ -71,6 +73,7 @@ def test_an_unreadable_file_is_reported_and_the_others_imported(runner, home, tm
     assert stats(runner, home)["pool_size"] == 3
 
 
+@pytest.mark.slow  # the audit cross-validates (once per run: conftest.audited)
 def test_audit_lists_a_planted_error_with_the_evidence(runner, audited, audited_home):
     # A --cv 0 model keeps no held-out scores: the first audit (the `audited` fixture's) cross-validated once ...
     assert "cross-validating" in audited.first_run.stderr and json.loads(audited.first_run.stdout)["items"]

@@ -13,7 +13,7 @@ import pytest
 from service.cli import main
 from tests.conftest import CHROMIUM
 from tests.docgen import long_report
-from tests.test_page_browser import enter_token, open_tab, snap, tag_text, wait_for
+from tests.test_page_browser import enter_token, expect, open_tab, snap, tag_text, wait_for
 from tests.test_report import PATTERN, corpus_module
 from training.data.store import ExampleStore
 from training.paths import store_path
@@ -21,8 +21,6 @@ from training.paths import store_path
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
                                  "(apt-get install -y chromium fonts-noto-cjk; .ci/run does this)")]
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
-expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")

@@ -31,23 +31,30 @@ POOL_TEXTS = [
 ]
 
 
-@pytest.fixture()
-def home(audited_home):
-    # The audit's held-out scores are cross-validated once per run (conftest.audited), not once per test.
-    return audited_home
+def curator_app(home, **config):
+    # These tests are about the curator's loop; the token on labelled reads has its own tests (test_access.py).
+    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN, "LABELLED_READS_NEED_TOKEN": False,
+                       **config})
 
 
 @pytest.fixture()
 def app(home):
-    # These tests are about the curator's loop; the token on labelled reads has its own tests (test_access.py).
-    return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN, "LABELLED_READS_NEED_TOKEN": False})
+    return curator_app(home)
+
+
+@pytest.fixture()
+def auditing(audited_home):
+    """A client whose data directory holds the audit's held-out scores, cross-validated once per run
+    (conftest.audited): the tests that use it are slow because that run cross-validates."""
+    return curator_app(audited_home).test_client()
 
 
 @pytest.fixture(scope="module")
-def refusing(audited, tmp_path_factory):
-    """One client for the tests of refused requests: a refused request changes nothing, so they can share it."""
-    home = tmp_path_factory.mktemp("refusing") / "home"
-    shutil.copytree(audited.home, home)
+def shared(trained_home, tmp_path_factory):
+    """One client for the tests whose requests change nothing (refused requests, uploads that are only tagged,
+    reads of the description and of reports), so they can share it."""
+    home = tmp_path_factory.mktemp("shared") / "home"
+    shutil.copytree(trained_home, home)
     return create_app({"TESTING": True, "HOME": str(home), "API_TOKEN": TOKEN,
                        "LABELLED_READS_NEED_TOKEN": False}).test_client()
 
@@ -98,21 +105,21 @@ def test_pool_accepts_a_document_upload_with_heading_paths(client):
     ({"json": {"texts": ["ok"], "labels": []}}, 400, "unknown field 'labels'"),
     ({"data": "not json", "content_type": "text/plain"}, 415, "application/json"),
 ])
-def test_bad_pool_requests(refusing, kwargs, status, needle):
-    assert_error(refusing.post("/v1/pool", headers=AUTH, **kwargs), status, needle)
-    assert refusing.get("/v1/pool").get_json()["pool_size"] == 0
+def test_bad_pool_requests(shared, kwargs, status, needle):
+    assert_error(shared.post("/v1/pool", headers=AUTH, **kwargs), status, needle)
+    assert shared.get("/v1/pool").get_json()["pool_size"] == 0
 
 
-def test_bad_pool_uploads(client):
-    assert_error(upload(client, b"MZ\x00", "tool.exe", "/v1/pool", AUTH), 415, "unsupported format")
-    assert_error(upload(client, b"", "empty.txt", "/v1/pool", AUTH), 400, "empty")
-    response = client.post("/v1/pool", data={"other": "x"}, headers=AUTH, content_type="multipart/form-data")
+def test_bad_pool_uploads(shared):
+    assert_error(upload(shared, b"MZ\x00", "tool.exe", "/v1/pool", AUTH), 415, "unsupported format")
+    assert_error(upload(shared, b"", "empty.txt", "/v1/pool", AUTH), 400, "empty")
+    response = shared.post("/v1/pool", data={"other": "x"}, headers=AUTH, content_type="multipart/form-data")
     assert_error(response, 400, "field named 'file'")
 
 
-def test_pool_writes_need_the_token(client):
-    assert_error(client.post("/v1/pool", json={"texts": ["x"]}), 401, "Bearer")
-    assert_error(client.post("/v1/pool", json={"texts": ["x"]}, headers={"Authorization": "Bearer no"}), 403)
+def test_pool_writes_need_the_token(shared):
+    assert_error(shared.post("/v1/pool", json={"texts": ["x"]}), 401, "Bearer")
+    assert_error(shared.post("/v1/pool", json={"texts": ["x"]}, headers={"Authorization": "Bearer no"}), 403)
 
 
 # -- the review queue ---------------------------------------------------------------------------------
@@ -190,12 +197,12 @@ def test_a_bad_review_lists_every_problem_in_json_terms(client):
 
 
 @pytest.mark.parametrize("n", ["0", "101", "abc", "-1", "1.0", " 5", "²"])
-def test_bad_review_batch_size(refusing, n):
-    assert_error(refusing.get(f"/v1/review?n={n}"), 400, "n: must be a whole number from 1 to 100")
+def test_bad_review_batch_size(shared, n):
+    assert_error(shared.get(f"/v1/review?n={n}"), 400, "n: must be a whole number from 1 to 100")
 
 
-def test_review_needs_the_token_and_a_model(client, tmp_path):
-    assert_error(client.post("/v1/review", json={"id": 1, "labels": []}), 401)
+def test_review_needs_the_token_and_a_model(shared, tmp_path):
+    assert_error(shared.post("/v1/review", json={"id": 1, "labels": []}), 401)
     empty = create_app({"TESTING": True, "HOME": str(tmp_path / "none"), "API_TOKEN": TOKEN,
                         "LABELLED_READS_NEED_TOKEN": False}).test_client()
     assert_error(empty.get("/v1/review"), 503)
@@ -210,7 +217,9 @@ def plant_wrong_label(client) -> None:
     assert client.post("/v1/examples", json=body, headers=AUTH).status_code == 201
 
 
-def test_audit_lists_a_planted_wrong_label_with_a_suggestion_and_evidence(client):
+@pytest.mark.slow  # cross-validates once per run for the audit's held-out scores (conftest.audited)
+def test_audit_lists_a_planted_wrong_label_with_a_suggestion_and_evidence(auditing):
+    client = auditing
     plant_wrong_label(client)
     body = client.get("/v1/audit?n=50").get_json()
     conforms(body, "AuditList")
@@ -222,7 +231,9 @@ def test_audit_lists_a_planted_wrong_label_with_a_suggestion_and_evidence(client
     assert all(0 <= c <= 1 for c in confidences)
 
 
-def test_audit_shows_the_heading_a_bootstrapped_label_came_from(home, tmp_path):
+@pytest.mark.slow  # cross-validates once per run for the audit's held-out scores (conftest.audited)
+def test_audit_shows_the_heading_a_bootstrapped_label_came_from(audited_home, tmp_path):
+    home = audited_home
     # A seed document whose rural section holds an innovation paragraph: the heading labels it rural.
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
@@ -235,7 +246,9 @@ def test_audit_shows_the_heading_a_bootstrapped_label_came_from(home, tmp_path):
     assert "乡村振兴" in item["label_from"], item
 
 
-def test_accepting_stores_the_suggestion_and_the_item_leaves(client, home):
+@pytest.mark.slow  # cross-validates once per run for the audit's held-out scores (conftest.audited)
+def test_accepting_stores_the_suggestion_and_the_item_leaves(auditing, audited_home):
+    client, home = auditing, audited_home
     plant_wrong_label(client)
     (item,) = [i for i in client.get("/v1/audit?n=100").get_json()["items"] if i["text"] == INNOVATION]
     response = client.post("/v1/audit", json={"id": item["id"], "action": "accept"}, headers=AUTH)
@@ -246,7 +259,9 @@ def test_accepting_stores_the_suggestion_and_the_item_leaves(client, home):
     assert item["id"] not in [i["id"] for i in client.get("/v1/audit?n=100").get_json()["items"]]
 
 
-def test_keeping_a_label_takes_it_off_the_list_without_changing_it(client, home):
+@pytest.mark.slow  # cross-validates once per run for the audit's held-out scores (conftest.audited)
+def test_keeping_a_label_takes_it_off_the_list_without_changing_it(auditing, audited_home):
+    client, home = auditing, audited_home
     first = client.get("/v1/audit?n=1").get_json()["items"][0]
     before = ExampleStore(store_path(home)).count()
     response = client.post("/v1/audit", json={"id": first["id"], "action": "keep"}, headers=AUTH)
@@ -256,18 +271,23 @@ def test_keeping_a_label_takes_it_off_the_list_without_changing_it(client, home)
 
 
 @pytest.mark.parametrize("body, status, needle", [
-    ({"id": "nope", "action": "keep"}, 404, "no labelled paragraph"),
     ({"id": "x", "action": "delete"}, 400, 'action: must be "accept" or "keep", got "delete"'),
     ({"id": 3, "action": "keep"}, 400, "id: must be an audit item id (a string from GET /v1/audit), got 3"),
     ({"action": "keep"}, 400, "id: missing (required)"),
     ({"id": "x", "action": "keep", "labels": []}, 400, "unknown field"),
 ])
-def test_bad_audit_decisions(refusing, body, status, needle):
-    assert_error(refusing.post("/v1/audit", json=body, headers=AUTH), status, needle)
+def test_bad_audit_decisions(shared, body, status, needle):
+    assert_error(shared.post("/v1/audit", json=body, headers=AUTH), status, needle)
 
 
-def test_audit_decisions_need_the_token(client):
-    assert_error(client.post("/v1/audit", json={"id": "x", "action": "keep"}), 401)
+@pytest.mark.slow  # looks the id up in the audit: cross-validates once per run (conftest.audited)
+def test_an_unknown_audit_item_is_404(auditing):
+    assert_error(auditing.post("/v1/audit", json={"id": "nope", "action": "keep"}, headers=AUTH), 404,
+                 "no labelled paragraph")
+
+
+def test_audit_decisions_need_the_token(shared):
+    assert_error(shared.post("/v1/audit", json={"id": "x", "action": "keep"}), 401)
 
 
 @pytest.mark.slow  # trains a cross-validated model
@@ -286,9 +306,9 @@ def test_audit_of_a_cross_validated_model_reads_its_held_out_probabilities(home,
 
 # -- upload -----------------------------------------------------------------------------------------------
 
-def test_upload_markdown_gives_one_tag_result_with_headings(client):
+def test_upload_markdown_gives_one_tag_result_with_headings(shared):
     doc = f"# 规划\n\n一、科技创新\n\n{INNOVATION}\n\n二、乡村振兴\n\n{RURAL}\n".encode()
-    response = upload(client, doc, "plan.md", explain="true")
+    response = upload(shared, doc, "plan.md", explain="true")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     conforms(body, "UploadResponse")
@@ -302,29 +322,29 @@ def test_upload_markdown_gives_one_tag_result_with_headings(client):
     assert body["results"][0]["skipped"] == [{"text": "规划", "reason": "title"}]
 
 
-def test_upload_docx(client):
+def test_upload_docx(shared):
     docx = pytest.importorskip("docx")
     document = docx.Document()
     document.add_heading("一、推进乡村全面振兴", level=1)
     document.add_paragraph(RURAL)
     buffer = io.BytesIO()
     document.save(buffer)
-    body = upload(client, buffer.getvalue(), "报告.docx").get_json()
+    body = upload(shared, buffer.getvalue(), "报告.docx").get_json()
     (paragraph,) = body["results"][0]["paragraphs"]
     assert paragraph["text"] == RURAL and paragraph["heading"] == "一、推进乡村全面振兴"
     assert paragraph["tags"][0]["domain"] == "rural" and body["source"] == "报告.docx"
 
 
-def test_upload_html_keeps_markup_in_text_as_text(client):
+def test_upload_html_keeps_markup_in_text_as_text(shared):
     page = f"<html><script>alert(1)</script><body><nav>首页</nav><p>{RURAL}&lt;script&gt;</p></body></html>"
-    body = upload(client, page.encode(), "page.html").get_json()
+    body = upload(shared, page.encode(), "page.html").get_json()
     (paragraph,) = body["results"][0]["paragraphs"]
     assert paragraph["text"] == RURAL + "<script>"  # entity decoded to text; the page shows it as text
 
 
-def test_upload_threshold_applies_to_every_domain(client):
-    (paragraph,) = upload(client, INNOVATION.encode(), "a.txt", threshold="0.001").get_json()["results"][0]["paragraphs"]
-    (default,) = upload(client, INNOVATION.encode(), "a.txt").get_json()["results"][0]["paragraphs"]
+def test_upload_threshold_applies_to_every_domain(shared):
+    (paragraph,) = upload(shared, INNOVATION.encode(), "a.txt", threshold="0.001").get_json()["results"][0]["paragraphs"]
+    (default,) = upload(shared, INNOVATION.encode(), "a.txt").get_json()["results"][0]["paragraphs"]
     # One threshold for every domain: each domain scoring at least 0.001 is a tag, more than by default.
     assert {t["domain"] for t in paragraph["tags"]} == {d for d, s in paragraph["scores"].items() if s >= 0.001}
     assert len(paragraph["tags"]) > len(default["tags"])
@@ -342,14 +362,14 @@ def test_upload_threshold_applies_to_every_domain(client):
     ("加快技术攻关。".encode(), "a.txt", {"explain": "maybe"}, 400, "explain must be"),
     ("加快技术攻关。".encode(), "a.txt", {"lang": "zh"}, 400, "unknown form field 'lang'"),
 ])
-def test_bad_uploads(refusing, data, name, form, status, needle):
-    assert_error(upload(refusing, data, name, **form), status, needle)
+def test_bad_uploads(shared, data, name, form, status, needle):
+    assert_error(upload(shared, data, name, **form), status, needle)
 
 
-def test_upload_without_a_file_or_not_multipart(client):
-    assert_error(client.post("/v1/upload", data={"explain": "true"}, content_type="multipart/form-data"),
+def test_upload_without_a_file_or_not_multipart(shared):
+    assert_error(shared.post("/v1/upload", data={"explain": "true"}, content_type="multipart/form-data"),
                  400, "field named 'file'")
-    assert_error(client.post("/v1/upload", json={"text": INNOVATION}), 415, "multipart/form-data")
+    assert_error(shared.post("/v1/upload", json={"text": INNOVATION}), 415, "multipart/form-data")
 
 
 def test_upload_over_the_size_limit_is_413(home):
@@ -362,11 +382,11 @@ def test_upload_without_a_model_is_503(tmp_path):
     assert_error(upload(client, INNOVATION.encode(), "a.txt"), 503)
 
 
-def test_the_description_states_what_the_curation_routes_check(app, client):
+def test_the_description_states_what_the_curation_routes_check(shared):
     """JSON bodies and `n` are the validating models' own schemas; the hand-written upload form agrees with the code."""
-    document = client.get("/v1/openapi.json").get_json()
+    document = shared.get("/v1/openapi.json").get_json()
     schemas = document["components"]["schemas"]
-    assert schemas["PoolRequest"]["properties"]["texts"]["maxItems"] == app.config["MAX_TEXTS"]
+    assert schemas["PoolRequest"]["properties"]["texts"]["maxItems"] == shared.application.config["MAX_TEXTS"]
     assert schemas["ReviewRequest"]["properties"]["labels"]["items"]["enum"] == ["innovation", "rural", "consumption"]
     assert schemas["AuditRequest"]["properties"]["action"]["enum"] == ["accept", "keep"]
     (n,) = document["paths"]["/v1/review"]["get"]["parameters"]
@@ -374,17 +394,17 @@ def test_the_description_states_what_the_curation_routes_check(app, client):
     form = schemas["Upload"]["properties"]
     for value in ["0.5", "1", "1.0", ".25", "0.001", "", "0", "0.0", "1.5", "1e-1", "nan", " 0.5", "٠.٥", "-0.5"]:
         described = re.fullmatch(form["threshold"]["pattern"].strip("^$"), value) is not None
-        answer = upload(client, INNOVATION.encode(), "a.txt", threshold=value).status_code
+        answer = upload(shared, INNOVATION.encode(), "a.txt", threshold=value).status_code
         assert answer == (200 if described else 400), value
     for value in ["true", "false", "1", "0", "", "TRUE", "yes", "2"]:
-        answer = upload(client, INNOVATION.encode(), "a.txt", explain=value).status_code
+        answer = upload(shared, INNOVATION.encode(), "a.txt", explain=value).status_code
         assert answer == (200 if value in form["explain"]["enum"] else 400), value
 
 
 # -- version reports --------------------------------------------------------------------------------------
 
-def test_report_of_a_version_without_cross_validation_says_so(client):
-    body = client.get("/v1/models/v1/report").get_json()
+def test_report_of_a_version_without_cross_validation_says_so(shared):
+    body = shared.get("/v1/models/v1/report").get_json()
     conforms(body, "VersionReport")
     assert body["report"] is None and "--cv" in body["note"]
 
@@ -402,8 +422,8 @@ def test_report_of_a_cross_validated_version(home):
     assert set(report["per_domain"]) == {"innovation", "rural", "consumption"} and report["calibration"]["bins"]
 
 
-def test_report_of_an_unknown_version_is_404(client):
-    assert_error(client.get("/v1/models/v9/report"), 404, "unknown model version")
+def test_report_of_an_unknown_version_is_404(shared):
+    assert_error(shared.get("/v1/models/v9/report"), 404, "unknown model version")
 
 
 def test_audit_with_a_one_paragraph_domain_says_why_instead_of_failing(client, home):

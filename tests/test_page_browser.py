@@ -8,6 +8,7 @@ go to $POLICYTAG_SCREENSHOTS (default: a temporary folder); the folder is printe
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import time
@@ -25,8 +26,16 @@ from training.paths import store_path
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
                                  "(apt-get install -y chromium fonts-noto-cjk; .ci/run does this)")]
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
-expect = sync_api.expect
+if importlib.util.find_spec("playwright") is None:
+    pytest.skip("pip install -e '.[test]' installs playwright", allow_module_level=True)
+
+
+def expect(target, *args, **kwargs):
+    """playwright's `expect`, imported when a test first asserts: `-m "not slow"` collects this module too and
+    does not need playwright loaded."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target, *args, **kwargs)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -14,13 +14,14 @@ def test_short_work_runs_at_most_short_limit_at_once_and_in_arrival_order():
     pool = LifoThreadPool(8, short_limit=2)
     running, most, order = [0], [0], []
     lock = threading.Lock()
+    pair = threading.Barrier(2)  # each task waits for a second one to be running: a limit of 1 would hang here
 
     def work(k: int) -> int:
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
             order.append(k)
-        time.sleep(0.01)
+        pair.wait(timeout=10)
         with lock:
             running[0] -= 1
         return k
