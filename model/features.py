@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -197,25 +196,6 @@ class Featurizer:
         matrix = sp.csr_matrix((counts, col_ids, np.searchsorted(row_ids, np.arange(len(texts) + 1))),
                                shape=(len(texts), self.n_features))
         return matrix
-
-    # -- pickling --------------------------------------------------------------------------------------
-    def __getstate__(self) -> dict[str, Any]:
-        """The word vocabulary travels as one string and two arrays: as a dict it is thousands of pickle
-        opcodes, which joblib's pure-Python unpickler reads one at a time every time a model is loaded."""
-        state = dict(self.__dict__)
-        tokens = state.pop("tokens_", None)
-        if tokens is not None:
-            state["tokens_packed_"] = ("".join(tokens), np.fromiter(map(len, tokens), np.int64, len(tokens)),
-                                       np.fromiter(tokens.values(), np.int64, len(tokens)))
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        packed = state.pop("tokens_packed_", None)
-        if packed is not None:  # a pickle holding `tokens_` itself loads as it is
-            joined, lengths, ids = packed
-            ends = np.cumsum(lengths).tolist()
-            state["tokens_"] = dict(zip((joined[a:b] for a, b in zip([0, *ends[:-1]], ends)), ids.tolist()))
-        self.__dict__.update(state)
 
     def _set_offsets(self) -> None:
         sizes = [len(k) for k in self.keys_]

@@ -243,29 +243,6 @@ def test_saved_model_scores_the_same_and_keeps_its_weight_layout(single_label, t
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), single_label.predict_proba(TEXTS))
 
 
-def test_a_saved_vocabulary_loads_word_for_word_also_from_a_model_that_saved_it_as_a_dict(single_label, tmp_path):
-    # Words of every shape: empty-looking, astral-plane, mixed scripts, the framing markers' neighbours.
-    featurizer = Featurizer(min_df=1)
-    featurizer.fit_counts(TEXTS)
-    joblib.dump(featurizer, tmp_path / "f.joblib")
-    loaded = joblib.load(tmp_path / "f.joblib")
-    assert loaded.tokens_ == featurizer.tokens_ and list(loaded.tokens_) == list(featurizer.tokens_)
-    assert loaded.feature_names() == featurizer.feature_names()
-
-    class DictState(Featurizer):  # pickles `tokens_` as it is, as models saved before the packed form do
-        def __getstate__(self):
-            return dict(self.__dict__)
-
-    old = DictState.__new__(DictState)
-    old.__dict__.update(single_label.featurizer_.__dict__)
-    state = old.__getstate__()
-    assert isinstance(state["tokens_"], dict)
-    restored = Featurizer.__new__(Featurizer)
-    restored.__setstate__(state)
-    np.testing.assert_array_equal(restored.transform(TEXTS).toarray(),
-                                  single_label.featurizer_.transform(TEXTS).toarray())
-
-
 def test_a_model_saved_by_another_format_is_refused_with_the_fix(tmp_path):
     tagger = Tagger(cv=2).fit(["足球", "篮球", "股票", "基金"], [["a"], ["a"], ["b"], ["b"]])
     tagger.format_ = 1
