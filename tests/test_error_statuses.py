@@ -25,7 +25,7 @@ DOMAIN = {"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "key
 # Errors that never reach a request: the CLI's, the server's start-up, the fast path's internal signal, and the
 # table parser's (its two callers turn it into ReadError or LabelFileError).
 NOT_IN_REQUESTS = {"ApiError", "ConfigError", "PortInUse", "CorpusError", "LabelFileError", "EvalFileError",
-                   "UserFileError", "NotFittedError", "Busy", "_Decline", "TableError"}
+                   "UserFileError", "NotFittedError", "Busy", "Decline", "TableError"}
 
 
 def _subclasses(kind: type) -> set[type]:
