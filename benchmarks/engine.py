@@ -163,13 +163,13 @@ class PolicytagEngine(Engine):
         return [self.tagger.classes_[k] for k in np.flatnonzero(row >= self.tagger.thresholds_)]
 
     def extra(self, tmp: Path) -> dict[str, Any]:
-        import joblib
+        from model.artifact import MODEL_FILE, load_artifact, save_artifact
 
-        path = tmp / "thuc_model.joblib"
-        joblib.dump(self.tagger, path)
+        save_artifact(self.tagger, tmp / "thuc_model", {"version": "thuc"})
+        path = tmp / "thuc_model" / MODEL_FILE
         gc.collect()
         started = time.perf_counter()
-        joblib.load(path)
+        load_artifact(tmp / "thuc_model")
         load_s = time.perf_counter() - started
         out = {"artifact_mb": path.stat().st_size / 1e6, "load_s": load_s,
                "n_features": int(self.tagger.coef_.shape[0])}

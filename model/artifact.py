@@ -1,14 +1,22 @@
-"""Saving and loading a trained `Tagger`: a joblib file plus a JSON manifest that vouches for it.
+"""Saving and loading a trained `Tagger`: a pickle file plus a JSON manifest that vouches for it.
 
-The manifest records the SHA-256 of the joblib file and the library versions it was written with. Loading
+The manifest records the SHA-256 of the model file and the library versions it was written with. Loading
 checks both before unpickling, so a file that was altered, or written by another scikit-learn, is refused
 with a message saying to retrain instead of being unpickled.
+
+The model file is a plain pickle (protocol 5), read with the C unpickler. `joblib.load`, which earlier
+policytag versions use, reads plain pickles too, so hosts of two versions can share one registry; files that
+`joblib.dump` wrote (earlier versions) are still read, with joblib. joblib's reader is pure Python: a model's
+word vocabulary (thousands of dictionary entries) made every load an order of magnitude slower than the C
+unpickler (`benchmarks/README.md` has the figures).
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
+import pickle
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +28,9 @@ from model.errors import ArtifactError
 from model.manifest import MANIFEST_FILE, Manifest, read_manifest
 from model.tagger import Tagger
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.joblib"  # the name earlier versions look for; the file is a plain pickle now
+_PROTOCOL = 5
+_JOBLIB_MARK = b"joblib.numpy_pickle"  # in every file joblib.dump wrote with numpy arrays (its array wrapper)
 
 
 @functools.cache
@@ -51,20 +61,9 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_artifact(tagger: Tagger, directory: Path, manifest: Manifest) -> Manifest:
-    """Write model.joblib and manifest.json into `directory`; returns the manifest as written."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with atomic_file(directory / MODEL_FILE) as handle:
-        joblib.dump(tagger, handle)
-    digest = sha256_file(directory / MODEL_FILE)
-    full: Manifest = {**manifest, "sha256": digest, "libraries": library_versions(),
-            "size_bytes": (directory / MODEL_FILE).stat().st_size}
-    write_atomic(directory / MANIFEST_FILE, json.dumps(full, ensure_ascii=False, indent=2).encode("utf-8"))
-    return full
-
-
-def verify_artifact(directory: Path) -> Manifest:
-    """Check a saved model without unpickling it: manifest, scikit-learn version, SHA-256. Returns the manifest."""
+def _read_checked(directory: Path) -> tuple[Manifest, bytes]:
+    """The manifest, after the version check, and the model file's bytes if its SHA-256 matches; ArtifactError
+    otherwise (a missing file included)."""
     manifest = read_manifest(directory)
     saved_with = manifest.get("libraries", {}).get("scikit-learn")
     if saved_with != sklearn_version():
@@ -74,17 +73,36 @@ def verify_artifact(directory: Path) -> Manifest:
     path = directory / MODEL_FILE
     if not path.is_file():
         raise ArtifactError(f"{path} is missing; retrain with `policytag train`")
-    if sha256_file(path) != manifest.get("sha256"):
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):
         raise ArtifactError(f"{path} does not match the SHA-256 in its manifest (altered or damaged); "
                             "refusing to load it; retrain with `policytag train`")
-    return manifest
+    return manifest, data
+
+
+def save_artifact(tagger: Tagger, directory: Path, manifest: Manifest) -> Manifest:
+    """Write model.joblib and manifest.json into `directory`; returns the manifest as written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with atomic_file(directory / MODEL_FILE) as handle:
+        pickle.dump(tagger, handle, protocol=_PROTOCOL)
+    digest = sha256_file(directory / MODEL_FILE)
+    full: Manifest = {**manifest, "sha256": digest, "libraries": library_versions(),
+            "size_bytes": (directory / MODEL_FILE).stat().st_size}
+    write_atomic(directory / MANIFEST_FILE, json.dumps(full, ensure_ascii=False, indent=2).encode("utf-8"))
+    return full
+
+
+def verify_artifact(directory: Path) -> Manifest:
+    """Check a saved model without unpickling it: manifest, scikit-learn version, SHA-256. Returns the manifest."""
+    return _read_checked(directory)[0]
 
 
 def load_artifact(directory: Path) -> tuple[Tagger, Manifest]:
     """Verify and load a saved model; raises ArtifactError (never unpickles a file that fails a check)."""
-    manifest = verify_artifact(directory)
+    manifest, data = _read_checked(directory)
     path = directory / MODEL_FILE
-    tagger = joblib.load(path)
+    # Written by joblib.dump: its arrays follow their wrappers as raw bytes, which only joblib's reader takes.
+    tagger = joblib.load(io.BytesIO(data)) if _JOBLIB_MARK in data else pickle.loads(data)
     if not isinstance(tagger, Tagger):
         raise ArtifactError(f"{path} does not hold a policytag Tagger; retrain with `policytag train`")
     return tagger, manifest

@@ -1,8 +1,10 @@
 """The Tagger's estimator contract, scores and thresholds, and the artefact save/load checks."""
 from __future__ import annotations
 
+import hashlib
 import json
 
+import joblib
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -85,6 +87,24 @@ def test_save_load_round_trip_gives_identical_scores(fitted, tmp_path):
     assert len(manifest["sha256"]) == 64 and manifest["libraries"]["scikit-learn"]
     loaded, read = load_artifact(tmp_path)
     assert read["sha256"] == manifest["sha256"]
+    np.testing.assert_array_equal(loaded.predict_proba(TECH), fitted.predict_proba(TECH))
+
+
+def test_a_saved_model_is_read_by_earlier_versions_and_their_models_are_read_by_this_one(fitted, tmp_path):
+    # Earlier versions load model files with joblib.load, and wrote them with joblib.dump: hosts of both versions
+    # share one registry during an upgrade.
+    save_artifact(fitted, tmp_path / "new", {"version": "v1"})
+    by_joblib = joblib.load(tmp_path / "new" / MODEL_FILE)
+    np.testing.assert_array_equal(by_joblib.predict_proba(TECH), fitted.predict_proba(TECH))
+    assert by_joblib.thresholds_.tolist() == fitted.thresholds_.tolist()
+    old = tmp_path / "old"
+    save_artifact(fitted, old, {"version": "v1"})
+    joblib.dump(fitted, old / MODEL_FILE)  # what an earlier version wrote, with its manifest
+    manifest = json.loads((old / MANIFEST_FILE).read_text())
+    manifest["sha256"] = hashlib.sha256((old / MODEL_FILE).read_bytes()).hexdigest()
+    (old / MANIFEST_FILE).write_text(json.dumps(manifest))
+    assert b"NumpyArrayWrapper" in (old / MODEL_FILE).read_bytes()
+    loaded, _ = load_artifact(old)
     np.testing.assert_array_equal(loaded.predict_proba(TECH), fitted.predict_proba(TECH))
 
 
