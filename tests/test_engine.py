@@ -8,7 +8,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 
@@ -237,8 +236,8 @@ def test_fitting_in_worker_processes_does_not_change_the_model(monkeypatch):
 
 
 def test_saved_model_scores_the_same_and_keeps_its_weight_layout(single_label, tmp_path):
-    joblib.dump(single_label, tmp_path / "m.joblib")
-    loaded = joblib.load(tmp_path / "m.joblib")
+    save_artifact(single_label, tmp_path, {"version": "v1"})
+    loaded, _ = load_artifact(tmp_path)
     assert loaded.coef_.dtype == np.float32 and loaded.coef_.flags.c_contiguous
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), single_label.predict_proba(TEXTS))
 
