@@ -363,7 +363,9 @@ class BufferingWorker(ThreadWorker):
     def _serve_short(self, conn: TConn) -> bool | None:
         """Answer a short tag request from its bytes (`service.short_requests`); None: gunicorn serves it."""
         size, length, fast = conn.framer.head_size, conn.framer.body_length, self._short
-        if size is None or length is None or fast is None or self.nr + 1 >= self.max_requests:
+        # After a "100 Continue" the loop removed the Expect header: the framer's head size no longer applies.
+        if (size is None or length is None or fast is None or conn.sent_continue
+                or self.nr + 1 >= self.max_requests):
             return None
         end = size + length
         answer = short_requests.serve(fast, bytes(conn.inbox[:end]), size, conn.client, conn.server)

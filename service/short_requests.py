@@ -112,7 +112,11 @@ def serve(fast: TagFastPath, data: bytes, head_size: int, client: Any, server: A
     except Exception as exc:  # noqa: BLE001 - answered by the app's error handlers, as on gunicorn's path
         response = fast.error_response(_environ(request, raw, client, server), exc)
         try:
-            return response_bytes(response.status, list(response.headers.items()), response.get_data())
+            payload = response.get_data()
+            headers = list(response.headers.items())
+            if not any(k.lower() == "content-length" for k, _ in headers):  # the answer must end for keep-alive
+                headers.append(("Content-Length", str(len(payload))))
+            return response_bytes(response.status, headers, payload)
         finally:
             response.close()
     return response_bytes("200 OK", fast.headers(body), body)
