@@ -13,6 +13,8 @@ the loop sends the outbox as the client reads it, and reads the client's next (p
 the outbox is empty. A client that stops reading costs its buffered answer until `read_timeout` cuts it.
 One client address may hold at most `per_client` of a worker's connections: beyond that a new connection is
 answered 429 and closed, so one machine opening connections and sending nothing cannot take the server.
+A short tag request with a plain head is answered from its buffered bytes (`service.short_requests`);
+every other request goes through gunicorn's parser and response.
 """
 from __future__ import annotations
 
