@@ -81,16 +81,17 @@ class _Date:
 _date = _Date()
 
 
+# Headers of the app gunicorn leaves out of an answer.
+_HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+                         "transfer-encoding", "upgrade"))
+
+
 def response_bytes(status: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
     """An HTTP/1.1 keep-alive answer as gunicorn writes it (hop-by-hop headers of the app left out)."""
     head = [f"HTTP/1.1 {status}\r\nServer: {SERVER}\r\nDate: {_date()}\r\nConnection: keep-alive\r\n"]
     head += [f"{name}: {value}\r\n" for name, value in headers if name.lower() not in _HOP_BY_HOP]
     head.append("\r\n")
     return "".join(head).encode("latin-1") + body
-
-
-_HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-                         "transfer-encoding", "upgrade"))
 
 
 def serve(fast: TagFastPath, data: bytes, head_size: int, client: Any, server: Any) -> bytes | None:
@@ -101,9 +102,9 @@ def serve(fast: TagFastPath, data: bytes, head_size: int, client: Any, server: A
     request = read_head(data[:head_size - 4])
     if request is None:
         return None
+    raw = data[head_size:]
     try:
         fast.check(request.host, request.content_type, request.content_length)
-        raw = data[head_size:]
         if len(raw) != int(request.content_length):
             return None
         body = fast.answer(raw)
