@@ -88,6 +88,17 @@ def test_labelled_paragraphs_do_not_enter_the_pool(client):
     assert body["added"] == 1 and body["already_labelled"] == 1
 
 
+def test_a_paragraph_labelled_in_a_seed_file_after_the_first_pooling_stays_out_of_the_pool(home, tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    client = curator_app(home, SEEDS=str(seeds)).test_client()
+    assert pooled(client, [POOL_TEXTS[0]])["added"] == 1
+    with (seeds / "curated_examples.jsonl").open("a", encoding="utf-8") as labels:
+        labels.write(json.dumps({"text": POOL_TEXTS[4], "labels": []}, ensure_ascii=False) + "\n")
+    body = pooled(client, [POOL_TEXTS[4], POOL_TEXTS[3]])
+    assert body["added"] == 1 and body["already_labelled"] == 1
+
+
 def test_pool_accepts_a_document_upload_with_heading_paths(client):
     doc = f"# 报告\n\n一、农业农村\n\n{POOL_TEXTS[0]}\n\n{POOL_TEXTS[1]}\n".encode()
     response = upload(client, doc, "plan.md", "/v1/pool", AUTH)

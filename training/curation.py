@@ -7,15 +7,17 @@ workspace's settings), and never builds one of its own.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model.readers import ReadError
+from model.readers import ReadError, folder_files
 from model.rules import ranked_tags, ranking
 from model.tagger import Tagger
 from training.data.pool import PoolImport, import_file, import_rows, pool_sources, read_pool_file, seed_rows
+from training.data.taxonomy import Domain, Taxonomy
 from training.data.validation import normalize_key
 from training.errors import AuditActionError, AuditItemNotFound
 from training.learning.audit import audit, out_of_fold, suggestion
@@ -29,8 +31,20 @@ AUDIT_ACTIONS = ("accept", "keep")
 
 
 def _labelled_keys(ws: Workspace) -> set[str]:
-    data = load_training_data(ws.seeds, ws.taxonomy(), ws.store())
-    return {normalize_key(e.text) for e in data.examples}
+    """Keys of every labelled paragraph: the seeds' (bootstrapped documents and label files) and the store's."""
+    taxonomy = ws.taxonomy()
+    signature = tuple((name, path.stat().st_size, path.stat().st_mtime_ns) for name, path in folder_files(ws.seeds))
+    seeds = _seed_keys(ws.seeds, signature, tuple(taxonomy.domains), taxonomy.unmatched_negatives)
+    return set(seeds).union(normalize_key(stored.text) for stored in ws.store().current())
+
+
+@lru_cache(maxsize=4)
+def _seed_keys(seeds: Path, signature: tuple[tuple[str, int, int], ...], domains: tuple[Domain, ...],
+               unmatched_negatives: bool) -> frozenset[str]:
+    # Bootstrapping the seed documents takes a good part of a second; pool requests need only its keys, which
+    # change when a seed file or the taxonomy does (both are part of the cache key).
+    data = load_training_data(seeds, Taxonomy(list(domains), unmatched_negatives))
+    return frozenset(normalize_key(e.text) for e in data.examples)
 
 
 def import_pool(ws: Workspace, paths: Iterable[Path] = (), include_seeds: bool = False,
@@ -56,7 +70,7 @@ def import_pool(ws: Workspace, paths: Iterable[Path] = (), include_seeds: bool =
 
 def import_pool_bytes(ws: Workspace, data: bytes, name: str) -> PoolImport:
     """Pool one uploaded file's paragraphs (those that cannot be pooled are skipped and named in `problems`);
-    ReadError when the file cannot be read, before the seeds' labels are gathered (a second or two)."""
+    ReadError when the file cannot be read, before the labelled paragraphs are gathered."""
     rows, problems = read_pool_file(data, name)
     result = PoolImport(read=len(problems), skipped=len(problems), problems=problems)
     return import_rows(ws.store(), rows, _labelled_keys(ws), result)
