@@ -14,7 +14,7 @@ import pytest
 from model.artifact import ArtifactError, load_artifact, save_artifact
 from model.features import BOS, EOS, Featurizer, prepare
 from model.tagger import Tagger
-from model.tokenize import jieba_words
+from model.tokenize import words
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +63,7 @@ def reference_features(text: str) -> Counter[str]:
     feats: Counter[str] = Counter("c:" + ch for ch in p)
     for n in (2, 3):
         feats.update("c:" + framed[i:i + n] for i in range(len(framed) - n + 1))
-    tokens = [w for w in jieba_words(p) if w != " "]
+    tokens = [w for w in words(p) if w != " "]  # the segmentation itself: tests/test_tokenize.py
     feats.update("w:" + t for t in tokens)
     framed_tokens = [BOS, *tokens, EOS]
     feats.update("w:" + a + " " + b for a, b in zip(framed_tokens, framed_tokens[1:]))

@@ -52,11 +52,14 @@ def _corpus() -> list[str]:
     return texts + [prepare(t) for t in texts]  # the form features are built from, too
 
 
+# Both comparisons load jieba's own dictionary (over a second), which nothing else in the quick set needs.
+@pytest.mark.slow
 def test_words_is_jiebas_segmentation_with_hmm_off():
     for text in _corpus():
         assert tokenize.words(text) == tokenize.jieba_words(text), text
 
 
+@pytest.mark.slow
 def test_rjieba_gives_jiebas_tokens_token_for_token():
     rjieba = pytest.importorskip("rjieba")
     for text in _corpus():
