@@ -437,6 +437,7 @@ def test_report_of_an_unknown_version_is_404(shared):
     assert_error(shared.get("/v1/models/v9/report"), 404, "unknown model version")
 
 
+@pytest.mark.slow  # trains on the seeds, then the audit cross-validates
 def test_audit_with_a_one_paragraph_domain_says_why_instead_of_failing(client, home):
     # A model trained with --cv 0 keeps no held-out scores, so the audit must cross-validate, and a domain with
     # one labelled paragraph cannot be.

@@ -163,6 +163,7 @@ def test_gate_keeps_a_worse_candidate_and_force_promotes(home):
     assert forced["promotion"]["promoted"] is True and registry.current() == "v4"
 
 
+@pytest.mark.slow  # a whole training run on the seeds
 def test_gate_holds_when_there_is_nothing_to_compare(home):
     skipped = run_training(home, SEEDS, cv=0)
     assert skipped["promotion"]["promoted"] is False and "no cross-validated comparison" in skipped["promotion"]["reason"]
@@ -204,6 +205,7 @@ def wait_job(home: Path, job_id: str, timeout: float = 180) -> dict:
                       and job, timeout, interval=0.2, what=f"job {job_id} finishing")
 
 
+@pytest.mark.slow  # starts and kills a training process
 def test_killed_training_run_leaves_everything_intact(home):
     ExampleStore(store_path(home)).add([{"text": "发展银发经济，扩大养老服务消费。", "labels": ["consumption"]}],
                                        source="user", author="t", known_domains=["consumption"])

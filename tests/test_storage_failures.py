@@ -118,7 +118,7 @@ def test_token_holders_see_absolute_paths(home):
 
 def test_locked_store_answers_503_with_retry_after_and_tagging_does_not_wait(home):
     ExampleStore(store_path(home)).count()  # the file exists, as on a running server
-    client = make_app(home, STORE_TIMEOUT_SECONDS=0.2).test_client()
+    client = make_app(home, STORE_TIMEOUT_SECONDS=0.05).test_client()
     holder = sqlite3.connect(store_path(home), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process is writing
     try:
@@ -140,7 +140,7 @@ def test_every_store_write_of_the_api_waits_only_the_configured_timeout(home):
     store = ExampleStore(store_path(home))
     store.pool_add([("推进高标准农田建设，稳定粮食播种面积。", "test", "")])
     (item,) = store.pool_items()
-    client = make_app(home, STORE_TIMEOUT_SECONDS=0.2).test_client()
+    client = make_app(home, STORE_TIMEOUT_SECONDS=0.05).test_client()
     holder = sqlite3.connect(store_path(home), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process is writing
     try:
@@ -151,8 +151,8 @@ def test_every_store_write_of_the_api_waits_only_the_configured_timeout(home):
             response = getattr(client, method)(path, json=body, headers=AUTH)
             waited = time.monotonic() - started
             assert response.status_code == 503 and response.headers["Retry-After"] == "2", (path, response.get_json())
-            assert "locked by another writer for 0.2 s" in response.get_json()["error"]
-            assert waited < 10, f"{path} waited {waited:.1f} s, not the configured 0.2 s"
+            assert "locked by another writer for 0.05 s" in response.get_json()["error"]
+            assert waited < 10, f"{path} waited {waited:.1f} s, not the configured 0.05 s"
     finally:
         holder.execute("ROLLBACK")
         holder.close()

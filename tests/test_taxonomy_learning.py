@@ -290,11 +290,13 @@ def ecology_model():
     return fit_tagger(examples, taxonomy)
 
 
+@pytest.mark.slow  # its model is trained on the seeds (module fixture)
 def test_held_out_paragraphs_of_a_ten_paragraph_domain_are_tagged(ecology_model):
     tags = ecology_model.predict(HELD_OUT_ECOLOGY)
     assert sum(t[:1] == ["ecology"] for t in tags) >= 4, list(zip(HELD_OUT_ECOLOGY, tags))
 
 
+@pytest.mark.slow  # its model is trained on the seeds (module fixture)
 def test_the_new_domain_does_not_take_other_prose(ecology_model):
     tags = ecology_model.predict(HELD_OUT_NONE)
     assert tags == [[] for _ in HELD_OUT_NONE], list(zip(HELD_OUT_NONE, tags))
