@@ -21,8 +21,6 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-import joblib
-
 from model.atomic import atomic_file, write_atomic
 from model.errors import ArtifactError
 from model.manifest import MANIFEST_FILE, Manifest, read_manifest
@@ -50,7 +48,7 @@ def sklearn_version() -> str:
 
 def library_versions() -> dict[str, str]:
     return {"python": platform.python_version(), "scikit-learn": sklearn_version(), "jieba": _installed("jieba"),
-            "joblib": joblib.__version__}
+            "joblib": _installed("joblib")}
 
 
 def sha256_file(path: Path) -> str:
@@ -102,7 +100,12 @@ def load_artifact(directory: Path) -> tuple[Tagger, Manifest]:
     manifest, data = _read_checked(directory)
     path = directory / MODEL_FILE
     # Written by joblib.dump: its arrays follow their wrappers as raw bytes, which only joblib's reader takes.
-    tagger = joblib.load(io.BytesIO(data)) if _JOBLIB_MARK in data else pickle.loads(data)
+    if _JOBLIB_MARK in data:
+        import joblib  # only for files of earlier versions: importing it costs tens of milliseconds
+
+        tagger = joblib.load(io.BytesIO(data))
+    else:
+        tagger = pickle.loads(data)
     if not isinstance(tagger, Tagger):
         raise ArtifactError(f"{path} does not hold a policytag Tagger; retrain with `policytag train`")
     return tagger, manifest
