@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,14 +40,20 @@ def write_report(path: Path, number: int = 0) -> Path:
     return path
 
 
-@pytest.fixture()
-def folder(tmp_path: Path) -> Path:
-    root = tmp_path / "reports"
+@pytest.fixture(scope="module")
+def written_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("corpus") / "reports"
     write_report(root / "b.md", 1)
     write_report(root / "sub" / "a.txt", 2)
     make_docx(root / "sub" / "c.docx", styled=True)
     (root / "notes.xyz").write_text("not a document", encoding="utf-8")  # not a format: never picked up
     return root
+
+
+@pytest.fixture()
+def folder(written_folder: Path, tmp_path: Path) -> Path:
+    """A private copy of the module's report folder (writing the Word file anew takes longer than copying it)."""
+    return Path(shutil.copytree(written_folder, tmp_path / "reports"))
 
 
 def test_folder_is_tagged_recursively_in_a_fixed_order_and_glob_filters(runner, home, folder):
