@@ -20,8 +20,9 @@ from model.errors import ThresholdError
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def check_threshold(threshold: float | None) -> float | None:
-    """`threshold` as a float if it is in (0, 1] (None: the model's own); ThresholdError otherwise."""
+def check_threshold(threshold: object) -> float | None:
+    """`threshold` (any value a caller was given) as a float if it is a number in (0, 1] (None: the model's own);
+    ThresholdError naming it otherwise."""
     if threshold is None:
         return None
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \

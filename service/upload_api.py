@@ -6,7 +6,6 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from model.errors import ThresholdError
 from model.paragraphs import read_paragraphs
 from model.readers import DOCUMENT_SUFFIXES, RECORD_SUFFIXES
 from model.readers.limits import using
@@ -38,11 +37,8 @@ def _threshold(raw: str | None) -> float | None:
     if raw is None or raw == "":
         return None
     # Plain decimals only, the pattern the OpenAPI description states (float() would also take "1e-1", " .5",
-    # "nan" or other scripts' digits); the range is the one every tagger shares (model.rules).
-    if not re.fullmatch(UPLOAD_THRESHOLD, raw):
-        raise ThresholdError(f"threshold must be a number in (0, 1] such as 0.5, got {raw!r}; leave it out to use "
-                             "the model's per-domain thresholds")
-    return check_threshold(float(raw))
+    # "nan" or other scripts' digits); anything else is refused by the rule every tagger shares (model.rules).
+    return check_threshold(float(raw) if re.fullmatch(UPLOAD_THRESHOLD, raw) else raw)
 
 
 def _explain(raw: str | None) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from model.errors import UserFileError
+from training.data.store_backend import STORE_TIMEOUT_SECONDS
 from training.learning.gate import DEFAULT_TOLERANCE
 from training.ops.model_ref import ModelRef
 from training.paths import data_home, database_url, seeds_dir, store_path
@@ -46,7 +47,6 @@ def warm_up() -> None:
     import training.curation  # noqa: F401
 
 Progress = Callable[[str], None]
-DEFAULT_STORE_TIMEOUT = 30.0  # seconds a store write waits for another writer (the CLI); the API passes its own
 
 
 def load_reference(ref: ModelRef) -> tuple[Tagger, Manifest]:
@@ -87,7 +87,7 @@ class Workspace:
         $POLICYTAG_DATABASE_URL; unset or empty: local files in `home`)."""
         self.home = data_home(home)
         self._seeds_arg = seeds
-        self.store_timeout = DEFAULT_STORE_TIMEOUT if store_timeout is None else float(store_timeout)
+        self.store_timeout = STORE_TIMEOUT_SECONDS if store_timeout is None else float(store_timeout)
         self.database_url = database_url(database)
 
     @cached_property

@@ -17,7 +17,7 @@ from training.data import store_checks as checks
 from training.data import store_examples as examples
 from training.data import store_pool as pool
 from training.data import store_tables as tables
-from training.data.store_backend import DEFAULT_TIMEOUT_S, open_backend
+from training.data.store_backend import STORE_TIMEOUT_SECONDS, open_backend
 from training.data.store_examples import AddResult, StoredExample
 from training.data.store_pool import PoolItem
 from training.errors import ItemsRejected, StoreError
@@ -29,7 +29,7 @@ __all__ = ["AddResult", "ExampleStore", "ItemsRejected", "StoreError"]
 class ExampleStore:
     """Labelled examples with their full labelling history, the review pool and the audit's checks."""
 
-    def __init__(self, where: str | os.PathLike[str] | Any, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(self, where: str | os.PathLike[str] | Any, timeout: float = STORE_TIMEOUT_SECONDS) -> None:
         """Open the store at `where`: a SQLite file path, a `postgresql://` URL or a `Database`; creating and
         migrating its tables if needed. A write waits up to `timeout` seconds for another writer, then raises
         StoreBusyError; an unreachable database raises StoreUnavailable within about the same time."""

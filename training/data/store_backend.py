@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-DEFAULT_TIMEOUT_S = 30.0  # the CLI waits this long for another writer; the HTTP API passes a shorter timeout
+# Seconds any wait for the store (another writer, the database) may take before a StoreError says why. The CLI
+# waits this long; the HTTP API passes its own setting (POLICYTAG_STORE_TIMEOUT_SECONDS).
+STORE_TIMEOUT_SECONDS = 30.0
 
 
 class Conn(Protocol):
@@ -64,7 +66,7 @@ class _Postgres:
             yield conn
 
 
-def open_backend(where: str | os.PathLike[str] | Any, timeout: float = DEFAULT_TIMEOUT_S) -> Backend:
+def open_backend(where: str | os.PathLike[str] | Any, timeout: float = STORE_TIMEOUT_SECONDS) -> Backend:
     """The backend at `where`: a SQLite file path, a `postgresql://` URL or a `Database`, its tables created and
     migrated if needed. Writes wait up to `timeout` seconds for another writer; an unreachable database raises
     StoreUnavailable within about the same time; an unusable file raises StoreError naming it."""

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
-from model.rules import cutoffs, tag_mask
+from model.rules import cutoffs, rank_row, tag_mask
 
 __all__ = ["CALIBRATION_BINS", "NONE", "Scorer", "evaluate"]
 
@@ -138,7 +138,7 @@ def evaluate(tagger: Scorer, texts: Sequence[str], labels: Sequence[Sequence[str
     order = sorted((row for row in range(n) if text_error[row] > 0), key=lambda row: (-text_error[row], row))
     mistakes = []
     for row in order[:max(worst, 0)]:
-        tags = sorted(np.flatnonzero(pred[row]), key=lambda k: (-proba[row, k], k))
+        tags = [k for k in rank_row(proba[row].tolist()) if pred[row, k]]  # the tags, best first
         mistakes.append({
             "index": row,
             "text": _truncate(texts[row]),

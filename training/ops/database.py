@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from training.data.store_backend import STORE_TIMEOUT_SECONDS
 from training.errors import StoreBusyError, StoreError, StoreFullError, StoreReadOnlyError, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ class Connection:
 class Database:
     """A PostgreSQL database shared by every host: pooled connections, the schema, classified errors."""
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, timeout: float = STORE_TIMEOUT_SECONDS) -> None:
         """`timeout`: seconds any wait (connection, lock, pool) may take before a StoreError says why."""
         if not is_database_url(url):
             raise StoreError(f"not a PostgreSQL URL: {redact(str(url))!r}; use postgresql://USER:PASSWORD@HOST/DB")
@@ -266,7 +267,7 @@ class Database:
     def upgrade(self) -> tuple[int, int]:
         """Bring the schema to SCHEMA_VERSION; returns (version before, version after). One host at a time."""
         with self._raw() as conn:
-            conn.execute(f"SET LOCAL lock_timeout = {int(max(self.timeout, 30.0) * 1000)}")
+            conn.execute(f"SET LOCAL lock_timeout = {int(max(self.timeout, STORE_TIMEOUT_SECONDS) * 1000)}")
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA,))
             before = _version(conn)
             if before > SCHEMA_VERSION:
