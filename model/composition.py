@@ -18,6 +18,7 @@ from model.errors import PolicytagError
 
 # A domain is a tag of the document when at least this share of its tagged text is about the domain.
 DEFAULT_MIN_SHARE = 0.1
+SHARE_AT_LEAST, SHARE_AT_MOST = 0.0, 1.0  # the range of a minimum share (every caller checks against these)
 
 
 class ShareError(PolicytagError, ValueError):
@@ -26,7 +27,7 @@ class ShareError(PolicytagError, ValueError):
 
 def check_min_share(value: float) -> float:
     """`value` as a float if it is in [0, 1]; ShareError naming the fix otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not SHARE_AT_LEAST <= value <= SHARE_AT_MOST:
         raise ShareError(f"the minimum share must be a number in [0, 1], got {value!r}; "
                          f"e.g. {DEFAULT_MIN_SHARE} (a tenth of the tagged text)")
     return float(value)

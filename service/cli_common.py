@@ -14,6 +14,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from model.atomic import atomic_file
+from model.composition import SHARE_AT_LEAST, SHARE_AT_MOST
 from model.contract import THRESHOLD_ABOVE, THRESHOLD_AT_MOST
 from model.errors import PolicytagError, UserFileError
 from training.workspace import Workspace
@@ -25,6 +26,7 @@ USER_ERRORS = (PolicytagError,)
 BATCH = 256
 # One threshold for every domain, in the range every tagger shares (model.rules.check_threshold).
 THRESHOLD = click.FloatRange(THRESHOLD_ABOVE, THRESHOLD_AT_MOST, min_open=True)
+MIN_SHARE = click.FloatRange(SHARE_AT_LEAST, SHARE_AT_MOST)
 
 
 def user_errors(func: F) -> F:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from model.composition import DEFAULT_MIN_SHARE
-from service.cli_common import home_option, say, user_errors, workspace
+from service.cli_common import MIN_SHARE, home_option, say, user_errors, workspace
 from service.corpus.output import check_output
 
 ORDERS = ("cluster", "group", "name")
@@ -26,7 +26,7 @@ ORDERS = ("cluster", "group", "name")
 @click.option("--html", "html_path", default=None, metavar="FILE", help="Write the self-contained HTML report here.")
 @click.option("--csv", "csv_path", default=None, metavar="FILE",
               help="Write the tidy table here (document, group fields, domain, paragraphs, characters, share).")
-@click.option("--min-share", type=click.FloatRange(0, 1), default=DEFAULT_MIN_SHARE, show_default=True, metavar="S",
+@click.option("--min-share", type=MIN_SHARE, default=DEFAULT_MIN_SHARE, show_default=True, metavar="S",
               help="A domain is a document's tag when it has at least this share of the tagged text.")
 @click.option("--order", type=click.Choice(ORDERS), default=None,
               help="The heatmap's first order of documents [default: group when grouped, else cluster].")

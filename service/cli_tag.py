@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from model.composition import DEFAULT_MIN_SHARE
-from service.cli_common import THRESHOLD, home_option, say, user_errors, workspace
+from service.cli_common import MIN_SHARE, THRESHOLD, home_option, say, user_errors, workspace
 from service.corpus.output import FORMATS, check_output
 
 
@@ -24,7 +24,7 @@ from service.corpus.output import FORMATS, check_output
 @click.option("--doc-summary", is_flag=True,
               help="Also write one row per document: its tags, and per domain the paragraphs, characters and share "
                    "of the tagged text.")
-@click.option("--min-share", type=click.FloatRange(0, 1), default=DEFAULT_MIN_SHARE, show_default=True, metavar="S",
+@click.option("--min-share", type=MIN_SHARE, default=DEFAULT_MIN_SHARE, show_default=True, metavar="S",
               help="--doc-summary: a domain is a document's tag when it has at least this share of the tagged text.")
 @click.option("--only", "only", multiple=True, metavar="DOMAIN",
               help="Write only rows tagged with DOMAIN (repeat for several).")

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
-from model.composition import DEFAULT_MIN_SHARE
+from model.composition import DEFAULT_MIN_SHARE, SHARE_AT_LEAST, SHARE_AT_MOST
 from model.contract import DOMAIN_ID_PATTERN as _DOMAIN_ID
 from model.contract import MAX_EXAMPLE_CHARS, THRESHOLD_ABOVE, THRESHOLD_AT_MOST
 from model.errors import PolicytagError
@@ -192,7 +192,7 @@ class ReportRequest(_Strict):
     documents: list[ReportDocument] = Field(min_length=1, max_length=MAX_REPORT_DOCUMENTS)
     group_by: list[_Short] = Field([], max_length=MAX_GROUP_FIELDS,
                                    description="meta fields to group the documents by (a chart each)")
-    min_share: float = Field(DEFAULT_MIN_SHARE, ge=0, le=1, allow_inf_nan=False,
+    min_share: float = Field(DEFAULT_MIN_SHARE, ge=SHARE_AT_LEAST, le=SHARE_AT_MOST, allow_inf_nan=False,
                              description="a domain is a document's tag with at least this share of its tagged text")
 
 
