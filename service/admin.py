@@ -5,9 +5,10 @@ from flask import Blueprint, Response, jsonify
 
 from service.auth import labelled_read_access, read_access, requester, write_access
 from service.context import get_workspace
-from service.errors import ApiError, public_message
+from service.errors import public_message
 from service.request_body import has_body, json_body, parsed
 from service.schemas import DomainRequest, TrainRequest, examples_request_model
+from training.errors import UnknownJob
 
 bp = Blueprint("admin", __name__, url_prefix="/v1")
 DOMAIN_EXAMPLE = '{"id": "ecology", "name_zh": "生态环境", "name_en": "Ecology", "keywords": ["生态"]}'
@@ -53,7 +54,7 @@ def train() -> tuple[Response, int]:
 def job(job_id: str) -> Response:
     found = get_workspace().jobs.get(job_id)
     if found is None:
-        raise ApiError(404, f"no training job {job_id!r}; POST /v1/train starts one")
+        raise UnknownJob(f"no training job {job_id!r}; POST /v1/train starts one")
     return jsonify(found)
 
 

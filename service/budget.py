@@ -11,15 +11,23 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from model.errors import PolicytagError
 from model.readers import ReadLimits
 from model.text import Block, split_for_tagging
-from service.errors import ApiError
 
 Split = tuple[list[str], list[Block]]
 
 
+class OverBudget(PolicytagError):
+    """A request that would cost more than one request may (characters, paragraphs, explained paragraphs)."""
+
+
+class TimeIsUp(PolicytagError):
+    """A request whose tagging ran out of its time and was stopped."""
+
+
 class Deadline:
-    """The time a request may spend tagging; `check()` raises ApiError 503 once it has run out."""
+    """The time a request may spend tagging; `check()` raises TimeIsUp once it has run out."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
@@ -32,15 +40,15 @@ class Deadline:
     def remaining(self) -> float:
         return max(0.0, self.ends - time.monotonic())
 
-    def expired(self) -> ApiError:
-        return ApiError(503, f"tagging this request took longer than {self.seconds:g} s, so it was stopped; "
+    def expired(self) -> TimeIsUp:
+        return TimeIsUp(f"tagging this request took longer than {self.seconds:g} s, so it was stopped; "
                              "send fewer or shorter texts per request (limit: POLICYTAG_REQUEST_TIMEOUT_SECONDS)")
 
 
 def _check_chars(chars: int, config: Mapping[str, Any]) -> None:
     max_chars = int(config["MAX_TOTAL_CHARS"])
     if chars > max_chars:
-        raise ApiError(413, f"the texts have {chars} characters in all, over the limit of {max_chars} per request; "
+        raise OverBudget(f"the texts have {chars} characters in all, over the limit of {max_chars} per request; "
                             "send them in several requests (POLICYTAG_MAX_TOTAL_CHARS)")
 
 
@@ -48,17 +56,17 @@ def _check_counts(paragraphs: int, lines: int, explain: bool, config: Mapping[st
     max_paragraphs = int(config["MAX_PARAGRAPHS"])
     max_explained = int(config["MAX_EXPLAIN_PARAGRAPHS"])
     if lines > max_paragraphs:
-        raise ApiError(413, f"the texts hold over {max_paragraphs} paragraphs (and skipped lines) in all, the "
+        raise OverBudget(f"the texts hold over {max_paragraphs} paragraphs (and skipped lines) in all, the "
                             "limit per request; send them in several requests (POLICYTAG_MAX_PARAGRAPHS)")
     if explain and paragraphs > max_explained:
-        raise ApiError(413, f'"explain": true is limited to {max_explained} paragraphs per request and these '
+        raise OverBudget(f'"explain": true is limited to {max_explained} paragraphs per request and these '
                             "texts hold more; send fewer texts with explain, or leave explain out "
                             "(POLICYTAG_MAX_EXPLAIN_PARAGRAPHS)")
 
 
 def split_within_budget(texts: Sequence[str], explain: bool, config: Mapping[str, Any],
                         deadline: Deadline) -> list[Split]:
-    """Each text split into (paragraphs, skipped lines); ApiError 413 as soon as the request is over budget."""
+    """Each text split into (paragraphs, skipped lines); OverBudget as soon as the request is over budget."""
     _check_chars(sum(len(t) for t in texts), config)
     splits, paragraphs, lines = [], 0, 0
     for text in texts:
@@ -73,7 +81,7 @@ def split_within_budget(texts: Sequence[str], explain: bool, config: Mapping[str
 
 def units_within_budget(units: Sequence[str], skipped: Sequence[Block], explain: bool,
                         config: Mapping[str, Any]) -> None:
-    """ApiError 413 when a document already split into units (an upload) is over the budget of one tag request.
+    """OverBudget when a document already split into units (an upload) is over the budget of one tag request.
 
     Characters are those of the text read from the file (units and skipped lines), not of its markup.
     """

@@ -20,6 +20,7 @@ from model.composition import ShareError
 from model.errors import ArtifactError, PolicytagError, ThresholdError
 from model.readers import ReadError, TooLarge, UnsupportedFormat
 from model.text import DecodeError
+from service.budget import OverBudget, TimeIsUp
 from service.holder import NoModel
 from service.report.errors import ReportError
 from service.schemas import RequestInvalid
@@ -42,6 +43,7 @@ from training.errors import (
     StoreUnavailable,
     TaxonomyError,
     TrainingBusy,
+    UnknownJob,
     UnknownVersion,
 )
 
@@ -121,6 +123,7 @@ STATUSES: dict[type[BaseException], Status] = {
     ReadError: Status(400),
     DecodeError: Status(400),
     TooLarge: Status(413),
+    OverBudget: Status(413),
     UnsupportedFormat: Status(415),
     ReportError: Status(400),
     ShareError: Status(400),
@@ -128,6 +131,7 @@ STATUSES: dict[type[BaseException], Status] = {
     # What the request names does not exist.
     UnknownVersion: Status(404),
     NotInPool: Status(404),
+    UnknownJob: Status(404),
     AuditItemNotFound: Status(404),
     # The request conflicts with the state of the data.
     DomainExists: Status(409),
@@ -136,6 +140,7 @@ STATUSES: dict[type[BaseException], Status] = {
     NotServable: Status(409),
     # The server cannot answer it now.
     NoModel: Status(503),
+    TimeIsUp: Status(503),
     StoreBusyError: Status(503, retry=True),
     StoreUnavailable: Status(503, retry=True),
     StoreReadOnlyError: Status(503),

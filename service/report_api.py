@@ -10,8 +10,8 @@ from flask import Blueprint, Response, jsonify
 
 from model.composition import Composer
 from service.auth import read_access
+from service.budget import OverBudget
 from service.context import served_model
-from service.errors import ApiError
 from service.holder import NoModel
 from service.report.analysis import DocumentInput, analyse, cooccurrence_of, domain_list
 from service.report.charts import data_uri, group_chart
@@ -40,7 +40,7 @@ def corpus_report() -> Response:
     body = parsed(ReportRequest, json_body(REPORT_EXAMPLE))
     total = sum(len(d.paragraphs) for d in body.documents)
     if total > MAX_TOTAL_PARAGRAPHS:
-        raise ApiError(413, f"the documents hold {total} paragraphs, over the limit of {MAX_TOTAL_PARAGRAPHS} per "
+        raise OverBudget(f"the documents hold {total} paragraphs, over the limit of {MAX_TOTAL_PARAGRAPHS} per "
                             "report; for a corpus this large run `policytag report` on the tag output")
     seen = list(dict.fromkeys(t for d in body.documents for p in d.paragraphs for t in p.tags))
     domains = domain_list(seen, _manifest_domains())

@@ -31,7 +31,7 @@ class TagOptions:
 
 def tag_units(served: Served, units: Sequence[str], skipped: Sequence[Block], options: TagOptions,
               deadline: Deadline, text: str = "", headings: Sequence[str] | None = None) -> dict[str, Any]:
-    """One text's or document's result (`result_row`) from its units to tag and the lines skipped; ApiError 503
+    """One text's or document's result (`result_row`) from its units to tag and the lines skipped; TimeIsUp
     once `deadline` has passed (checked before each batch)."""
     paragraphs: list[Tagged] = []
     deadline.check()
@@ -48,7 +48,7 @@ def tag_units(served: Served, units: Sequence[str], skipped: Sequence[Block], op
 def tag_texts(texts: Sequence[str], options: TagOptions, config: Mapping[str, Any],
               holder: ModelHolder) -> dict[str, Any]:
     """The body of a POST /v1/tag answer (its view's and `service.fastpath`'s): each text split into paragraphs
-    within the request's budget (ApiError 413 over it), then tagged; NoModel without a model."""
+    within the request's budget (OverBudget over it), then tagged; NoModel without a model."""
     deadline = Deadline(float(config["REQUEST_TIMEOUT_SECONDS"]))
     splits = split_within_budget(texts, options.explain, config, deadline)
     served = holder.served()

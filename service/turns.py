@@ -70,7 +70,7 @@ def tagging_turns() -> Turns:
 
 @contextmanager
 def tagging_turn(deadline: Deadline) -> Iterator[None]:
-    """Wait for this process's turn to tag, at most until `deadline` (then ApiError 503, as for slow tagging)."""
+    """Wait for this process's turn to tag, at most until `deadline` (then TimeIsUp, as for slow tagging)."""
     if not _TAGGING.acquire(deadline.remaining()):
         raise deadline.expired()
     try:

@@ -82,6 +82,12 @@ def test_promoting_an_unknown_version_is_404_and_a_damaged_one_409(home):
     assert client.get("/v1/models").get_json()["current"] == "v1"
 
 
+def test_an_unknown_training_job_is_404_saying_how_to_start_one(home):
+    response = _app(home).get("/v1/jobs/0123456789ab", headers=AUTH)
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "no training job '0123456789ab'; POST /v1/train starts one"
+
+
 @pytest.mark.parametrize("threshold", ["0", "0.0", "1.5", "1e-1"])
 def test_an_upload_threshold_out_of_range_is_refused_like_a_tag_requests(client, threshold):
     response = client.post("/v1/upload", data={"file": (io.BytesIO("加快技术攻关。".encode()), "a.txt"),

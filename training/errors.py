@@ -108,6 +108,10 @@ class DomainExists(DomainRejected):
     """A domain with that id is already defined."""
 
 
+class UnknownJob(PolicytagError, LookupError):
+    """Someone asked for a training job that does not exist."""
+
+
 class TrainingBusy(PolicytagError):
     """Another training run holds the lock."""
 
