@@ -36,7 +36,7 @@ def add_domain() -> tuple[Response, int]:
 def add_examples() -> tuple[Response, int]:
     ws = get_workspace()
     known = tuple(ws.taxonomy().ids)
-    request_ = parsed(examples_request_model(known), json_body(EXAMPLES_EXAMPLE), prefix="nothing was stored: ")
+    request_ = parsed(examples_request_model(known), json_body(EXAMPLES_EXAMPLE), writes=True)
     result = ws.add_examples([item.model_dump() for item in request_.examples], source="user", author=requester())
     return jsonify({"added": result.added, "updated": result.updated, "total": result.total}), 201
 

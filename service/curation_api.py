@@ -54,7 +54,7 @@ def add_to_pool() -> tuple[Response, int]:
             result = get_workspace().pool_import_bytes(upload.read(), upload.filename)
     else:
         body = parsed(pool_request_model(int(current_app.config["MAX_TEXTS"])), json_body(POOL_EXAMPLE),
-                      prefix="nothing was stored: ")
+                      writes=True)
         result = get_workspace().pool_import_texts(body.texts, body.source.strip()[:POOL_SOURCE_CHARS])
     return jsonify({"added": result.added, "pool_size": result.pool_size, "read": result.read,
                     "already_labelled": result.labelled, "skipped": result.skipped, "problems": result.problems}), 201
@@ -72,7 +72,7 @@ def review_queue() -> Response:
 @bp.post("/review")
 @write_access
 def review() -> tuple[Response, int]:
-    body = parsed(review_request_model(_domains()), json_body(REVIEW_EXAMPLE), prefix="nothing was stored: ")
+    body = parsed(review_request_model(_domains()), json_body(REVIEW_EXAMPLE), writes=True)
     return jsonify(get_workspace().submit_review(body.id, list(body.labels), requester())), 201
 
 

@@ -23,7 +23,7 @@ from model.text import DecodeError
 from service.budget import OverBudget, TimeIsUp
 from service.holder import NoModel
 from service.report.errors import ReportError
-from service.schemas import RequestInvalid
+from service.schemas import RequestInvalid, WriteInvalid
 from service.tokens import holds_token
 from training.errors import (
     AuditActionError,
@@ -117,6 +117,7 @@ _DATA = Status(503, "the server's data needs attention: ")  # its taxonomy, stor
 STATUSES: dict[type[BaseException], Status] = {
     # The request is wrong: change it and send it again.
     RequestInvalid: Status(400),
+    WriteInvalid: Status(400, "nothing was stored: "),
     ThresholdError: Status(400),
     ItemsRejected: Status(400, "nothing was stored: "),
     DomainRejected: Status(400),

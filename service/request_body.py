@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from model.rules import check_threshold
 from service.errors import ApiError
-from service.schemas import RequestInvalid, json_type, tag_request_model, validate
+from service.schemas import RequestInvalid, WriteInvalid, json_type, tag_request_model, validate
 from service.tag_requests import TagOptions
 
 TAG_EXAMPLE = '{"text": "加快关键核心技术攻关。"} or {"texts": ["...", "..."]}'
@@ -62,12 +62,15 @@ def json_object(raw: bytes, example: str = TAG_EXAMPLE) -> dict[str, Any]:
     return body
 
 
-def parsed(model: type[BaseModel], body: object, prefix: str = "") -> Any:
-    """`body` validated by `model` (see `service.schemas.validate`); 400 listing every problem otherwise."""
+def parsed(model: type[BaseModel], body: object, writes: bool = False) -> Any:
+    """`body` validated by `model` (see `service.schemas.validate`); RequestInvalid listing every problem
+    otherwise, WriteInvalid for the body of a request that `writes` (its answer says nothing was stored)."""
     try:
         return validate(model, body)
     except RequestInvalid as exc:
-        raise ApiError(400, prefix + str(exc), problems=exc.problems) from None
+        if writes:
+            raise WriteInvalid(exc.problems) from None
+        raise
 
 
 def tag_request(body: dict[str, Any], config: Mapping[str, Any] | None = None) -> tuple[list[str], TagOptions]:

@@ -321,6 +321,10 @@ class RequestInvalid(PolicytagError, ValueError):
         self.problems = problems
 
 
+class WriteInvalid(RequestInvalid):
+    """The body of a request that writes broke its schema, so nothing was stored."""
+
+
 def validate(model: type[BaseModel], body: object) -> Any:
     """`body` as an instance of `model`; RequestInvalid listing every problem otherwise."""
     try:
