@@ -1,9 +1,10 @@
 """The service's one tagging call: a request's units in, results with domain names out, within its deadline.
 
-`POST /v1/tag` (texts, split here within the request's budget) and `POST /v1/upload` (a document already read
-into paragraphs with their headings) both tag through `tag_units`: the units are tagged in batches, each batch
-in its tagging turn (`service.turns`) with the deadline checked before it, and rolled up to the document by
-`model.tagging.summarize_document`. The answer's JSON shape for one text or document is `result_row`'s.
+`POST /v1/tag` (`tag_texts`: texts, split here within the request's budget) and `POST /v1/upload`
+(`tag_read_document`: a document already read into paragraphs with their headings) both tag through
+`tag_units`: the units are tagged in batches, each batch in its tagging turn (`service.turns`) with the
+deadline checked before it, and rolled up to the document by `model.tagging.summarize_document`. The answer's
+JSON shape for one text or document is `result_row`'s.
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from model.paragraphs import Paragraph
 from model.tagging import Tagged, summarize_document, tag_paragraphs
 from model.text import Block
-from service.budget import Deadline, split_within_budget
+from service.budget import Deadline, split_within_budget, units_within_budget
 from service.holder import ModelHolder, Served
 from service.turns import tagging_turn
 
@@ -55,6 +57,18 @@ def tag_texts(texts: Sequence[str], options: TagOptions, config: Mapping[str, An
     results = [tag_units(served, units, skipped, options, deadline, text)
                for text, (units, skipped) in zip(texts, splits)]
     return {"model": {"version": served.version}, "results": results}
+
+
+def tag_read_document(paragraphs: Sequence[Paragraph], skipped: Sequence[Block], options: TagOptions,
+                      config: Mapping[str, Any], holder: ModelHolder, deadline: Deadline) -> dict[str, Any]:
+    """The body of a POST /v1/upload answer but its `source`: a document already read into paragraphs (with their
+    headings) checked against one request's budget (OverBudget over it, before any tagging), then tagged as one
+    result within `deadline`; NoModel without a model."""
+    units = [p.text for p in paragraphs]
+    units_within_budget(units, skipped, options.explain, config)
+    served = holder.served()
+    result = tag_units(served, units, skipped, options, deadline, headings=[p.heading for p in paragraphs])
+    return {"model": {"version": served.version}, "results": [result]}
 
 
 def _tags(result: Tagged, names: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -11,11 +11,11 @@ from model.readers import DOCUMENT_SUFFIXES, RECORD_SUFFIXES
 from model.readers.limits import using
 from model.rules import check_threshold
 from service.auth import read_access
-from service.budget import Deadline, units_within_budget, upload_limits
-from service.context import get_workspace, served_model
+from service.budget import Deadline, upload_limits
+from service.context import get_holder, get_workspace
 from service.errors import ApiError
 from service.schemas import UPLOAD_EXPLAIN, UPLOAD_THRESHOLD
-from service.tag_requests import TagOptions, tag_units
+from service.tag_requests import TagOptions, tag_read_document
 
 bp = Blueprint("upload", __name__, url_prefix="/v1")
 _FORM_FIELDS = {"threshold", "explain"}
@@ -68,11 +68,8 @@ def upload() -> Response:
     deadline = Deadline(float(current_app.config["REQUEST_TIMEOUT_SECONDS"]))
     with using(upload_limits(current_app.config)):  # ReadError 400, TooLarge 413, UnsupportedFormat 415
         paragraphs, skipped = read_paragraphs(upload.read(), name)
-    units = [p.text for p in paragraphs]
-    units_within_budget(units, skipped, options.explain, current_app.config)  # 413 before any tagging
-    served = served_model()
-    result = tag_units(served, units, skipped, options, deadline, headings=[p.heading for p in paragraphs])
-    return jsonify({"model": {"version": served.version}, "source": name, "results": [result]})
+    body = tag_read_document(paragraphs, skipped, options, current_app.config, get_holder(), deadline)
+    return jsonify({"model": body["model"], "source": name, "results": body["results"]})
 
 
 @bp.get("/models/<version>/report")
