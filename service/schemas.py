@@ -162,6 +162,7 @@ def review_request_model(domains: tuple[str, ...] = ()) -> type[BaseModel]:
 
 MAX_REPORT_DOCUMENTS = 500  # documents per report request: the heatmap's rows, clustered in one go
 MAX_REPORT_PARAGRAPHS = 20_000  # paragraphs of one document
+MAX_REPORT_TOTAL_PARAGRAPHS = 200_000  # paragraphs of all documents of one report request
 MAX_GROUP_FIELDS = 5
 _Short = Annotated[str, StringConstraints(max_length=200, pattern=NOT_BLANK_PATTERN), AfterValidator(_valid_unicode)]
 
