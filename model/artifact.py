@@ -26,7 +26,7 @@ from model.errors import ArtifactError
 from model.manifest import MANIFEST_FILE, Manifest, read_manifest
 from model.tagger import Tagger
 
-MODEL_FILE = "model.joblib"  # the name earlier versions look for; the file is a plain pickle now
+MODEL_FILE = "model.joblib"  # the name earlier versions look for; the file is a plain pickle
 _PROTOCOL = 5
 _JOBLIB_MARK = b"joblib.numpy_pickle"  # in every file joblib.dump wrote with numpy arrays (its array wrapper)
 
@@ -101,7 +101,7 @@ def load_artifact(directory: Path) -> tuple[Tagger, Manifest]:
     path = directory / MODEL_FILE
     # Written by joblib.dump: its arrays follow their wrappers as raw bytes, which only joblib's reader takes.
     if _JOBLIB_MARK in data:
-        import joblib  # only for files of earlier versions: importing it costs tens of milliseconds
+        import joblib  # only for files of earlier versions: its import takes longer than loading a model
 
         tagger = joblib.load(io.BytesIO(data))
     else:

@@ -15,8 +15,8 @@ import numpy as np
 from model.contract import THRESHOLD_ABOVE, THRESHOLD_AT_MOST
 from model.errors import ThresholdError
 
-# A text with no Chinese character is not Chinese policy text: its scores would come from the model's
-# intercept alone ("hello world", "。。。" scored rural 0.31 against a 0.30 threshold), so it gets no tags.
+# A text with no Chinese character is not Chinese policy text: its scores come from the model's intercept
+# alone, which can pass a domain's threshold (as for "hello world" or "。。。"), so it gets no tags.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 

@@ -95,9 +95,9 @@ class Tagger:
     """Multi-label text tagger; `y` is a list of label lists (an empty list: about none of the classes).
 
     min_df: keep features seen in at least this many training texts; "auto": 1 below 5,000 texts, else 2
-    (on 33k news titles min_df=2 cost ~0.15 points of accuracy against 1 for 1/5 of the features and less
-    than half the fitting time; on the ~400 policy paragraphs, whose augmentation repeats texts, it cost 1 point of
-    macro-F1). char_ngrams, word_ngrams: (lo, hi) with n <= 3.
+    (on large data 2 keeps a small share of the features for a small loss of accuracy and fits faster; on a few
+    hundred paragraphs, whose augmentation repeats texts, it loses macro-F1; benchmarks/README.md has the
+    figures). char_ngrams, word_ngrams: (lo, hi) with n <= 3.
     calibration: "sigmoid" (per class, Platt), "softmax" (stacked multinomial model; rows sum to 1; needs
     one label per text) or "auto" (softmax when every training text has exactly one label).
     n_jobs: worker processes fitting the per-class SVMs on large data (None: one per CPU core, at most 4;
@@ -109,9 +109,9 @@ class Tagger:
     with no evidence for any class.
     class_prior (per-class Platt scaling and thresholds only): "labelled" calibrates each class with its
     texts at the weight they have; "balanced" weighs each class's texts to the average class's share. How
-    many paragraphs a curator labelled says how much work went into a domain, not how often it occurs: a
-    new domain with ten short paragraphs among two hundred was calibrated as if it were that rare, and its
-    probabilities stayed below 0.5 (README example: cross-validated F1 0.29 -> 0.59).
+    many paragraphs a curator labelled says how much work went into a domain, not how often it occurs: with
+    "labelled", a new domain with ten short paragraphs among two hundred is calibrated as if it were that rare,
+    and its probabilities stay below 0.5 (README.md, "Your own taxonomy", has the figures).
     """
 
     def __init__(self, char_ngrams: tuple[int, int] = (1, 3), word_ngrams: tuple[int, int] = (1, 2),
@@ -386,11 +386,13 @@ class Tagger:
             raise ArtifactError(f"this model was saved by another policytag version (model format "
                                 f"{state.get('format_', 1)}, this version reads {FORMAT}); "
                                 "retrain with `policytag train`")
-        # Hyper-parameters added since format 2 that change fitting only; older models had their defaults.
+        # Hyper-parameters that change fitting only; a model saved without them was fitted with their defaults.
         state.setdefault("calibration_unit", "row")
         state.setdefault("none_share", None)
         state.setdefault("class_prior", "labelled")
-        state.pop("_sklearn_version", None)  # BaseEstimator's pickles carry it; the manifest keeps the version
+        # A Tagger pickled as a scikit-learn estimator carries its library version; the manifest keeps that, so
+        # the attribute is dropped.
+        state.pop("_sklearn_version", None)
         self.__dict__.update(state)
 
     def _names(self) -> list[str]:

@@ -31,7 +31,8 @@ class Tagged:
 
 def _tagged(text: str, proba: Sequence[float], classes: Sequence[str], is_tag: Sequence[bool],
             order: Sequence[int] | None = None) -> Tagged:
-    # Python lists, not numpy scalars: per-element numpy access was most of the cost for one paragraph.
+    # Python lists, not numpy scalars: per-element numpy access is slow beside the rest of building a result
+    # (benchmarks/README.md has the figures).
     values = [float(v) for v in proba]
     if order is None:
         order = rank_row(values)
@@ -54,7 +55,8 @@ def tag_paragraphs(tagger: Tagger, texts: Sequence[str], threshold: float | None
     """Tag each text as one paragraph."""
     proba = score_texts(tagger, texts)
     mask = tag_mask(texts, proba, tagger.thresholds_, threshold)
-    # Rows as Python lists made once for the batch: numpy scalar indexing was most of the cost of results.
+    # Rows as Python lists made once for the batch: numpy scalar indexing would be most of the cost of the
+    # results (benchmarks/README.md has the figures).
     classes = list(tagger.classes_)
     results = [_tagged(text, row, classes, is_tag, order)
                for text, row, is_tag, order in zip(texts, proba.tolist(), mask.tolist(), ranking(proba).tolist())]

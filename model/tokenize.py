@@ -36,7 +36,7 @@ def _get() -> jieba.Tokenizer:
 
 
 def jieba_words(text: str) -> list[str]:
-    """The reference segmentation: jieba's dictionary, HMM off (faster, no accuracy loss measured)."""
+    """The reference segmentation: jieba's dictionary, HMM off (faster, and the segmentation rjieba matches)."""
     return _get().lcut(text, HMM=False)
 
 

@@ -1,9 +1,9 @@
 """The cost budget of one tag request (/v1/tag, or one /v1/upload document): total characters, paragraphs and
 explained paragraphs, and a deadline.
 
-Limits on single texts and on the number of texts (service/request_body.py) do not bound the work: 1,000 texts
-of 230 paragraphs each took a worker over a minute with explanations and answered 37 MB without. Here the
-whole request is measured before any tagging, and tagging stops with 503 when its time is up.
+Limits on single texts and on the number of texts (service/request_body.py) do not bound the work: many long
+texts within both hold a worker for minutes and make huge answers (benchmarks/README.md has the figures). Here
+the whole request is measured before any tagging, and tagging stops with 503 when its time is up.
 """
 from __future__ import annotations
 

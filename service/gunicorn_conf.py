@@ -46,11 +46,12 @@ def gunicorn_options(host: str, port: int, workers: int, settings: Mapping[str, 
         # files are sent through it too, not with sendfile() from the thread.
         "sendfile": False,
         # One listening socket per worker (SO_REUSEPORT): Linux spreads new connections over the workers.
-        # With one shared socket, the worker that woke first took them all: 8 keep-alive clients landed on
-        # one worker in 4 runs out of 5 and the other core stayed idle (`benchmarks/load.py`). Elsewhere
-        # (macOS, BSD) SO_REUSEPORT does not spread connections, so the workers keep sharing one socket.
+        # With one shared socket, the worker that wakes first takes them all, so keep-alive clients pile onto
+        # one worker while another core stays idle (benchmarks/README.md has the figures). Elsewhere (macOS,
+        # BSD) SO_REUSEPORT does not spread connections, so the workers keep sharing one socket.
         "reuse_port": sys.platform.startswith("linux"),
-        # gunicorn's access log is off unless asked for: it cost about a fifth of the requests per second.
+        # gunicorn's access log is off unless asked for: it costs a good share of the requests per second
+        # (benchmarks/README.md has the figures).
         "accesslog": "-" if settings["ACCESS_LOG"] else None,
         "errorlog": "-",
         "loglevel": "info",

@@ -61,8 +61,8 @@ def run_server(host: str, port: int, workers: int, config: Mapping[str, Any]) ->
             from service.app import create_app
 
             app = create_app(config)  # in each worker: every worker loads (and hot-reloads) its own model
-            # The curator's routes import the bootstrap and scikit-learn's parts (2-6 s on a busy machine): at
-            # start, not inside the first request that needs them (which would hold its thread that long).
+            # The curator's routes import the bootstrap and scikit-learn's parts, which takes seconds: at start,
+            # not inside the first request that needs them (which would hold its thread that long).
             from training.workspace import warm_up
 
             warm_up()

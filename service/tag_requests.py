@@ -19,7 +19,8 @@ from service.budget import Deadline, split_within_budget, units_within_budget
 from service.holder import ModelHolder, Served
 from service.turns import tagging_turn
 
-# Units tagged between two deadline checks: a few hundred take well under a second, even explained.
+# Units tagged between two deadline checks: few enough that a batch ends soon after the deadline, even
+# explained, and enough that the checks cost nothing beside the tagging.
 BATCH = 200
 
 

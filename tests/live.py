@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.waiting import wait_until
+
 # The server process behind each base URL yielded by `live_server`, while it runs (for tests that look at its
 # worker processes).
 PROCESSES: dict[str, subprocess.Popen] = {}
@@ -54,19 +56,17 @@ def live_server(home: Path, seeds: Path, token: str | None = None, workers: int 
     process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
                                 "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited: {log_path.read_text(encoding='utf-8')[-3000:]}")
+        try:
+            return bool(call(f"{base}/v1/health")[1].get("ready"))
+        except OSError:
+            return False
+
     try:
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited: {log_path.read_text(encoding='utf-8')[-3000:]}")
-            try:
-                if call(f"{base}/v1/health")[1].get("ready"):
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not become ready in 120 s")
-            time.sleep(0.2)
+        wait_until(ready, 120, interval=0.2, what=f"the server at {base} becoming ready")
         PROCESSES[base] = process
         yield base
     finally:

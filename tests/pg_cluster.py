@@ -12,11 +12,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.waiting import wait_until
 
 USER = "policytag"  # the database role the tests connect as (trust authentication on 127.0.0.1 only)
 
@@ -101,13 +102,14 @@ class Cluster:
         assert self.bin is not None and self.dir is not None
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.dir} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        deadline = time.monotonic() + 30
-        while True:  # the port may linger for a moment after an immediate stop
+
+        def start() -> bool:
             started = self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l",
                                 str(self.dir / "log"), "-o", options, "-w", "-t", "60", "start", check=False)
-            if started.returncode == 0 or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+            return started.returncode == 0
+
+        # Retried: the port may linger for a moment after an immediate stop.
+        wait_until(start, 30, interval=0.5, what="PostgreSQL starting again")
 
     def remove(self) -> None:
         if self.dir is not None:

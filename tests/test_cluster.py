@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -53,6 +52,11 @@ def served(base: str) -> str:
 
 def wait_for(predicate, timeout: float = 20.0):
     return wait_until(predicate, timeout, interval=0.1)  # each check is an HTTP request to a host
+
+
+def answered(answers: list[tuple[str, int, dict]], start: int) -> set[tuple[str, int]]:
+    """The (path, status) pairs among `answers` from index `start` on."""
+    return {(path, status) for path, status, _ in answers[start:]}
 
 
 def kill_tree(pid: int) -> None:
@@ -149,12 +153,16 @@ def test_stopping_postgresql_under_load_answers_tags_or_json_503_and_recovers(ru
         for thread in threads:
             thread.start()
         try:
-            time.sleep(1.0)
+            # Load first: every kind of request answered while the database is up.
+            wait_for(lambda: answered(answers, 0) >= {("/v1/tag", 200), ("/v1/examples", 201), ("/v1/models", 200)})
             own_cluster.stop("immediate")
             wait_for(lambda: call(f"{a}/v1/health")[0] == 503 and call(f"{b}/v1/health")[0] == 503)
             health = call(f"{a}/v1/health")[1]
             assert health["degraded"] is True and health["model"]["version"] == "v1"
-            time.sleep(2.0)
+            # Load during the outage: tags still answered, writes and reads of the database refused with 503.
+            stopped = len(answers)
+            wait_for(lambda: answered(answers, stopped) >= {("/v1/tag", 200), ("/v1/examples", 503),
+                                                            ("/v1/models", 503)})
             during = len(answers)
             own_cluster.resume()
             wait_for(lambda: call(f"{a}/v1/health")[0] == 200 and call(f"{b}/v1/health")[0] == 200, timeout=30)

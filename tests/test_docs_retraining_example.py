@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
 from service.app import create_app
 from tests.conftest import ROOT, SEEDS
+from tests.waiting import wait_until
 
 TOKEN = "readme-token"
 
@@ -63,11 +63,9 @@ def test_readme_retraining_loop_works_as_written(trained_home: Path, tmp_path: P
         if path == "/v1/train":
             job_id = body["job"]
         elif path.startswith("/v1/jobs/"):
-            deadline = time.monotonic() + 300
-            while body["status"] not in ("succeeded", "failed"):
-                assert time.monotonic() < deadline, "training did not finish in 300 s"
-                time.sleep(0.5)
-                body = client.get(path, headers=command["headers"]).get_json()
+            body = wait_until(lambda path=path, headers=command["headers"]: (
+                (record := client.get(path, headers=headers).get_json())["status"] in ("succeeded", "failed")
+                and record), 300, interval=0.5, what="the README's training job finishing")
             assert body["status"] == "succeeded" and body["version"] == "v2" and body["promoted"] is True, body
         elif path == "/v1/tag":
             # The comment after the command says what the README promises.

@@ -62,7 +62,7 @@ def test_a_broken_taxonomy_file_is_the_servers_problem_not_the_callers(home, tmp
     shutil.copytree(ROOT / "seeds", seeds)
     (seeds / "taxonomy.toml").write_text("[[domains]]\nid = 'x'\nname_zh = \n", encoding="utf-8")
     client = _app(home, seeds)
-    response = client.post("/v1/domains", json=DOMAIN, headers=AUTH)  # was 400, as if the caller's domain were bad
+    response = client.post("/v1/domains", json=DOMAIN, headers=AUTH)  # not 400: the caller's domain is fine
     assert response.status_code == 503, response.get_json()
     assert "the server's data needs attention" in response.get_json()["error"]
     assert "taxonomy.toml" in response.get_json()["error"]

@@ -73,6 +73,8 @@ def test_the_same_thread_takes_the_next_request_when_one_is_enough():
     names = set()
     for _ in range(30):
         names.add(pool.submit(lambda: threading.current_thread().name).result(timeout=5))
-        time.sleep(0.005)  # as requests come: the next one after the answer to the last was written
+        # As a client's requests come: the next one a moment after the answer to the last. The gap is what is
+        # modelled (the answering thread goes idle in it, which only the pool's private state would show).
+        time.sleep(0.005)
     assert len(names) == 1  # one request at a time: one warm thread, not a round over all eight
     pool.shutdown()

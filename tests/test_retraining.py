@@ -6,7 +6,6 @@ import os
 import shutil
 import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -212,9 +211,7 @@ def test_killed_training_run_leaves_everything_intact(home):
     before = (Registry(home).versions(), Registry(home).current(), ExampleStore(store_path(home)).count())
     jobs = Workspace(home, SEEDS).jobs
     job_id = jobs.start()
-    deadline = time.monotonic() + 60
-    while (pid := jobs.pid(job_id)) is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    pid = wait_until(lambda: jobs.pid(job_id), 60, interval=0.05, what=f"job {job_id}'s process starting")
     assert "pid" not in jobs.get(job_id)  # the record the API serves does not expose the process
     os.kill(pid, signal.SIGKILL)
     job = wait_job(home, job_id)
@@ -234,13 +231,9 @@ def tagged_version(base: str, text: str) -> tuple[str, list[str]]:
 
 def tags_from(base: str, version: str, text: str) -> list[str]:
     """The tags of `text` from a response produced by `version` (workers switch within seconds)."""
-    deadline = time.monotonic() + 15
-    while True:
-        served, tags = tagged_version(base, text)
-        if served == version:
-            return tags
-        assert time.monotonic() < deadline, f"service did not switch to {version}"
-        time.sleep(0.1)
+    served = wait_until(lambda: (answer := tagged_version(base, text))[0] == version and answer, 15, interval=0.1,
+                        what=f"the service switching to {version}")
+    return served[1]
 
 
 @pytest.mark.slow
@@ -259,10 +252,8 @@ def test_end_to_end_new_domain_over_http(tmp_path, seeds):
         assert call(f"{base}/v1/train", {}, token=TOKEN)[0] == 409  # one training at a time
         # tagging keeps answering while training runs
         assert tagged_version(base, NEW_ECOLOGY)[0] == "v1"
-        deadline = time.monotonic() + 180
-        while (job := call(f"{base}/v1/jobs/{body['job']}", token=TOKEN)[1])["status"] not in ("succeeded", "failed"):
-            assert time.monotonic() < deadline
-            time.sleep(0.3)
+        job = wait_until(lambda: (record := call(f"{base}/v1/jobs/{body['job']}", token=TOKEN)[1])["status"]
+                         in ("succeeded", "failed") and record, 180, interval=0.3, what=f"job {body['job']} finishing")
         assert job["status"] == "succeeded" and job["version"] == "v2" and job["promoted"] is True, job
         assert "ecology" in job["metrics"]["per_domain"]
         assert tags_from(base, "v2", NEW_ECOLOGY)[:1] == ["ecology"]
@@ -297,9 +288,8 @@ def test_hot_reload_under_concurrent_tagging_has_no_failed_request(tmp_path, run
         try:
             for version in ("v1", "v2", "v1"):
                 assert runner.invoke(main, ["promote", version, "--home", str(home)]).exit_code == 0
-                deadline = time.monotonic() + 15
-                while tagged_version(base, "促进消费。")[0] != version:
-                    assert time.monotonic() < deadline
+                wait_until(lambda version=version: tagged_version(base, "促进消费。")[0] == version, 15,
+                           what=f"the service switching to {version}")
         finally:
             stop.set()
             for t in threads:

@@ -56,7 +56,8 @@ def test_an_upload_out_of_time_gets_503_json(home):
 
 
 def test_the_reviewers_large_explained_upload_is_refused_quickly(client):
-    # The report: a 1.9 MB .txt of 20,000 paragraphs with explain=true was answered 200, 13.7 MB, in 4.3 s.
+    # A 1.9 MB .txt of 20,000 paragraphs with explain=true is within the upload size but over the request's
+    # paragraph budget: refused before any tagging, with a short answer.
     data = paragraphs(20_000, "加快关键核心技术攻关，推动科技成果转化。" + "培育壮大高新技术企业。")
     assert 1_800_000 < len(data) < 2 * 1024 * 1024
     started = time.monotonic()

@@ -41,8 +41,8 @@ def _labelled_keys(ws: Workspace) -> set[str]:
 @lru_cache(maxsize=4)
 def _seed_keys(seeds: Path, signature: tuple[tuple[str, int, int], ...], domains: tuple[Domain, ...],
                unmatched_negatives: bool) -> frozenset[str]:
-    # Bootstrapping the seed documents takes a good part of a second; pool requests need only its keys, which
-    # change when a seed file or the taxonomy does (both are part of the cache key).
+    # Pool requests need only the keys of the bootstrapped seed documents, which change only when a seed file or
+    # the taxonomy does (both are part of the cache key), so the seeds are read and bootstrapped once per change.
     data = load_training_data(seeds, Taxonomy(list(domains), unmatched_negatives))
     return frozenset(normalize_key(e.text) for e in data.examples)
 

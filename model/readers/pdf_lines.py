@@ -17,7 +17,7 @@ from dataclasses import dataclass
 # A gap between two characters of one PDFium line wider than this many line heights separates two pieces
 # (table cells, columns or a header's left and right parts). Next to a CJK character the gap can be narrower:
 # CJK text is set solid (justified browser text stretched its gaps to 0.2 em), autospacing around digits and
-# Latin words is a quarter of an em, and a browser's table cells were 0.56 em apart; between Latin words a
+# Latin words is a quarter of an em, and a browser sets table cells about 0.56 em apart; between Latin words a
 # justified line may stretch its spaces much further.
 _PIECE_GAP = 1.5
 _PIECE_GAP_CJK = 0.4

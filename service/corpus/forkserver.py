@@ -14,7 +14,7 @@ import os
 
 PRELOAD = ["distributed", "service.corpus.worker"]
 # What Dask's nannies set for their workers (one thread per numerical library); the workers inherit the
-# server's environment, and the server now starts before a nanny could set anything.
+# server's environment, and the server starts before a nanny could set anything.
 WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 

@@ -28,8 +28,9 @@ TERMS = 12
 # pulled toward the collection's rate, so a word seen twice in one domain does not top its list.
 PRIOR_WEIGHT = 500.0
 MIN_TERM_PARAGRAPHS = 3
-# Optimal leaf ordering (neighbouring rows as alike as possible) costs ~3 s for 1,000 documents; above this
-# many the clustering's own leaf order is used (a heatmap that long is read by group or sorted anyway).
+# Optimal leaf ordering (neighbouring rows as alike as possible) grows expensive with many documents
+# (benchmarks/README.md has the figures); above this many the clustering's own leaf order is used (a heatmap
+# that long is read by group or sorted anyway).
 OPTIMAL_ORDER_MAX = 300
 _ZERO = DomainShare(0, 0, 0.0)
 

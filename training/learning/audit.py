@@ -33,10 +33,10 @@ from training.learning.train import Progress, cross_validate, paragraph_key
 
 _EPS = 1e-4
 # A label is disputed when the out-of-fold probability sits past the threshold on the wrong side by at least
-# this many logits (odds e times past it). 0 flagged every cross-validation error: on 501 paragraphs with 10%
-# planted errors, precision 0.49 / recall 0.97. The policy model's calibration is sharp (most probabilities
-# near 0 or 1), so on repeats 0-2 of benchmarks/audit.py (which reports other repeats) 1.0 gave 0.66 / 0.95,
-# 2.0 gave 0.82 / 0.89 and 3.0 gave 0.93 / 0.76; 2.0 has the best F1.
+# this many logits (odds e times past it). 0 flags every cross-validation error, most of them not wrong labels;
+# the policy model's calibration is sharp (most probabilities near 0 or 1), so a small margin still flags too
+# much and a large one misses wrong labels. 2.0 has the best F1 on the repeats of benchmarks/audit.py it was
+# chosen on (benchmarks/README.md has the figures).
 FLAG_MARGIN = 2.0
 
 

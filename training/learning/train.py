@@ -51,9 +51,9 @@ WINDOWS = "negatives"
 # calibration counts each paragraph once and expects this share of paragraphs about none of the domains,
 # as in a work report. Each domain's threshold is the one with the best F1 on held-out scores (folds by
 # document), anywhere in [0.02, 0.95]: Platt scaling fitted to weak labels is compressed, so a fixed 0.5
-# left the domains a user adds untagged (README, "Your own taxonomy").
+# leaves the domains a user adds untagged (README, "Your own taxonomy").
 # Every domain is calibrated as if it were as common as the average domain ("balanced"): with the share of its
-# labelled paragraphs instead, a new domain with ten short paragraphs got probabilities too low to be tagged.
+# labelled paragraphs instead, a new domain with ten short paragraphs gets probabilities too low to be tagged.
 POLICY_PARAMS: dict[str, Any] = {"calibration_unit": "group", "none_share": 0.6, "threshold_range": (0.02, 0.95),
                                  "class_prior": "balanced"}
 Progress = Callable[[str], None]

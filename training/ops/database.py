@@ -27,7 +27,7 @@ SCHEMES = ("postgresql://", "postgres://")
 # Advisory lock keys (one bigint namespace per database): all writers of labels take STORE_WRITE for the
 # length of their transaction, as SQLite's BEGIN IMMEDIATE does; TRAINING is held by the one training run.
 STORE_WRITE, TRAINING, JOB_START, SCHEMA, DOMAINS = 0x7074_0001, 0x7074_0002, 0x7074_0003, 0x7074_0004, 0x7074_0005
-_STATEMENT_SECONDS = 120.0  # a statement that runs longer is stuck, not slow (the largest reads take < 1 s)
+_STATEMENT_SECONDS = 120.0  # a statement that runs longer is stuck, not slow: the largest reads are far shorter
 
 # Ordered migrations; migration i (0-based) brings the database to version i + 1. Never edit a released
 # entry: append a new one. Each runs in one transaction (PostgreSQL's DDL is transactional).
