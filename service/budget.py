@@ -42,14 +42,14 @@ class Deadline:
 
     def expired(self) -> TimeIsUp:
         return TimeIsUp(f"tagging this request took longer than {self.seconds:g} s, so it was stopped; "
-                             "send fewer or shorter texts per request (limit: POLICYTAG_REQUEST_TIMEOUT_SECONDS)")
+                        "send fewer or shorter texts per request (limit: POLICYTAG_REQUEST_TIMEOUT_SECONDS)")
 
 
 def _check_chars(chars: int, config: Mapping[str, Any]) -> None:
     max_chars = int(config["MAX_TOTAL_CHARS"])
     if chars > max_chars:
         raise OverBudget(f"the texts have {chars} characters in all, over the limit of {max_chars} per request; "
-                            "send them in several requests (POLICYTAG_MAX_TOTAL_CHARS)")
+                         "send them in several requests (POLICYTAG_MAX_TOTAL_CHARS)")
 
 
 def _check_counts(paragraphs: int, lines: int, explain: bool, config: Mapping[str, Any]) -> None:
@@ -57,11 +57,11 @@ def _check_counts(paragraphs: int, lines: int, explain: bool, config: Mapping[st
     max_explained = int(config["MAX_EXPLAIN_PARAGRAPHS"])
     if lines > max_paragraphs:
         raise OverBudget(f"the texts hold over {max_paragraphs} paragraphs (and skipped lines) in all, the "
-                            "limit per request; send them in several requests (POLICYTAG_MAX_PARAGRAPHS)")
+                         "limit per request; send them in several requests (POLICYTAG_MAX_PARAGRAPHS)")
     if explain and paragraphs > max_explained:
         raise OverBudget(f'"explain": true is limited to {max_explained} paragraphs per request and these '
-                            "texts hold more; send fewer texts with explain, or leave explain out "
-                            "(POLICYTAG_MAX_EXPLAIN_PARAGRAPHS)")
+                         "texts hold more; send fewer texts with explain, or leave explain out "
+                         "(POLICYTAG_MAX_EXPLAIN_PARAGRAPHS)")
 
 
 def split_within_budget(texts: Sequence[str], explain: bool, config: Mapping[str, Any],
