@@ -33,7 +33,8 @@ AUDIT_ACTIONS = ("accept", "keep")
 def _labelled_keys(ws: Workspace) -> set[str]:
     """Keys of every labelled paragraph: the seeds' (bootstrapped documents and label files) and the store's."""
     taxonomy = ws.taxonomy()
-    signature = tuple((name, path.stat().st_size, path.stat().st_mtime_ns) for name, path in folder_files(ws.seeds))
+    stats = [(name, path.stat()) for name, path in folder_files(ws.seeds)]
+    signature = tuple((name, stat.st_size, stat.st_mtime_ns) for name, stat in stats)
     seeds = _seed_keys(ws.seeds, signature, tuple(taxonomy.domains), taxonomy.unmatched_negatives)
     return set(seeds).union(normalize_key(stored.text) for stored in ws.store().current())
 
