@@ -60,13 +60,16 @@ _BOILERPLATE = (
     ("contact", re.compile(r"^(投稿邮箱|联系电话|联系方式|责任编辑|本版编辑|来源)\s*[:：][^。！？]{0,40}$")),
     ("contact", _EMAIL_LINE),
     # Lines a web page wraps around a notice, kept when it is saved or scraped as text.
-    ("metadata", re.compile(r"^(发布时间|发布日期|成文日期|印发日期|更新时间|信息来源|索引号|文号|发文字号"
+    ("metadata", re.compile(r"^(发布时间|时间|发布日期|成文日期|印发日期|更新时间|信息来源|索引号|文号|发文字号"
                             r"|发文机关|发布机构|主题分类|公文种类|浏览次数|点击数|阅读次数)\s*[:：][^。！？]{0,120}$")),
-    ("metadata", re.compile(r"^【?字体\s*[:：]?\s*[【\[]?大.{0,60}$"
+    ("metadata", re.compile(r"^(?:【[^】]{1,12}】\s*){2,}$"  # 【字号：大 中 小】　【打印】　【关闭】
+                            r"|^【?字体\s*[:：]?\s*[【\[]?大.{0,60}$"
                             r"|^.{0,40}(打印本页|关闭窗口|分享到)[^。！？]{0,40}$")),
     # The issuing body under a notice, on a line of its own.
     ("signature", re.compile(r"^[^\s，,。；;：:！？、]{2,30}(人民政府|办公室|办公厅|委员会|管委会|管理局)$")),
     ("date", re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")),
+    # A document number on a line of its own under the title: 桐区府办发〔2025〕14号.
+    ("metadata", re.compile(r"^[^\s，,。；;：:！？]{1,16}[〔\[［【(（]\d{4}[〕\]］】)）]\s*\d{1,4}\s*号$")),
 )
 
 
@@ -195,11 +198,23 @@ def join_lines(a: str, b: str) -> str:
 # not the first half of a paragraph broken by a page break: those halves are long or carry a comma.
 _TITLE_MAX_CHARS = 40
 _ANY_PUNCTUATION = re.compile(r"[，、,：:；;。.！!？?…“”\"（）()《》—-]")
+# An official document's title is longer and may quote (《》“”) or date ((2025—2027年)) what it is about, but it
+# names its kind at the end, can carry a note in brackets after it, and has no clause or sentence punctuation:
+# 关于印发《…行动方案（2025—2027年）》的通知, …规划纲要（节选）, …关于推进“一老一小”服务体系建设的通知.
+_DOCUMENT_TITLE_MAX_CHARS = 100
+_CLAUSE_PUNCTUATION = re.compile(r"[，,：:；;。！!？?]")
+_DOCUMENT_KIND = re.compile(
+    r"(通知|通告|公告|意见|措施|方案|办法|细则|规定|决定|规划|纲要|报告|计划|要点|条例|指引|清单|批复|函)"
+    r"[》”]?(?:[（(][^（()）]{1,16}[)）])?$")
 
 
 def looks_like_title(line: str) -> bool:
-    """A short line without any punctuation: a title when it also stands alone."""
-    return len(line) <= _TITLE_MAX_CHARS and not _ANY_PUNCTUATION.search(line)
+    """A short line without any punctuation, or an official document's title (`_DOCUMENT_KIND` at its end, no
+    clause punctuation): a title when it also stands alone."""
+    if len(line) <= _TITLE_MAX_CHARS and not _ANY_PUNCTUATION.search(line):
+        return True
+    return (len(line) <= _DOCUMENT_TITLE_MAX_CHARS and not _CLAUSE_PUNCTUATION.search(line)
+            and _DOCUMENT_KIND.search(line) is not None)
 
 
 def classify_unit(text: str, start: int = 0, line: int = 0, level: int = 0) -> list[Block]:
@@ -231,8 +246,9 @@ def parse_blocks(text: str) -> list[Block]:
     """Split a markdown or plain-text document into heading, paragraph and boilerplate blocks.
 
     Every non-empty line is a unit; a paragraph line that lacks sentence-final punctuation is joined with
-    the next paragraph line (page breaks in PDF extractions, soft-wrapped plain text), except a short
-    unpunctuated line standing alone before a blank line, which is a title (level 9). Offsets index `text`
+    the next paragraph line (page breaks in PDF extractions, soft-wrapped plain text), except a line that
+    `looks_like_title` standing alone before a blank or boilerplate line, which is a title (level 9). Offsets
+    index `text`
     with its line breaks as given ("\r\n" counts two characters).
     """
     blocks: list[Block] = []
@@ -264,8 +280,9 @@ def parse_blocks(text: str) -> list[Block]:
             continue
         level, heading = _heading_level(line)
         if not level and pending is None and line[-1] not in SENTENCE_END and looks_like_title(line):
-            following = raws[number] if number < len(raws) else ""
-            if not following.strip():
+            following = (raws[number] if number < len(raws) else "").strip()
+            # Saved web pages put the page's metadata lines (发布时间, 文号) right under the title.
+            if not following or _boilerplate_role(following):
                 blocks.append(Block("heading", line, number, level=TITLE_LEVEL, start=start, end=end))
                 continue
         if level:

@@ -73,3 +73,13 @@ def test_folder_bootstrap_reads_every_document(tmp_path: Path):
     (tmp_path / "sub" / "b.txt").write_bytes("# 乡村建设\n\n建设和美乡村。\n".encode("gb18030"))
     examples, report = bootstrap_paths([tmp_path], TAXONOMY)
     assert {(e.source, e.labels) for e in examples} == {("a.md", ("consumption",)), ("sub/b.txt", ("rural",))}
+
+
+def test_a_saved_notice_s_quoted_title_labels_its_measures():
+    notice = ("梧川县人民政府关于学习运用“千万工程”经验扎实推进乡村全面振兴的实施意见\n"
+              "发布时间：2025-03-05 08:56　来源：梧川县农业农村局\n梧政发〔2025〕2号\n"
+              "各乡镇人民政府，县政府各部门：\n为深入学习运用经验，现提出如下意见。\n"
+              "一、稳定粮食播种面积\n全年粮食播种面积稳定在86万亩以上，落实耕地地力保护补贴。\n")
+    examples, report = bootstrap_text(notice, "notice.txt", TAXONOMY)
+    assert [e.labels for e in examples] == [("rural",), ("rural",)]
+    assert {e.label_from for e in examples} == {"梧川县人民政府关于学习运用“千万工程”经验扎实推进乡村全面振兴的实施意见"}

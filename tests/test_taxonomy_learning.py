@@ -300,3 +300,14 @@ def test_held_out_paragraphs_of_a_ten_paragraph_domain_are_tagged(ecology_model)
 def test_the_new_domain_does_not_take_other_prose(ecology_model):
     tags = ecology_model.predict(HELD_OUT_NONE)
     assert tags == [[] for _ in HELD_OUT_NONE], list(zip(HELD_OUT_NONE, tags))
+
+
+def test_a_word_file_s_centred_official_title_with_quotes_labels_its_paragraphs(tmp_path: Path):
+    source = tmp_path / "src.txt"
+    source.write_text("# 某县人民政府关于推进“一老一小”和托育服务体系建设的实施意见（试行）\n一、总体目标\n"
+                      "到2026年底，全县每千人口拥有3岁以下婴幼儿托位数达到4.5个，街道综合服务中心实现全覆盖。\n",
+                      encoding="utf-8")
+    document = next(iter(read_path(write_docx(source, tmp_path / "notice.docx"))))
+    assert (document.blocks[0].kind, document.blocks[0].level) == ("heading", 9)
+    examples, _ = bootstrap_paths([tmp_path / "notice.docx"], TEN)
+    assert examples[0].labels == ("social",) and examples[0].label_from.endswith("实施意见（试行）")

@@ -128,3 +128,40 @@ def test_a_heading_s_path_holds_its_parents_not_the_sections_before_it():
     assert paths["（一）稳定粮食生产"] == ("一、全面推进乡村振兴",)
     assert paths["推进高标准农田建设。"] == ("一、全面推进乡村振兴", "（一）稳定粮食生产")
     assert paths["大力提振消费。"] == ("二、扩大内需",)
+
+
+# A notice as a user saves it from a government web page: its title quotes and dates what it is about, is
+# longer than a heading, and has the page's metadata lines right under it.
+SAVED_NOTICE = """桐屿区人民政府办公室关于印发《桐屿区推进“一老一小”服务体系建设三年行动方案（2025—2027年）》的通知
+时间：2025-05-20 10:17　来源：区政府办公室
+【字号：大 中 小】　【打印】　【关闭】
+桐区府办发〔2025〕14号
+各街道办事处、镇人民政府，区政府各部门：
+现将《行动方案》印发给你们，请认真贯彻落实。
+"""
+
+
+def test_a_saved_notice_s_long_quoted_title_is_its_title_and_the_page_lines_are_boilerplate():
+    blocks = parse_blocks(SAVED_NOTICE)
+    assert [(b.kind, b.level) for b in blocks[:4]] == [("heading", 9)] + [("boilerplate", 0)] * 3
+    assert blocks[0].text.endswith("》的通知")
+    # The title is not glued to the addressee and the opening paragraph.
+    assert [b.text for b in blocks if b.kind == "paragraph"] == [
+        "各街道办事处、镇人民政府，区政府各部门：现将《行动方案》印发给你们，请认真贯彻落实。"]
+
+
+@pytest.mark.parametrize("title", ["云岭市国民经济和社会发展第十五个五年规划纲要（节选）",
+                                   "梧川县人民政府关于学习运用“千万工程”经验扎实推进乡村全面振兴的实施意见",
+                                   "关于印发芦湾县农村人居环境整治提升三年行动方案（2025—2027年）的通知"],
+                         ids=["note", "quotes", "dates"])
+def test_official_titles_with_quotes_dates_and_notes_stand_alone_as_titles(title):
+    blocks = parse_blocks(f"{title}\n\n第一段正文。\n")
+    assert (blocks[0].kind, blocks[0].level, blocks[0].text) == ("heading", 9, title)
+
+
+def test_an_unfinished_sentence_that_ends_with_a_document_kind_is_still_joined_to_its_rest():
+    # A paragraph broken by a page break may end a line with 通知 or 方案; its clause punctuation shows it
+    # is a sentence, not a title.
+    text = "各地要按照省里的统一部署，认真落实国务院办公厅的通知\n\n要求，抓好各项工作。\n"
+    assert [(b.kind, b.text) for b in parse_blocks(text)] == [
+        ("paragraph", "各地要按照省里的统一部署，认真落实国务院办公厅的通知要求，抓好各项工作。")]
