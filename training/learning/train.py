@@ -37,10 +37,10 @@ LABELLED_SUFFIXES = (".jsonl", ".csv")
 FOLDS = "documents"  # "paragraphs": held-out folds split documents
 JUDGED_FOR = True  # honour `labelled_for` in seed label files
 STRUCTURE_LEVELS = ("title", "heading", "lead")  # label_level of labels bootstrapped from a document's structure
-GIVEN = "person"
+GIVEN = "person"  # label_level of labels a person gave (seed label files, the store): the gate's trusted set
 # About this many labelled paragraphs before a domain is tagged reliably (held-out thresholds need positives
 # in several folds); fewer are trained on, and named in the training report.
-MIN_POSITIVES = 10  # label_level of labels a person gave (seed label files, the store): the gate's trusted set
+MIN_POSITIVES = 10
 MIN_WINDOW_CHARS = 8
 # Sentence windows of a paragraph inherit its labels. For a paragraph about none of the domains they are
 # right; for one about a domain, many of its sentences carry no evidence of it (a quotation, a 群众 or 干部
