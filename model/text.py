@@ -68,6 +68,11 @@ _BOILERPLATE = (
     # The issuing body under a notice, on a line of its own.
     ("signature", re.compile(r"^[^\s，,。；;：:！？、]{2,30}(人民政府|办公室|办公厅|委员会|管委会|管理局)$")),
     ("date", re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")),
+    # Where the page sits on the site, and its QR-code line: 当前位置：首页 > 政务公开 > 政策文件.
+    ("metadata", re.compile(r"^(?:(?:当前位置|您的位置|你的位置|您现在的位置)\s*[:：]|首页\s*[>＞»/→]).{0,80}$"
+                            r"|^.{0,10}扫一扫.{0,20}$")),
+    # The publication note under a notice's signature: （此件公开发布）.
+    ("note", re.compile(r"^[（(]此件[^）)]{1,12}[)）]$")),
     # A document number on a line of its own under the title: 桐区府办发〔2025〕14号.
     ("metadata", re.compile(r"^[^\s，,。；;：:！？]{1,16}[〔\[［【(（]\d{4}[〕\]］】)）]\s*\d{1,4}\s*号$")),
 )
@@ -208,13 +213,16 @@ _DOCUMENT_KIND = re.compile(
     r"[》”]?(?:[（(][^（()）]{1,16}[)）])?$")
 
 
-def looks_like_title(line: str) -> bool:
-    """A short line without any punctuation, or an official document's title (`_DOCUMENT_KIND` at its end, no
-    clause punctuation): a title when it also stands alone."""
-    if len(line) <= _TITLE_MAX_CHARS and not _ANY_PUNCTUATION.search(line):
-        return True
+def looks_like_document_title(line: str) -> bool:
+    """An official document's title: `_DOCUMENT_KIND` at its end and no clause punctuation."""
     return (len(line) <= _DOCUMENT_TITLE_MAX_CHARS and not _CLAUSE_PUNCTUATION.search(line)
             and _DOCUMENT_KIND.search(line) is not None)
+
+
+def looks_like_title(line: str) -> bool:
+    """A short line without any punctuation, or an official document's title: a title when it also stands
+    alone."""
+    return (len(line) <= _TITLE_MAX_CHARS and not _ANY_PUNCTUATION.search(line)) or looks_like_document_title(line)
 
 
 def classify_unit(text: str, start: int = 0, line: int = 0, level: int = 0) -> list[Block]:
@@ -247,9 +255,9 @@ def parse_blocks(text: str) -> list[Block]:
 
     Every non-empty line is a unit; a paragraph line that lacks sentence-final punctuation is joined with
     the next paragraph line (page breaks in PDF extractions, soft-wrapped plain text), except a line that
-    `looks_like_title` standing alone before a blank or boilerplate line, which is a title (level 9). Offsets
-    index `text`
-    with its line breaks as given ("\r\n" counts two characters).
+    `looks_like_title` standing alone before a blank or boilerplate line, which is a title (level 9); an
+    official document's title (`looks_like_document_title`) need not stand alone. Offsets index `text` with its
+    line breaks as given ("\r\n" counts two characters).
     """
     blocks: list[Block] = []
     # text, first line, joins so far, start offset, end offset
@@ -281,8 +289,9 @@ def parse_blocks(text: str) -> list[Block]:
         level, heading = _heading_level(line)
         if not level and pending is None and line[-1] not in SENTENCE_END and looks_like_title(line):
             following = (raws[number] if number < len(raws) else "").strip()
-            # Saved web pages put the page's metadata lines (发布时间, 文号) right under the title.
-            if not following or _boilerplate_role(following):
+            # Saved web pages put the page's metadata lines (发布时间, 文号) right under the title, and a notice
+            # that issues a document (关于印发《…措施》的通知) runs on into that document's own title and text.
+            if not following or _boilerplate_role(following) or looks_like_document_title(line):
                 blocks.append(Block("heading", line, number, level=TITLE_LEVEL, start=start, end=end))
                 continue
         if level:

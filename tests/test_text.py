@@ -165,3 +165,31 @@ def test_an_unfinished_sentence_that_ends_with_a_document_kind_is_still_joined_t
     text = "各地要按照省里的统一部署，认真落实国务院办公厅的通知\n\n要求，抓好各项工作。\n"
     assert [(b.kind, b.text) for b in parse_blocks(text)] == [
         ("paragraph", "各地要按照省里的统一部署，认真落实国务院办公厅的通知要求，抓好各项工作。")]
+
+
+# A notice that issues a document, saved from the site's page with its breadcrumb and QR-code lines, no
+# blank lines: the wrapper's title, the issued document's own title, then the document.
+ISSUING_NOTICE = """当前位置：首页 > 政务公开 > 政策文件
+青禾市人民政府办公室关于印发《青禾市促进消费扩容提质若干措施》的通知
+信息来源：市政府办公室　发布时间：2025-03-14　浏览次数：1286
+扫一扫在手机打开当前页
+各县（市、区）人民政府，市政府各部门：
+《青禾市促进消费扩容提质若干措施》已经市政府同意，现印发给你们，请认真贯彻执行。
+青禾市人民政府办公室
+2025年3月12日
+（此件公开发布）
+青禾市促进消费扩容提质若干措施
+为进一步释放消费潜力，制定以下措施。
+一、扩大汽车消费
+对个人消费者购买新能源汽车的，给予每台3000元补贴。
+"""
+
+
+def test_an_issuing_notice_s_two_titles_are_titles_and_its_page_lines_are_boilerplate():
+    blocks = parse_blocks(ISSUING_NOTICE)
+    titles = [b.text for b in blocks if b.kind == "heading" and b.level == 9]
+    assert titles == ["青禾市人民政府办公室关于印发《青禾市促进消费扩容提质若干措施》的通知", "青禾市促进消费扩容提质若干措施"]
+    assert [b.text for b in blocks if b.kind == "paragraph"] == [
+        "各县（市、区）人民政府，市政府各部门：《青禾市促进消费扩容提质若干措施》已经市政府同意，现印发给你们，请认真贯彻执行。",
+        "为进一步释放消费潜力，制定以下措施。", "对个人消费者购买新能源汽车的，给予每台3000元补贴。"]
+    assert {b.text[:4] for b in blocks if b.kind == "boilerplate"} >= {"当前位置", "扫一扫在", "（此件公"}
