@@ -60,8 +60,9 @@ _BOILERPLATE = (
     ("contact", re.compile(r"^(投稿邮箱|联系电话|联系方式|责任编辑|本版编辑|来源)\s*[:：][^。！？]{0,40}$")),
     ("contact", _EMAIL_LINE),
     # Lines a web page wraps around a notice, kept when it is saved or scraped as text.
-    ("metadata", re.compile(r"^(发布时间|时间|发布日期|成文日期|印发日期|更新时间|信息来源|索引号|文号|发文字号"
-                            r"|发文机关|发布机构|主题分类|公文种类|浏览次数|点击数|阅读次数)\s*[:：][^。！？]{0,120}$")),
+    # A bare 时间： line only with a web page's dashed date after it: a meeting notice's 时间：5月20日上午 is content.
+    ("metadata", re.compile(r"^(发布时间|时间(?=\s*[:：]\s*\d{4}-)|发布日期|成文日期|印发日期|更新时间|信息来源"
+                            r"|索引号|文号|发文字号|发文机关|发布机构|主题分类|公文种类|浏览次数|点击数|阅读次数)\s*[:：][^。！？]{0,120}$")),
     ("metadata", re.compile(r"^(?:【[^】]{1,12}】\s*){2,}$"  # 【字号：大 中 小】　【打印】　【关闭】
                             r"|^【?字体\s*[:：]?\s*[【\[]?大.{0,60}$"
                             r"|^.{0,40}(打印本页|关闭窗口|分享到)[^。！？]{0,40}$")),
@@ -70,7 +71,7 @@ _BOILERPLATE = (
     ("date", re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")),
     # Where the page sits on the site, and its QR-code line: 当前位置：首页 > 政务公开 > 政策文件.
     ("metadata", re.compile(r"^(?:(?:当前位置|您的位置|你的位置|您现在的位置)\s*[:：]|首页\s*[>＞»/→]).{0,80}$"
-                            r"|^.{0,10}扫一扫.{0,20}$")),
+                            r"|^(?:手机|微信)?扫一扫(?:在手机上?)?(?:打开|查看|阅读|浏览)?(?:当前页面?|本页|此页)?(?:分享)?$")),
     # The publication note under a notice's signature: （此件公开发布）.
     ("note", re.compile(r"^[（(]此件[^）)]{1,12}[)）]$")),
     # A document number on a line of its own under the title: 桐区府办发〔2025〕14号.
@@ -209,14 +210,19 @@ _ANY_PUNCTUATION = re.compile(r"[，、,：:；;。.！!？?…“”\"（）()�
 _DOCUMENT_TITLE_MAX_CHARS = 100
 _CLAUSE_PUNCTUATION = re.compile(r"[，,：:；;。！!？?]")
 _DOCUMENT_KIND = re.compile(
-    r"(通知|通告|公告|意见|措施|方案|办法|细则|规定|决定|规划|纲要|报告|计划|要点|条例|指引|清单|批复|函)"
+    r"(通知|通告|通报|公告|公报|意见|措施|政策|方案|办法|细则|规定|决定|决议|规划|纲要|报告|计划|要点|条例|指引|指南"
+    r"|清单|批复|函)"
     r"[》”]?(?:[（(][^（()）]{1,16}[)）])?$")
 
 
+# A list item (——…行动计划, ①…办法, - …方案) or a name quoted alone (《…若干措施》) ends like a title but is content.
+_LIST_ITEM = re.compile(r"^(?:[-*+•·●○◆◇■▪►▶√]|——|[①-⑳]|\d{1,2}[)）])|^《[^》]*》$")
+
+
 def looks_like_document_title(line: str) -> bool:
-    """An official document's title: `_DOCUMENT_KIND` at its end and no clause punctuation."""
+    """An official document's title: `_DOCUMENT_KIND` at its end, no clause punctuation, not a list item."""
     return (len(line) <= _DOCUMENT_TITLE_MAX_CHARS and not _CLAUSE_PUNCTUATION.search(line)
-            and _DOCUMENT_KIND.search(line) is not None)
+            and not _LIST_ITEM.search(line) and _DOCUMENT_KIND.search(line) is not None)
 
 
 def looks_like_title(line: str) -> bool:
@@ -256,7 +262,8 @@ def parse_blocks(text: str) -> list[Block]:
     Every non-empty line is a unit; a paragraph line that lacks sentence-final punctuation is joined with
     the next paragraph line (page breaks in PDF extractions, soft-wrapped plain text), except a line that
     `looks_like_title` standing alone before a blank or boilerplate line, which is a title (level 9); an
-    official document's title (`looks_like_document_title`) need not stand alone. Offsets index `text` with its
+    official document's title (`looks_like_document_title`) need not stand alone where it opens the text or
+    follows page lines or another title. Offsets index `text` with its
     line breaks as given ("\r\n" counts two characters).
     """
     blocks: list[Block] = []
@@ -290,8 +297,11 @@ def parse_blocks(text: str) -> list[Block]:
         if not level and pending is None and line[-1] not in SENTENCE_END and looks_like_title(line):
             following = (raws[number] if number < len(raws) else "").strip()
             # Saved web pages put the page's metadata lines (发布时间, 文号) right under the title, and a notice
-            # that issues a document (关于印发《…措施》的通知) runs on into that document's own title and text.
-            if not following or _boilerplate_role(following) or looks_like_document_title(line):
+            # that issues a document (关于印发《…措施》的通知) runs on into that document's own title and text:
+            # an official title needs no blank line after it where it opens the text or follows page lines or
+            # another title. After a sentence, a line ending in 措施 is more likely the first half of the next.
+            opens = not blocks or blocks[-1].kind == "boilerplate" or blocks[-1].level == TITLE_LEVEL
+            if not following or _boilerplate_role(following) or (opens and looks_like_document_title(line)):
                 blocks.append(Block("heading", line, number, level=TITLE_LEVEL, start=start, end=end))
                 continue
         if level:

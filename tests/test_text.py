@@ -152,8 +152,9 @@ def test_a_saved_notice_s_long_quoted_title_is_its_title_and_the_page_lines_are_
 
 @pytest.mark.parametrize("title", ["云岭市国民经济和社会发展第十五个五年规划纲要（节选）",
                                    "梧川县人民政府关于学习运用“千万工程”经验扎实推进乡村全面振兴的实施意见",
-                                   "关于印发芦湾县农村人居环境整治提升三年行动方案（2025—2027年）的通知"],
-                         ids=["note", "quotes", "dates"])
+                                   "关于印发芦湾县农村人居环境整治提升三年行动方案（2025—2027年）的通知",
+                                   "关于2024年度全区安全生产工作考核情况的通报"],
+                         ids=["note", "quotes", "dates", "report"])
 def test_official_titles_with_quotes_dates_and_notes_stand_alone_as_titles(title):
     blocks = parse_blocks(f"{title}\n\n第一段正文。\n")
     assert (blocks[0].kind, blocks[0].level, blocks[0].text) == ("heading", 9, title)
@@ -193,3 +194,19 @@ def test_an_issuing_notice_s_two_titles_are_titles_and_its_page_lines_are_boiler
         "各县（市、区）人民政府，市政府各部门：《青禾市促进消费扩容提质若干措施》已经市政府同意，现印发给你们，请认真贯彻执行。",
         "为进一步释放消费潜力，制定以下措施。", "对个人消费者购买新能源汽车的，给予每台3000元补贴。"]
     assert {b.text[:4] for b in blocks if b.kind == "boilerplate"} >= {"当前位置", "扫一扫在", "（此件公"}
+
+
+
+@pytest.mark.parametrize("text", [
+    "今年重点推进以下工作。\n——实施新一轮千亿斤粮食产能提升行动计划\n——完善城乡居民基本养老保险待遇调整办法\n",
+    "全年新建高标准农田5万亩。\n按照市委市政府统一部署我们制定出台了稳就业若干措施\n发放一次性扩岗补助2300万元。\n",
+    "出台了一系列政策文件。\n《桐屿区促进消费扩容提质若干措施》\n《桐屿区支持民营经济发展壮大若干措施》\n上述政策累计兑现资金2.3亿元。\n",
+    "会议安排如下。\n时间：2025年5月20日（星期二）上午9:00\n地点：市政府第一会议室。\n",
+    "推行不见面审批。\n企业扫一扫二维码即可在线申报补贴\n，审核结果当天反馈。\n",
+], ids=["list items", "wrapped line", "quoted names", "meeting time", "qr sentence"])
+def test_content_lines_that_end_like_a_title_or_start_like_a_page_line_stay_content(text):
+    # Lines after a sentence that end in 计划/办法/措施 are list items or the first half of a wrapped sentence,
+    # and a meeting's 时间 or a sentence about 扫一扫 is not the web page's: nothing here is dropped or a title.
+    blocks = parse_blocks(text)
+    assert {b.kind for b in blocks} == {"paragraph"}
+    assert "".join(b.text for b in blocks) == text.replace("\n", "")
