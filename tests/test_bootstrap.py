@@ -9,6 +9,7 @@ from training.data.bootstrap import bootstrap_paths, bootstrap_text
 from training.data.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy(SEEDS)
+TAXONOMY_TEN = load_taxonomy(Path(__file__).parent / "fixtures" / "taxonomy10")
 
 
 def seed_examples():
@@ -83,3 +84,22 @@ def test_a_saved_notice_s_quoted_title_labels_its_measures():
     examples, report = bootstrap_text(notice, "notice.txt", TAXONOMY)
     assert [e.labels for e in examples] == [("rural",), ("rural",)]
     assert {e.label_from for e in examples} == {"梧川县人民政府关于学习运用“千万工程”经验扎实推进乡村全面振兴的实施意见"}
+
+
+UNTITLED_NOTICE = ("各县（市、区）人民政府，市政府各部门：\n为稳定和扩大岗位供给，现提出如下措施。\n一、加大政策支持力度\n"
+                   "对招用离校2年内未就业青年的企业，按每人1500元给予一次性补助。\n")
+
+
+def test_a_document_without_a_title_takes_the_title_its_file_is_named_after(tmp_path: Path):
+    # A notice copied from its page without the title, into the file the browser named after the page.
+    named = tmp_path / "青禾市人民政府办公室关于促进就业创业的若干措施_青禾市人民政府.txt"
+    named.write_text(UNTITLED_NOTICE, encoding="utf-8")
+    examples, _ = bootstrap_paths([named], TAXONOMY_TEN)
+    assert [e.labels for e in examples] == [("employment",)] * 2
+    assert {e.label_from for e in examples} == {"青禾市人民政府办公室关于促进就业创业的若干措施"}
+    # A title in the text wins over the file's name, and a name that is no title gives none.
+    (tmp_path / "关于促进消费的若干措施.txt").write_text("关于促进就业创业的若干措施\n\n" + UNTITLED_NOTICE,
+                                                  encoding="utf-8")
+    (tmp_path / "notice_3.txt").write_text(UNTITLED_NOTICE, encoding="utf-8")
+    examples, _ = bootstrap_paths([tmp_path / "关于促进消费的若干措施.txt", tmp_path / "notice_3.txt"], TAXONOMY_TEN)
+    assert [e.labels for e in examples] == [("employment",)] * 2 + [()] * 2

@@ -11,13 +11,14 @@ extraction sometimes moves it after its article) is given to the neighbouring ar
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.readers import DOCUMENT_SUFFIXES, iter_paths, read_path
-from model.text import Block, lead_sentence, parse_blocks
+from model.text import TITLE_LEVEL, Block, lead_sentence, looks_like_title, parse_blocks
 from training.data.taxonomy import HeadingMatch, Taxonomy
 
 # Documents whose headings can label paragraphs (.md, .txt, .docx, .pdf, .html, ...); record files
@@ -273,9 +274,38 @@ def find_documents(paths: list[Path]) -> list[Path]:
     return found
 
 
+# A browser names a saved page after its title plus the site's name: 关于…的通知_青禾市人民政府.html,
+# 关于…的通知 - 青禾市人民政府门户网站.txt.
+_FILE_NAME_PARTS = re.compile(r"_|\s+[-–—|｜]\s+|[|｜]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def title_from_file_name(path: Path) -> str:
+    """The document title a file's name gives (the first part of it, cut at `_` or ` - `, that reads as a
+    title and has Chinese in it), or '' (a name such as `notice_3.txt` or `scan 0012.pdf` gives none)."""
+    for part in _FILE_NAME_PARTS.split(path.stem):
+        part = part.strip()
+        if len(part) >= 2 and _CJK.search(part) and looks_like_title(part):
+            return part
+    return ""
+
+
+def _with_file_title(blocks: list[Block], path: Path) -> list[Block]:
+    """`blocks`, headed by the file name's title when the text gives none before its first paragraph (a
+    notice copied from a page without its title, into a file the browser named after it)."""
+    for block in blocks:
+        if block.kind == "heading" and block.level in (1, TITLE_LEVEL):
+            return blocks
+        if block.kind == "paragraph":
+            break
+    title = title_from_file_name(path)
+    return [Block("heading", title, 0, level=TITLE_LEVEL), *blocks] if title else blocks
+
+
 def bootstrap_paths(paths: list[Path], taxonomy: Taxonomy,
                     negatives: bool = True) -> tuple[list[Example], BootstrapReport]:
-    """Bootstrap every document under `paths`; sources are file names relative to their folder.
+    """Bootstrap every document under `paths`; sources are file names relative to their folder. A document
+    whose text has no title before its first paragraph takes its file name's (`title_from_file_name`).
     `negatives`: see `bootstrap_text`."""
     examples: list[Example] = []
     report = BootstrapReport()
@@ -284,7 +314,8 @@ def bootstrap_paths(paths: list[Path], taxonomy: Taxonomy,
         for document in find_documents([path]):
             source = document.relative_to(base).as_posix()
             for read in read_path(document):
-                found, part = bootstrap_blocks(list(read.blocks), source, taxonomy, negatives)
+                blocks = _with_file_title(list(read.blocks), document)
+                found, part = bootstrap_blocks(blocks, source, taxonomy, negatives)
                 examples += found
                 report.merge(part)
     return examples, report
