@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.readers import DOCUMENT_SUFFIXES, iter_paths, read_path
+from model.rules import taggable
 from model.text import TITLE_LEVEL, Block, lead_sentence, looks_like_title, parse_blocks
 from training.data.taxonomy import HeadingMatch, Taxonomy
 
@@ -277,7 +278,6 @@ def find_documents(paths: list[Path]) -> list[Path]:
 # A browser names a saved page after its title plus the site's name: 关于…的通知_青禾市人民政府.html,
 # 关于…的通知 - 青禾市人民政府门户网站.txt.
 _FILE_NAME_PARTS = re.compile(r"_|\s+[-–—|｜]\s+|[|｜]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def title_from_file_name(path: Path) -> str:
@@ -285,7 +285,7 @@ def title_from_file_name(path: Path) -> str:
     title and has Chinese in it), or '' (a name such as `notice_3.txt` or `scan 0012.pdf` gives none)."""
     for part in _FILE_NAME_PARTS.split(path.stem):
         part = part.strip()
-        if len(part) >= 2 and _CJK.search(part) and looks_like_title(part):
+        if len(part) >= 2 and taggable(part) and looks_like_title(part):
             return part
     return ""
 
