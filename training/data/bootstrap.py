@@ -159,12 +159,15 @@ def _unmatched_beside_matched(sections: tuple[str, ...], subtrees: dict[tuple[st
                               ) -> tuple[str, frozenset[str]]:
     """The heading of the largest section around this paragraph that has no match or ambiguous heading in
     it and has sibling sections (same parent) that match, with the domains those siblings are about (at
-    every level up to that section); ('', {}) if there is none."""
+    every level up to that section); ('', {}) if there is none. A lead sentence is no such section (see
+    LEAD_NEGATIVES)."""
     found, negative_for = "", frozenset[str]()
     for depth in range(len(sections), 0, -1):
         node = sections[:depth]
         if subtrees[node][0]:
             break
+        if node[-1].startswith(_LEAD) and not LEAD_NEGATIVES:
+            continue
         siblings = frozenset(d for other, (state, matched) in subtrees.items()
                              if state == 2 and len(other) == depth and other[:-1] == node[:-1] and other != node
                              for d in matched)
@@ -181,6 +184,10 @@ def bootstrap_text(text: str, source: str, taxonomy: Taxonomy, negatives: bool =
 
 NEGATIVE_SCOPES = ("siblings", "all")
 NEGATIVE_SCOPE = "siblings"  # benchmarks/taxonomy.py --ablation measures "all"
+# A lead sentence that names no domain gives no negatives (True: it does, beside sibling leads that match;
+# --ablation measures it). Leads are slogans more often than headings are (让群众看病更方便更省心), and an
+# umbrella section puts health, education and social security side by side.
+LEAD_NEGATIVES = False
 LEADS = True  # lead sentences as the deepest level of structure (benchmarks/taxonomy.py --ablation turns it off)
 
 
