@@ -74,6 +74,12 @@ _BOILERPLATE = (
                             r"|^(?:手机|微信)?扫一扫(?:在手机上?)?(?:打开|查看|阅读|浏览)?(?:当前页面?|本页|此页)?(?:分享)?$")),
     # The publication note under a notice's signature: （此件公开发布）.
     ("note", re.compile(r"^[（(]此件[^）)]{1,12}[)）]$")),
+    # A notice's closing clause: when it takes effect and lapses, who interprets it, which rule wins (本措施自印发之日起
+    # 施行，有效期至2027年12月31日。…以本措施为准。). It is about no topic, and labelled by the notice's title it
+    # taught every domain the words 施行 and 有效期.
+    ("closing", re.compile(r"^本(?:实施)?(?:措施|意见|通知|办法|方案|规定|细则|政策|计划|规划|决定|指引|指南|清单)"
+                           r"(?:自[^。！？，；]{1,20}(?:施行|执行|实施|生效)(?:[，,]有效期[^。！？，；]{1,20})?"
+                           r"|由[^。！？，；]{1,30}负责解释)。(?:[^。！？；]{1,60}。){0,2}$")),
     # A document number on a line of its own under the title: 桐区府办发〔2025〕14号.
     ("metadata", re.compile(r"^[^\s，,。；;：:！？]{1,16}[〔\[［【(（]\d{4}[〕\]］】)）]\s*\d{1,4}\s*号$")),
 )

@@ -67,6 +67,9 @@ def test_numbers_are_not_enumerated_headings():
     ("（作者单位：某大学）", "affiliation"),
     ("投稿邮箱:someone@163.com", "contact"),
     ("联系我们 editor@example.org", "contact"),
+    ("本措施自印发之日起施行，有效期至2027年12月31日。", "closing"),
+    ("本实施意见自2025年5月1日起施行，有效期5年。此前我市相关政策与本意见不一致的，以本意见为准。", "closing"),
+    ("本通知由市人力资源社会保障局负责解释。", "closing"),
 ])
 def test_boilerplate_is_dropped_and_reported(line, role):
     blocks = parse_blocks(f"正文第一段。\n\n{line}\n\n正文第二段。")
@@ -79,6 +82,9 @@ def test_boilerplate_is_dropped_and_reported(line, role):
     "◆加快关键核心技术攻关，推动科技成果转化。",
     "请将意见发送至 someone@example.org，我们将认真研究并推动科技成果转化和产业化。",
     "来源：新华社记者报道，乡村振兴取得新进展，农民收入持续增长，各地积极推进和美乡村建设。",
+    "本措施实施以来，全市新增城镇就业岗位3.2万个，帮扶困难人员就业4100人。",
+    "本方案自印发之日起实施，到2027年全市建成标准化零工市场12家。对吸纳就业困难人员的企业给予每人3000元补贴；对开展"
+    "以工代赈的项目，劳务报酬占比不低于15%；对返乡创业人员给予最高20万元担保贷款，并按规定贴息。",
 ])
 def test_content_that_looks_a_little_like_boilerplate_is_kept(line):
     assert paragraphs(f"推进高标准农田建设。\n\n{line}") == ["推进高标准农田建设。", line]
