@@ -44,6 +44,16 @@ def test_keywords_after_the_first_clause_are_context_only():
     assert TAXONOMY.match("（三）在城乡融合发展和乡村全面振兴上奋发有为，扎实推进农业农村现代化。") == ["rural"]
 
 
+def test_a_phrase_keyword_after_a_first_clause_that_names_nothing_names_the_topic():
+    # Work reports put a section's topic after a first clause about the approach: 深化改革攻坚，营造一流营商环境.
+    ten = load_taxonomy(Path(__file__).parent / "fixtures" / "taxonomy10")
+    assert ten.match("（四）深化改革攻坚，营造一流营商环境。") == ["business"]
+    assert ten.match("七、深化重点领域改革，打造市场化法治化国际化一流营商环境") == ["business"]
+    # Not a short keyword (a passing mention), and not beside a first clause that names a domain of its own.
+    assert ten.match("（二）办好群众身边事，照顾好城区和农村的困难老人。") == []
+    assert ten.match("（二）大力发展养老服务，营造良好营商环境。") == ["social"]
+
+
 def test_the_bootstrap_report_names_the_keywords_of_each_heading():
     doc = "一、重点工作\n（一）推进乡村全面振兴和三农工作\n建设宜居宜业和美乡村。\n（二）加强文化创新\n繁荣文艺创作。\n"
     _, report = bootstrap_text(doc, "x.txt", TAXONOMY)

@@ -8,7 +8,8 @@ are), and never inside one of its domain's `exclude` phrases
 domain matches it strongly, so a heading gets several domains only if each match is strong. A heading's
 first clause names its topic (`（二）健全城乡兜底保障和养老服务，照顾好城区和农村的困难老人`): keywords found only
 after its first comma or semicolon are context; they label nothing, but make the heading `ambiguous`, so
-the bootstrap does not take its section as a negative either (`（三）坚持扩大有效需求，消费市场回暖向好`).
+the bootstrap does not take its section as a negative either (`（三）坚持扩大有效需求，消费市场回暖向好`). A keyword of
+four or more characters after a first clause that names no domain counts (`深化改革攻坚，营造一流营商环境`).
 
 Domains come from `<seeds>/taxonomy.toml` (edited by people) plus `<home>/domains.json` (domains added
 through the CLI or HTTP API, so users without write access to the seeds can grow the taxonomy).
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from model.contract import DOMAIN_ID
@@ -185,7 +186,7 @@ class Taxonomy:
         bounds, spans = _boundaries(text)
         clause = _CLAUSE_END.search(text)
         first_clause_end = clause.start() if clause else len(text)
-        hits: list[Hit] = []
+        found: list[tuple[Hit, bool]] = []  # (hit at its keyword's weight, after the first clause)
         for domain in self.domains:
             voids = [(m.start(), m.end(), e) for e in domain.exclude
                      for m in re.finditer(re.escape(normalize(e)), text)]
@@ -193,7 +194,13 @@ class Taxonomy:
                 for m in re.finditer(re.escape(normalize(keyword)), text):
                     inside = next((e for s, t, e in voids if s <= m.start() and m.end() <= t), "")
                     inside = inside or _compound(text, m.start(), m.end(), bounds, spans)
-                    hits.append(Hit(domain.id, keyword, weight if m.start() < first_clause_end else CONTEXT, inside))
+                    found.append((Hit(domain.id, keyword, weight, inside), m.start() >= first_clause_end))
+        # Keywords after the first clause are context, unless the first clause names no domain and the keyword
+        # is a phrase: 深化改革攻坚，营造一流营商环境 is about the business environment, while
+        # 照顾好城区和农村的困难老人 mentions villages in passing.
+        named = any(not later and not hit.excluded for hit, later in found)
+        hits = [replace(hit, weight=CONTEXT) if later and (named or len(hit.keyword) < _PHRASE_CHARS) else hit
+                for hit, later in found]
         best: dict[str, float] = {}
         for hit in hits:
             if not hit.excluded:
