@@ -45,12 +45,12 @@ HARD_EVAL = ROOT / "tests" / "fixtures" / "hard_eval.jsonl"
 ABLATIONS = [
     ("no lead sentences", "training.data.bootstrap", "LEADS", False),
     ("weak negatives for every domain", "training.data.bootstrap", "NEGATIVE_SCOPE", "all"),
-    ("lead sentences that name no domain give weak negatives", "training.data.bootstrap", "LEAD_NEGATIVES", True),
+    ("lead sentences that name no domain give no weak negatives", "training.data.bootstrap", "LEAD_NEGATIVES", False),
     ("bootstrapped labels complete (no body keyword check)", "training.learning.train", "BODY", "off"),
     ("held-out folds by paragraph", "training.learning.train", "FOLDS", "paragraphs"),
     ("labelled_for ignored (seed negatives for every domain)", "training.learning.train", "JUDGED_FOR", False),
-    ("seed negatives for the domains added since whose keywords they lack", "training.learning.train", "UNJUDGED",
-     "unnamed"),
+    ("seed labels unknown for every domain added since (not negatives where they lack its keywords)",
+     "training.learning.train", "UNJUDGED", "unknown"),
     ("fixed threshold 0.5", None, "threshold_range", (0.5, 0.5)),
 ]
 

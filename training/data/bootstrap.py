@@ -159,8 +159,8 @@ def _unmatched_beside_matched(sections: tuple[str, ...], subtrees: dict[tuple[st
                               ) -> tuple[str, frozenset[str]]:
     """The heading of the largest section around this paragraph that has no match or ambiguous heading in
     it and has sibling sections (same parent) that match, with the domains those siblings are about (at
-    every level up to that section); ('', {}) if there is none. A lead sentence is no such section (see
-    LEAD_NEGATIVES)."""
+    every level up to that section); ('', {}) if there is none. A lead sentence counts as a section unless
+    LEAD_NEGATIVES is off."""
     found, negative_for = "", frozenset[str]()
     for depth in range(len(sections), 0, -1):
         node = sections[:depth]
@@ -184,10 +184,9 @@ def bootstrap_text(text: str, source: str, taxonomy: Taxonomy, negatives: bool =
 
 NEGATIVE_SCOPES = ("siblings", "all")
 NEGATIVE_SCOPE = "siblings"  # benchmarks/taxonomy.py --ablation measures "all"
-# A lead sentence that names no domain gives no negatives (True: it does, beside sibling leads that match;
-# --ablation measures it). Leads are slogans more often than headings are (让群众看病更方便更省心), and an
-# umbrella section puts health, education and social security side by side.
-LEAD_NEGATIVES = False
+# A lead sentence that names no domain is a weak negative for its sibling leads' domains, as a section is
+# (False: it gives none; --ablation measures it).
+LEAD_NEGATIVES = True
 LEADS = True  # lead sentences as the deepest level of structure (benchmarks/taxonomy.py --ablation turns it off)
 
 

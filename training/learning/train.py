@@ -36,9 +36,9 @@ LABELLED_SUFFIXES = (".jsonl", ".csv")
 # Switches that benchmarks/taxonomy.py --ablation turns off one at a time, to measure what each buys.
 FOLDS = "documents"  # "paragraphs": held-out folds split documents
 JUDGED_FOR = True  # honour `labelled_for` in seed label files
-# A person's label given for other domains (`labelled_for`) is unknown for the rest ("unknown"); "unnamed":
-# a negative for those of them whose keywords the text lacks (the rule before; --ablation measures it).
-UNJUDGED = "unknown"
+# A person's label given for other domains (`labelled_for`), for the rest: "unnamed", unknown where the text
+# names one of a domain's keywords and a negative elsewhere; "unknown" everywhere (--ablation measures it).
+UNJUDGED = "unnamed"
 STRUCTURE_LEVELS = ("title", "heading", "lead")  # label_level of labels bootstrapped from a document's structure
 GIVEN = "person"  # label_level of labels a person gave (seed label files, the store): the gate's trusted set
 # About this many labelled paragraphs before a domain is tagged reliably (held-out thresholds need positives
@@ -127,9 +127,11 @@ def _validated(items: list[dict[str, Any]], where: str, taxonomy: Taxonomy) -> l
         raise ItemsRejected([f"{where} {p}" for p in problems])
     examples = [Example(str(item["text"]).strip(), tuple(dict.fromkeys(item["labels"])), where,
                         known=_judged_for(item, where, taxonomy), label_level=GIVEN) for item in items]
-    # A domain the labels were not given for is unknown: a curator who judged a paragraph about hospitals for
-    # innovation, rural and consumption said nothing about a health domain added later, and a handful of
-    # keywords misses most of the ways a paragraph can be about health (县域医共体, 就近就医).
+    # A domain the labels were not given for is unknown where the text has one of its keywords (it may be
+    # about it), and a negative elsewhere: the labeller saw text that does not even name it. Most such text is
+    # about none of a new domain (defence, diplomacy); some is about it in other words (县域医共体 for health),
+    # and a wrong negative there is the price. Left unknown everywhere, a domain a curator adds with ten
+    # paragraphs has almost no negatives, and 加强国防教育 is tagged ecology (README, "Your own taxonomy").
     if UNJUDGED == "unknown":
         return examples
     mentioned = keyword_tags([e.text for e in examples], taxonomy)
