@@ -4,7 +4,8 @@ Chromium's print to PDF and LibreOffice's export (slow: each starts a program; s
 it is not installed) of one policy document written here (tests/pdfgen.py): first-line indents, CJK
 punctuation, numbers and Latin words inside Chinese lines, a paragraph longer than a page, running headers
 and footers, a table and a two-column appendix. reportlab PDFs cover what those producers do not: columns
-drawn row by row across the page, and a page of scattered labels.
+drawn row by row across the page, and a page of scattered labels. A report written as a Word file that names no
+fonts and exported by LibreOffice (its quotes set in a Western font) reads as the Word file does.
 
 For each: character accuracy >= 0.995, every source unit found as one row, no row made only of punctuation,
 no row that is not in the source (page furniture), and the source order.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,7 @@ from tests.pdfgen import (
     score,
     soffice,
 )
+from tests.taxonomy_fixture import DOCS, write_docx
 
 SOURCE_TEXTS = [text for _, text in SOURCE]
 NEEDS_CHROMIUM = pytest.mark.skipif(chromium() is None, reason="needs Debian's chromium (apt-get install -y "
@@ -104,6 +107,48 @@ def test_libreoffice_export_reads_as_the_document(producer_pdfs):
     # The running header and the "— 3 —" page numbers are dropped.
     assert "某省人民政府办公厅文件" not in document.text
     assert not any(re.fullmatch(r"—\s*\d+\s*—", block.text) for block in document.blocks)
+
+
+def _font_of(path: Path, char: str) -> str:
+    """The font PDFium reports for the first `char` of the PDF."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for page in pdf:
+            textpage = page.get_textpage()
+            at = textpage.get_text_range().find(char)
+            if at >= 0:
+                name = ctypes.create_string_buffer(256)
+                pdfium_c.FPDFText_GetFontInfo(textpage.raw, at, name, 256, None)
+                return name.value.decode("latin-1")
+        return ""
+    finally:
+        pdf.close()
+
+
+@pytest.mark.slow
+@NEEDS_SOFFICE
+def test_libreoffice_export_with_quotes_in_a_western_font_reads_as_the_word_file(tmp_path):
+    # A Word file that names no fonts (as python-docx writes it) gets the quotes “” in a Western font, and
+    # LibreOffice writes a line's text font by font: 。“ ” and then 云岭办事通 between them. Read in that order,
+    # every line with quotes broke into pieces and its paragraph into several (448 paragraphs for 162).
+    word = write_docx(DOCS / "report_yunling.txt", tmp_path / "report.docx")
+    subprocess.run([soffice(), f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(word)], check=True, capture_output=True,
+                   timeout=300)
+    pdf = tmp_path / "report.pdf"
+    if _font_of(pdf, "“") == _font_of(pdf, "省"):
+        pytest.skip("no Western font installed: LibreOffice set the quotes in the Chinese font")
+    expected = [block.text for block in read_one(word).blocks]
+    assert "“" in "".join(expected)
+    found = [block.text for block in read_one(pdf).blocks]
+    # The signature line 云岭省人民政府省长　许某某 is two pieces either side of its full-width space.
+    assert [text for text in found if text not in expected] == ["云岭省人民政府省长", "许某某"]
+    assert [text for text in expected if text not in found] == ["云岭省人民政府省长\u3000许某某"]
 
 
 @pytest.mark.slow

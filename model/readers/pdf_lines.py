@@ -3,8 +3,10 @@
 The text comes from PDFium's text page in content order (the order the producer wrote it: browsers and office
 suites write column by column and table cell by table cell) and is split where PDFium breaks lines. Character
 boxes are used only for geometry: where each line starts and ends, its height, and gaps wide enough to
-separate table cells or columns drawn on one baseline. Grouping characters by their boxes instead scrambles
-CJK punctuation, digits and flat glyphs (`一`), whose boxes sit higher or lower than their neighbours'.
+separate table cells or columns drawn on one baseline, and to read left to right a line whose characters go back
+and forth along one baseline (office suites write a line font by font). Grouping characters into lines by their
+boxes instead scrambles CJK punctuation, digits and flat glyphs (`一`), whose boxes sit higher or lower than
+their neighbours'.
 """
 from __future__ import annotations
 
@@ -153,7 +155,8 @@ def _split_lines(text: str, boxes: tuple[list[float], list[float], list[float], 
     row = 0
     space = False
     last = -1
-    for index, char in enumerate(text):
+    for index in _visual_order(text, boxes):
+        char = text[index]
         if char == "\r" or char == "\n":
             if chars:
                 lines.append(_make_line(text, boxes, chars, size_of, number, row, width, height))
@@ -190,6 +193,36 @@ def _split_lines(text: str, boxes: tuple[list[float], list[float], list[float], 
         line.order = order
         line.alone = pieces[line.row] == 1
     return lines
+
+
+def _visual_order(text: str, boxes: tuple[list[float], list[float], list[float], list[float]]) -> list[int]:
+    """The characters' indexes in content order, except that a PDFium line set on one baseline whose characters
+    go back and forth is read left to right. An office suite writes a line's text font by font: the “” of
+    `。“云岭办事通”注册` in a Western font come before the Chinese characters between them."""
+    lefts, tops, _, bottoms = boxes
+    order: list[int] = []
+    start = 0
+    for end in [*(i for i, c in enumerate(text) if c in "\r\n"), len(text)]:
+        line = list(range(start, end))
+        placed = [i for i in line if lefts[i] == lefts[i] and not text[i].isspace()]  # NaN != NaN: no box
+        if len(placed) > 1 and any(lefts[b] < lefts[a] - 0.2 * (bottoms[a] - tops[a])
+                                   for a, b in zip(placed, placed[1:])):
+            middles = sorted((tops[i] + bottoms[i]) / 2 for i in placed)
+            tall = sorted(bottoms[i] - tops[i] for i in placed)[len(placed) // 2]
+            middle = middles[len(placed) // 2]
+            if all(abs((tops[i] + bottoms[i]) / 2 - middle) < tall for i in placed):
+                # One visual line: order by position; a character without a box keeps its place after the one
+                # before it.
+                key, at = {}, -math.inf
+                for i in line:
+                    at = lefts[i] if lefts[i] == lefts[i] else at
+                    key[i] = at
+                line.sort(key=key.__getitem__)
+        order += line
+        if end < len(text):
+            order.append(end)
+        start = end + 1
+    return order
 
 
 def _make_line(text: str, boxes: tuple[list[float], list[float], list[float], list[float]], chars: list[int],
