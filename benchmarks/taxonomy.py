@@ -14,16 +14,21 @@ for new taxonomies is seen to leave the shipped one as it was.
     python benchmarks/taxonomy.py --ablation # also each change of the labelling and training recipe undone
     python benchmarks/taxonomy.py --ceiling  # also what thresholds or keyword fusion chosen on the evaluation
                                              # set itself would reach (upper bounds, never settings)
+    python benchmarks/taxonomy.py --drops 8  # the fixture's noise: retrained without each of 8 documents
+    python benchmarks/taxonomy.py --ablation --drops 8  # each change against the recipe over those trainings
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
+import random
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,27 +60,65 @@ ABLATIONS = [
 ]
 
 
-def ablation(seeds: Path, params: dict[str, Any]) -> dict[str, Any]:
-    """The ten-domain scores and the shipped model's with each change undone (module switches, restored after)."""
-    import importlib
+@contextlib.contextmanager
+def _undone(module_name: str | None, attribute: str, value: Any, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One change of the recipe undone: a module switch set (and restored after), or a Tagger parameter; yields
+    the Tagger parameters to train with."""
+    if module_name is None:
+        yield {**params, attribute: value}
+        return
+    module = importlib.import_module(module_name)
+    saved = getattr(module, attribute)
+    setattr(module, attribute, value)
+    try:
+        yield params
+    finally:
+        setattr(module, attribute, saved)
 
+
+def left_out_documents(seeds: Path, count: int) -> list[Path]:
+    """`count` of the user's documents (not the shipped seed page), drawn with a fixed seed."""
+    documents = sorted(p for p in seeds.iterdir() if p.suffix in (".docx", ".pdf", ".txt"))
+    return random.Random(0).sample(documents, min(count, len(documents)))
+
+
+def micro_without_each(seeds: Path, params: dict[str, Any], documents: Sequence[Path]) -> list[float]:
+    """Micro-F1 of the recipe trained on the whole fixture, then without each of `documents` in turn."""
+    scores = [score_taxonomy(seeds, params)["model"]["micro_f1"]]
+    for document in documents:
+        with tempfile.TemporaryDirectory() as aside:
+            moved = Path(shutil.move(str(document), aside))
+            try:
+                scores.append(score_taxonomy(seeds, params)["model"]["micro_f1"])
+            finally:
+                shutil.move(str(moved), str(document))
+    return scores
+
+
+def paired(recipe: Sequence[float], changed: Sequence[float]) -> dict[str, Any]:
+    """A change against the recipe over the same trainings (whole fixture and each document left out)."""
+    differences = [b - a for a, b in zip(recipe, changed)]
+    return {"mean_difference": round(float(np.mean(differences)), 4), "worse": sum(d < 0 for d in differences),
+            "better": sum(d > 0 for d in differences), "trainings": len(differences),
+            "differences": [round(d, 4) for d in differences]}
+
+
+def ablation(seeds: Path, params: dict[str, Any], documents: Sequence[Path] = (),
+             recipe: Sequence[float] = ()) -> dict[str, Any]:
+    """The ten-domain scores and the shipped model's with each change undone; with `documents`, also each change
+    against the recipe's micro-F1 `recipe` (`micro_without_each` over those documents) over the same trainings
+    ("paired")."""
     results = {}
     for name, module_name, attribute, value in ABLATIONS:
         _say(f"ablation: {name}")
-        if module_name is None:
-            changed = {**params, attribute: value}
+        with _undone(module_name, attribute, value, params) as changed:
             ten, hard = score_taxonomy(seeds, changed)["model"], score_shipped(changed)
-        else:
-            module = importlib.import_module(module_name)
-            saved = getattr(module, attribute)
-            setattr(module, attribute, value)
-            try:
-                ten, hard = score_taxonomy(seeds, params)["model"], score_shipped(params)
-            finally:
-                setattr(module, attribute, saved)
-        results[name] = {"micro_f1": ten["micro_f1"], "macro_f1": ten["macro_f1"], "exact": ten["exact"],
-                         "none_untagged": ten["none_untagged"], "min_domain_f1": min(ten["per_domain"].values()),
-                         "hard_eval": hard}
+            row = {"micro_f1": ten["micro_f1"], "macro_f1": ten["macro_f1"], "exact": ten["exact"],
+                   "none_untagged": ten["none_untagged"], "min_domain_f1": min(ten["per_domain"].values()),
+                   "hard_eval": hard}
+            if documents:
+                row["paired"] = paired(recipe, micro_without_each(seeds, changed, documents))
+        results[name] = row
     return results
 
 
@@ -202,10 +245,17 @@ def _table(result: dict[str, Any]) -> str:
                                 "hard_eval": result.get("hard_eval", {})}, **result["ablation"]}
         for name, row in rows.items():
             hard = row["hard_eval"]
+            pair = row.get("paired")
             lines.append(f"{name:<56}{row['micro_f1']:>7.3f}{row['macro_f1']:>7.3f}{row['exact']:>7.3f}"
                          f"{row['none_untagged']:>7.3f}{row['min_domain_f1']:>7.3f}  "
                          + " ".join(f"{hard.get(k, float('nan')):.3f}" for k in
-                                    ("out_of_domain_untagged", "in_domain_first_tag", "exact_tag_set")))
+                                    ("out_of_domain_untagged", "in_domain_first_tag", "exact_tag_set"))
+                         + (f"  paired: {pair['mean_difference']:+.4f}, worse in {pair['worse']} of "
+                            f"{pair['trainings']}" if pair else ""))
+    if "drops" in result:
+        drops = result["drops"]
+        lines.append(f"micro-F1 without one document at a time ({len(drops['micro_f1']) - 1} documents, and the "
+                     f"whole fixture): {drops['min']:.3f}-{drops['max']:.3f}, mean {drops['mean']:.3f}")
     return "\n".join(lines)
 
 
@@ -218,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="a Tagger parameter for both models (JSON value), e.g. --param C=0.3")
     parser.add_argument("--keep", type=Path, help="write the user's seeds folder here and keep it")
     parser.add_argument("--ablation", action="store_true", help="also score the recipe with each change undone")
+    parser.add_argument("--drops", type=int, default=0, metavar="N",
+                        help="the noise of the fixture: micro-F1 retrained without each of N documents in turn; with "
+                             "--ablation, each change against the recipe over those same trainings")
     parser.add_argument("--ceiling", action="store_true",
                         help="also the micro-F1 that thresholds or keyword fusion chosen on the evaluation set reach")
     args = parser.parse_args(argv)
@@ -232,8 +285,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_hard:
             _say("training the shipped model and scoring it on hard_eval.jsonl")
             result["hard_eval"] = score_shipped(params)
+        documents, scores = [], []
+        if args.drops:
+            documents = left_out_documents(seeds, args.drops)
+            _say(f"retraining without each of {len(documents)} documents")
+            scores = micro_without_each(seeds, params, documents)
+            result["drops"] = {"left_out": [None, *(d.name for d in documents)], "micro_f1": scores,
+                               "min": min(scores), "max": max(scores), "mean": round(float(np.mean(scores)), 4)}
         if args.ablation:
-            result["ablation"] = ablation(seeds, params)
+            result["ablation"] = ablation(seeds, params, documents, scores)
     print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else _table(result))
     return 0
 

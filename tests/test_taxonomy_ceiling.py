@@ -1,5 +1,5 @@
 """benchmarks/taxonomy.py --ceiling: upper bounds that say whether thresholds, keyword fusion or the ranking
-limit the ten-domain fixture."""
+limit the ten-domain fixture; --drops: a change judged against the recipe over the same trainings."""
 from __future__ import annotations
 
 import sys
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-from taxonomy import ceiling  # noqa: E402  benchmarks/taxonomy.py
+from taxonomy import ceiling, left_out_documents, paired  # noqa: E402  benchmarks/taxonomy.py
 
 
 def test_thresholds_chosen_on_the_labels_fix_what_a_bad_threshold_lost():
@@ -31,3 +31,19 @@ def test_keyword_fusion_reaches_what_the_ranking_alone_cannot():
     assert found["keyword_fusion_weights"][0] > 0
     assert found["keyword_fusion_weights"][1] == 0  # domain 1 is ranked right without keywords
     assert found["mean_average_precision"] < 1.0
+
+
+def test_a_change_is_judged_training_by_training_against_the_recipe():
+    found = paired([0.90, 0.88, 0.91], [0.91, 0.87, 0.91])
+    assert found["differences"] == [0.01, -0.01, 0.0]
+    assert (found["better"], found["worse"], found["trainings"]) == (1, 1, 3)
+    assert found["mean_difference"] == 0.0
+
+
+def test_the_documents_left_out_are_the_user_s_and_the_same_every_run(tmp_path: Path):
+    for name in ("theory_page.md", "curated.jsonl", "a.docx", "b.pdf", "c.txt", "d.txt"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    chosen = left_out_documents(tmp_path, 3)
+    assert chosen == left_out_documents(tmp_path, 3) and len(set(chosen)) == 3
+    assert {p.suffix for p in chosen} <= {".docx", ".pdf", ".txt"}
+    assert len(left_out_documents(tmp_path, 10)) == 4
