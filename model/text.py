@@ -51,6 +51,7 @@ TITLE_LEVEL = 9
 _MAX_HEADING_CHARS = 60
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？；!?;])")
 
+_ATTACHMENT_ITEM = re.compile(r"^\d{1,2}\s*[.．、]\s*[^。！？；]{1,60}$")
 _EMAIL_LINE = re.compile(r"^.{0,30}[\w.+-]+@[\w-]+(\.[\w-]+)+.{0,10}$")  # a short line around an e-mail
 # Whole-line patterns only, so a content paragraph is never mistaken for boilerplate.
 _BOILERPLATE = (
@@ -72,6 +73,16 @@ _BOILERPLATE = (
     # Where the page sits on the site, and its QR-code line: 当前位置：首页 > 政务公开 > 政策文件.
     ("metadata", re.compile(r"^(?:(?:当前位置|您的位置|你的位置|您现在的位置)\s*[:：]|首页\s*[>＞»/→]).{0,80}$"
                             r"|^(?:手机|微信)?扫一扫(?:在手机上?)?(?:打开|查看|阅读|浏览)?(?:当前页面?|本页|此页)?(?:分享)?$")),
+    # The site's menus and its footer, kept when a whole page is saved as text: 首页 | 政务公开 | 政务服务,
+    # 上一篇：…, 版权所有：…, 网站标识码：…, 浙ICP备05003431号, 地址：… 邮编：….
+    ("metadata", re.compile(r"^[^。！？；，|｜]{1,12}(?:\s*[|｜]\s*[^。！？；，|｜]{1,12}){2,}$"
+                            r"|^(?:上一篇|下一篇|上一条|下一条|相关链接|相关文件|相关阅读|相关新闻|相关解读)\s*(?:[:：][^。！？]{0,80})?$"
+                            r"|^(?:版权所有|主办单位|主办|承办单位|承办|技术支持|网站标识码|网站地图|联系我们|隐私声明|免责声明)"
+                            r"(?:\s*[:：|｜]|\s*$)[^。！？]{0,100}$"
+                            r"|^[^。！？]{0,60}(?:ICP备|公网安备)[^。！？]{0,60}$"
+                            r"|^(?:地址|通讯地址|邮编|邮政编码)\s*[:：][^。！？]{1,60}$")),
+    # A notice's list of attachments (附件：1.…指南), not its text.
+    ("attachment", re.compile(r"^附件\s*[:：]?\s*(?:\d{1,2}\s*[.．、]?)?[^。！？；]{0,60}$")),
     # The publication note under a notice's signature: （此件公开发布）.
     ("note", re.compile(r"^[（(]此件[^）)]{1,12}[)）]$")),
     # A notice's closing clause: when it takes effect and lapses, who interprets it, which rule wins (本措施自印发之日起
@@ -295,6 +306,8 @@ def parse_blocks(text: str) -> list[Block]:
         start = line_at + raw.find(line)
         end = start + len(line)
         role = _boilerplate_role(line)
+        if not role and blocks and blocks[-1].role == "attachment" and _ATTACHMENT_ITEM.match(line):
+            role = "attachment"  # the next names in the list of attachments (2.…名单)
         if role:
             flush()
             blocks.append(Block("boilerplate", line, number, role=role, start=start, end=end))

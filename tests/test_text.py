@@ -203,6 +203,51 @@ def test_an_issuing_notice_s_two_titles_are_titles_and_its_page_lines_are_boiler
 
 
 
+SAVED_PAGE = """首页 | 政务公开 | 政务服务 | 互动交流 | 走进青禾
+关于促进高校毕业生就业创业的若干措施
+发布时间：2025-03-14 10:20 来源：市人社局
+各区县人民政府，市政府各部门：
+为做好高校毕业生就业工作，现提出如下措施。
+一、拓宽就业渠道
+对吸纳高校毕业生就业的中小企业，按每人2000元给予一次性扩岗补助。
+附件：1.青禾市高校毕业生就业补贴申领指南
+2.青禾市就业见习基地名单
+青禾市人民政府办公室
+2025年3月10日
+上一篇：关于印发青禾市2025年民生实事项目的通知
+下一篇：青禾市人民政府关于公布第二批市级非遗名录的通知
+网站地图 | 联系我们 | 隐私声明
+主办：青禾市人民政府办公室 承办：青禾市大数据发展中心
+版权所有：青禾市人民政府 网站标识码：3301000001
+浙ICP备05003431号 浙公网安备33010002000058号
+地址：青禾市人民路1号 邮编：310000 联系电话：0571-12345678
+"""
+
+
+def test_a_whole_saved_page_s_menus_footer_and_attachment_list_are_boilerplate():
+    # Saved whole, a page puts its menu right above the title (which was glued to it and lost) and its links,
+    # footer and the notice's list of attachments below the text (which were glued into one long paragraph).
+    blocks = parse_blocks(SAVED_PAGE)
+    assert [(b.kind, b.level, b.text) for b in blocks if b.kind != "boilerplate"] == [
+        ("heading", 9, "关于促进高校毕业生就业创业的若干措施"),
+        ("paragraph", 0, "各区县人民政府，市政府各部门：为做好高校毕业生就业工作，现提出如下措施。"),
+        ("heading", 10, "一、拓宽就业渠道"),
+        ("paragraph", 0, "对吸纳高校毕业生就业的中小企业，按每人2000元给予一次性扩岗补助。")]
+    assert [b.role for b in blocks if b.text.startswith(("附件", "2.青禾"))] == ["attachment", "attachment"]
+
+
+@pytest.mark.parametrize("text", [
+    "主办单位要落实安全主体责任，活动期间每日开展巡查。\n附件中的申请表由企业自行下载填写。\n",
+    "上一篇报道提到的问题已经整改到位。\n1.对吸纳就业的企业给予补贴。\n",
+    "附件：青禾市就业补贴申领指南\n1.对吸纳就业的企业给予每人2000元补贴。\n",
+], ids=["organiser", "previous article", "attachment then content"])
+def test_sentences_that_start_like_a_page_footer_or_an_attachment_list_stay_content(text):
+    blocks = parse_blocks(text)
+    sentences = [b.text for b in blocks if b.kind != "boilerplate"]
+    assert sentences and all(s.endswith("。") for s in sentences)
+    assert "".join(b.text for b in blocks) == text.replace("\n", "")
+
+
 @pytest.mark.parametrize("text", [
     "今年重点推进以下工作。\n——实施新一轮千亿斤粮食产能提升行动计划\n——完善城乡居民基本养老保险待遇调整办法\n",
     "全年新建高标准农田5万亩。\n按照市委市政府统一部署我们制定出台了稳就业若干措施\n发放一次性扩岗补助2300万元。\n",
