@@ -263,9 +263,11 @@ def classify_unit(text: str, start: int = 0, line: int = 0, level: int = 0) -> l
     found, heading = _heading_level(text)
     if not found:
         return [Block("paragraph", text, line, start=start, end=end)]
-    if found >= 10 and len(text) > _MAX_HEADING_CHARS:
+    if found >= 10:
         first, *rest = split_sentences(text) or [text]
-        if rest:
+        # A run-in sub-heading (（一）扩大企业吸纳。对吸纳高校毕业生就业的……) heads the paragraph that follows it on
+        # its line: long or short, the line is both, or its text would never be trained on.
+        if rest and (len(text) > _MAX_HEADING_CHARS or len(text) - len(first) >= _LEAD_MIN_REST):
             body_at = start + text.find(rest[0], len(first))
             return [Block("heading", first, line, level=found, start=start, end=start + len(first)),
                     Block("paragraph", "".join(rest), line, start=body_at, end=end)]

@@ -56,6 +56,20 @@ def test_long_enumerated_line_is_a_heading_followed_by_its_paragraph():
     assert blocks[1].text.startswith("推动传统产业")
 
 
+@pytest.mark.parametrize("line", [
+    "（一）扩大企业吸纳。对吸纳高校毕业生就业的中小企业，按每人2000元给予一次性扩岗补助。",
+    "3.落实税费减免。对招用退役军人的企业，按规定扣减增值税。",
+])
+def test_short_run_in_item_is_a_heading_and_its_paragraph(line):
+    # Notices write short items on one line; the text after the item's heading is content to train on.
+    blocks = parse_blocks(line)
+    assert [b.kind for b in blocks] == ["heading", "paragraph"]
+    assert blocks[0].text + blocks[1].text == line
+    # A heading alone, or with too little after it to be a paragraph, stays a heading.
+    assert [b.kind for b in parse_blocks("（一）指导思想。")] == ["heading"]
+    assert [b.kind for b in parse_blocks("（一）坚持稳中求进；以进促稳。")] == ["heading"]
+
+
 def test_numbers_are_not_enumerated_headings():
     assert paragraphs("1.5万亿元超长期特别国债已经下达。") == ["1.5万亿元超长期特别国债已经下达。"]
 
