@@ -16,7 +16,12 @@ from typing import IO, Any
 @contextmanager
 def atomic_file(path: Path, binary: bool = True) -> Iterator[IO[Any]]:
     """A handle (bytes, or UTF-8 text) on a temp file beside `path`; it replaces `path` when the block ends
-    without an error."""
+    without an error. A `path` that is not a regular file (/dev/null, /dev/stdout, a named pipe) is written
+    to as it is: renaming over it would replace the device or pipe with a file (as root, /dev/null itself)."""
+    if path.exists() and not path.is_file():
+        with open(path, "wb") if binary else open(path, "w", encoding="utf-8", newline="") as through:
+            yield through
+        return
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         handle: IO[Any] = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")

@@ -34,6 +34,26 @@ def test_bootstrap_to_file(runner, tmp_path):
     assert len(out.read_text(encoding="utf-8").splitlines()) == 29
 
 
+def test_bootstrap_to_a_named_pipe_writes_through_it_and_leaves_it_a_pipe(runner, tmp_path):
+    # `-o /dev/null`, `-o /dev/stdout` and process substitution are not files: writing a temp file and renaming
+    # it over them replaced the device with a file (run as root, /dev/null itself). A pipe stands in for them.
+    import os
+    import stat
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    result = runner.invoke(main, ["bootstrap", "--seeds", str(SEEDS), "-o", str(pipe)])
+    reader.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(pipe.stat().st_mode), "the pipe was replaced by a file"
+    assert received and len(received[0].decode("utf-8").splitlines()) == 29
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no temp file left beside it
+
+
 def test_train_saves_a_current_version_with_manifest(first_training):
     # The run's default model is trained by this very command, into a new data directory (conftest.first_training).
     home, result = first_training.home, first_training.result
