@@ -81,8 +81,9 @@ _BOILERPLATE = (
                             r"(?:\s*[:：|｜]|\s*$)[^。！？]{0,100}$"
                             r"|^[^。！？]{0,60}(?:ICP备|公网安备)[^。！？]{0,60}$"
                             r"|^(?:地址|通讯地址|邮编|邮政编码)\s*[:：][^。！？]{1,60}$")),
-    # A notice's list of attachments (附件：1.…指南), not its text.
-    ("attachment", re.compile(r"^附件\s*[:：]?\s*(?:\d{1,2}\s*[.．、]?)?[^。！？；]{0,60}$")),
+    # A notice's numbered list of attachments (附件：1.…指南), not its text. An attachment's own heading (附件：政策问答)
+    # stays: the attachment's text follows it.
+    ("attachment", re.compile(r"^附件\s*[:：]\s*\d{1,2}\s*[.．、][^。！？；]{1,60}$")),
     # The publication note under a notice's signature: （此件公开发布）.
     ("note", re.compile(r"^[（(]此件[^）)]{1,12}[)）]$")),
     # A notice's closing clause: when it takes effect and lapses, who interprets it, which rule wins (本措施自印发之日起
