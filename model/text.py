@@ -68,7 +68,8 @@ _BOILERPLATE = (
                             r"|^【?字体\s*[:：]?\s*[【\[]?大.{0,60}$"
                             r"|^.{0,40}(打印本页|关闭窗口|分享到)[^。！？]{0,40}$")),
     # The issuing body under a notice, on a line of its own.
-    ("signature", re.compile(r"^[^\s，,。；;：:！？、]{2,30}(人民政府|办公室|办公厅|委员会|管委会|管理局)$")),
+    ("signature", re.compile(r"^[^\s，,。；;：:！？、]{2,30}(人民政府|办公室|办公厅|委员会|管委会|管理局)$"
+                             r"|^(?:中共中央|国务院)(?:\s+(?:中共中央|国务院))?$")),  # a national opinion's: 国务院
     ("date", re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")),
     # Where the page sits on the site, and its QR-code line: 当前位置：首页 > 政务公开 > 政策文件.
     ("metadata", re.compile(r"^(?:(?:当前位置|您的位置|你的位置|您现在的位置)\s*[:：]|首页\s*[>＞»/→]).{0,80}$"
@@ -81,11 +82,11 @@ _BOILERPLATE = (
                             r"(?:\s*[:：|｜]|\s*$)[^。！？]{0,100}$"
                             r"|^[^。！？]{0,60}(?:ICP备|公网安备)[^。！？]{0,60}$"
                             r"|^(?:地址|通讯地址|邮编|邮政编码)\s*[:：][^。！？]{1,60}$")),
-    # A notice's numbered list of attachments (附件：1.…指南), not its text. An attachment's own heading (附件：政策问答)
-    # stays: the attachment's text follows it.
+    # A notice's numbered list of attachments (附件：1.…指南), not its text. An attachment's own heading
+    # (附件：政策问答) stays: the attachment's text follows it.
     ("attachment", re.compile(r"^附件\s*[:：]\s*\d{1,2}\s*[.．、][^。！？；]{1,60}$")),
     # The publication note under a notice's signature: （此件公开发布）.
-    ("note", re.compile(r"^[（(]此件[^）)]{1,12}[)）]$")),
+    ("note", re.compile(r"^[（(](?:此件|本文)[^）)]{1,12}[)）]$")),  # （此件公开发布）, （本文有删减）
     # A notice's closing clause: when it takes effect and lapses, who interprets it, which rule wins (本措施自印发之日起
     # 施行，有效期至2027年12月31日。…以本措施为准。). It is about no topic, and labelled by the notice's title it
     # taught every domain the words 施行 and 有效期.

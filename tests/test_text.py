@@ -84,6 +84,9 @@ def test_numbers_are_not_enumerated_headings():
     ("本措施自印发之日起施行，有效期至2027年12月31日。", "closing"),
     ("本实施意见自2025年5月1日起施行，有效期5年。此前我市相关政策与本意见不一致的，以本意见为准。", "closing"),
     ("本通知由市人力资源社会保障局负责解释。", "closing"),
+    ("国务院", "signature"),
+    ("中共中央　国务院", "signature"),
+    ("（本文有删减）", "note"),
 ])
 def test_boilerplate_is_dropped_and_reported(line, role):
     blocks = parse_blocks(f"正文第一段。\n\n{line}\n\n正文第二段。")
