@@ -57,6 +57,8 @@ ABLATIONS = [
     ("seed labels unknown for every domain added since (not negatives where they lack its keywords)",
      "training.learning.train", "UNJUDGED", "unknown"),
     ("fixed threshold 0.5", None, "threshold_range", (0.5, 0.5)),
+    ("calibration expects 0.6 about none (not the share in the documents)", "training.learning.train", "NONE_SHARE",
+     "fixed"),
 ]
 
 
@@ -191,7 +193,7 @@ def score_taxonomy(seeds: Path, params: dict[str, Any], with_ceiling: bool = Fal
     taxonomy = load_taxonomy(seeds)
     started = time.perf_counter()
     data = load_training_data(seeds, taxonomy)
-    tagger = fit_tagger(data.examples, taxonomy, **params)
+    tagger = fit_tagger(data.examples, taxonomy, **data.params(**params))
     fit_seconds = time.perf_counter() - started
     pairs = read_eval_file(EVAL, taxonomy.ids)
     texts, truth = [t for t, _ in pairs], [labels for _, labels in pairs]
@@ -210,6 +212,7 @@ def score_taxonomy(seeds: Path, params: dict[str, Any], with_ceiling: bool = Fal
             "eval_paragraphs": len(texts), "training": {k: counts[k] for k in ("paragraphs", "per_domain",
                                                                              "negatives")},
             "thresholds": {c: round(float(t), 3) for c, t in zip(tagger.classes_, tagger.thresholds_)},
+            "none_share": tagger.none_share,
             "fit_seconds": round(fit_seconds, 1)}
 
 
@@ -217,7 +220,8 @@ def score_shipped(params: dict[str, Any]) -> dict[str, Any]:
     """The shipped three-domain model (trained from `seeds/`) on the hard evaluation fixture."""
     seeds = ROOT / "seeds"
     taxonomy = load_taxonomy(seeds)
-    tagger = fit_tagger(load_training_data(seeds, taxonomy).examples, taxonomy, **params)
+    data = load_training_data(seeds, taxonomy)
+    tagger = fit_tagger(data.examples, taxonomy, **data.params(**params))
     pairs = read_eval_file(HARD_EVAL, taxonomy.ids)
     report = evaluate(tagger, [t for t, _ in pairs], [labels for _, labels in pairs])
     return {"out_of_domain_untagged": report["out_of_domain_untagged"],

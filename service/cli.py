@@ -100,6 +100,13 @@ def train(paths: tuple[Path, ...], home: str | None, seeds: str | None, cv: int,
                f"paragraphs ({counts['items']} training items; {counts['negatives']} about none of the domains, "
                f"{counts.get('unmatched_section_negatives', 0)} of them from unmatched sections)")
     click.echo("thresholds: " + ", ".join(f"{d} {t:.2f}" for d, t in manifest["thresholds"].items()))
+    share = manifest["params"].get("none_share")
+    if counts.get("none_share") is not None and counts["none_share"] == share:
+        click.echo(f"calibrated for {share:.0%} of paragraphs about none of the domains: the share of the "
+                   f"{counts['bootstrapped']} document paragraphs that no title, heading or lead sentence labels")
+    elif isinstance(share, float):
+        click.echo(f"calibrated for {share:.0%} of paragraphs about none of the domains (the default: only "
+                   f"{counts.get('bootstrapped', 0)} document paragraphs, too few to measure the share)")
     sources = counts.get("label_sources", {})
     click.echo("labelled paragraphs per domain (from): " + "; ".join(
         f"{d} {n} ({', '.join(f'{k} {v}' for k, v in sources.get(d, {}).items())})"

@@ -150,6 +150,21 @@ def test_thresholds_of_a_ten_domain_taxonomy_are_chosen_per_domain(tmp_path: Pat
     assert all(0.02 <= t <= 0.95 for t in tagger.thresholds_)
 
 
+def test_calibration_expects_the_share_of_the_documents_paragraphs_that_no_domain_labels():
+    from training.data.bootstrap import BootstrapReport
+    from training.learning.train import POLICY_PARAMS, TrainingData
+
+    ten_domains = TrainingData([], BootstrapReport(paragraphs=1200, negatives=330, unlabelled=30))
+    assert ten_domains.none_share() == 0.3
+    assert ten_domains.params()["none_share"] == 0.3
+    assert ten_domains.params(none_share=0.5)["none_share"] == 0.5  # a setting given wins
+    # A few documents all on topic do not make calibration expect no text about none of the domains.
+    assert TrainingData([], BootstrapReport(paragraphs=400, negatives=0)).none_share() == 0.2
+    # The shipped seed page alone (29 paragraphs) is too little to measure: the default stays.
+    few = TrainingData([], BootstrapReport(paragraphs=29, negatives=0))
+    assert few.none_share() is None and few.params()["none_share"] == POLICY_PARAMS["none_share"] == 0.6
+
+
 def test_the_gate_judges_on_labels_people_gave():
     trusted_worse = decide({"macro_f1": 0.62, "trusted": {"macro_f1": 0.70}},
                            {"macro_f1": 0.43, "trusted": {"macro_f1": 0.90}}, tolerance=0.02)
@@ -204,6 +219,10 @@ def test_train_takes_document_paths_remembers_them_and_names_thin_domains(runner
     assert manifest["documents"] == [str(mine.resolve())]
     assert manifest["training"]["per_domain"]["health"] >= 10
     assert "lead" in manifest["training"]["label_sources"]["health"]
+    # Calibration expects the share of the documents' paragraphs that no domain labels, and says so.
+    share = manifest["training"]["none_share"]
+    assert 0.2 <= share < 0.6 and manifest["params"]["none_share"] == share
+    assert f"calibrated for {share:.0%} of paragraphs about none of the domains" in first.output
     # A domain with no document about it is named, with what to do.
     assert "warning: defence has no labelled paragraph, so the model cannot tag it" in first.output
     assert "(国防、双拥) with `policytag train PATH`" in first.output

@@ -60,6 +60,15 @@ WINDOWS = "negatives"
 POLICY_PARAMS: dict[str, Any] = {"calibration_unit": "group", "none_share": 0.6, "threshold_range": (0.02, 0.95),
                                  "class_prior": "balanced"}
 Progress = Callable[[str], None]
+# The share of paragraphs about none of the domains depends on the taxonomy: about 0.6 of a work report is
+# about none of the three shipped domains, a third or less about none of a taxonomy of ten. So when the seeds
+# and the documents given bootstrap at least NONE_SHARE_MIN_PARAGRAPHS paragraphs, calibration expects the
+# share of them that no title, heading or lead sentence labels (weak negatives and unlabelled paragraphs),
+# within NONE_SHARE_RANGE (a few documents can be all on topic); with fewer, POLICY_PARAMS' 0.6. "fixed":
+# always 0.6 (--ablation measures it).
+NONE_SHARE = "documents"
+NONE_SHARE_MIN_PARAGRAPHS = 100
+NONE_SHARE_RANGE = (0.2, 0.8)
 
 
 @dataclass
@@ -80,7 +89,23 @@ class TrainingData:
                 "label_sources": {d: dict(c.most_common()) for d, c in sorted(label_sources.items())},
                 "negatives": sum(not e.labels for e in self.examples),
                 "unmatched_section_negatives": sum(e.label_kind == "none" for e in self.examples),
+                "none_share": self.none_share(), "bootstrapped": self.bootstrap.paragraphs,
                 "sources": dict(self.sources)}
+
+    def none_share(self) -> float | None:
+        """The share of the bootstrapped paragraphs labelled by no domain, within NONE_SHARE_RANGE; None when
+        fewer than NONE_SHARE_MIN_PARAGRAPHS were bootstrapped or NONE_SHARE is "fixed"."""
+        report = self.bootstrap
+        if NONE_SHARE == "fixed" or report.paragraphs < NONE_SHARE_MIN_PARAGRAPHS:
+            return None
+        share = (report.negatives + report.unlabelled) / report.paragraphs
+        return round(min(max(share, NONE_SHARE_RANGE[0]), NONE_SHARE_RANGE[1]), 3)
+
+    def params(self, **given: Any) -> dict[str, Any]:
+        """The policy model's Tagger settings for this data: `none_share` from the documents (see NONE_SHARE)
+        unless `given` sets it; `given` over POLICY_PARAMS."""
+        share = self.none_share()
+        return {**POLICY_PARAMS, **({"none_share": share} if share is not None else {}), **given}
 
     def thin_domains(self, taxonomy: Taxonomy) -> dict[str, int]:
         """The domains with fewer than MIN_POSITIVES labelled paragraphs, with how many they have (0: the
@@ -377,8 +402,10 @@ class TrainResult:
 
 def train(data: TrainingData, taxonomy: Taxonomy, cv: int = 5, progress: Progress | None = None,
           champion: Recipe | None = None, **params: Any) -> TrainResult:
-    """Cross-validate (and score `champion` on the same folds), then fit on everything."""
+    """Cross-validate (and score `champion` on the same folds), then fit on everything; `params` over
+    `data.params()`."""
     started = time.perf_counter()
+    params = data.params(**params)
     metrics = cross_validate(data.examples, taxonomy, n_splits=cv, progress=progress, champion=champion,
                              **params) if cv else {}
     champion_metrics = metrics.pop("champion", None)
