@@ -59,6 +59,7 @@ ABLATIONS = [
     ("fixed threshold 0.5", None, "threshold_range", (0.5, 0.5)),
     ("calibration expects 0.6 about none (not the share in the documents)", "training.learning.train", "NONE_SHARE",
      "fixed"),
+    ("unknown labels stay unknown (none completed as negatives from held-out scores)", None, "complete_below", 0.0),
 ]
 
 

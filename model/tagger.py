@@ -79,6 +79,28 @@ def _known_matrix(known: Sequence[Iterable[str] | None] | None, n_rows: int, cla
     return matrix
 
 
+def _platt(scores: np.ndarray, Y: np.ndarray, M: np.ndarray, weights: np.ndarray | None, class_prior: str
+           ) -> np.ndarray:
+    """Per-class Platt scaling (slope, intercept) of out-of-fold decision values, fitted on the rows whose label
+    for the class is known; (1, 0) for a class with no positive or no negative there."""
+    from sklearn.linear_model import LogisticRegression
+
+    calibration = np.tile(np.array([1.0, 0.0]), (Y.shape[1], 1))
+    for k in range(Y.shape[1]):
+        rows = M[:, k]
+        if 0 < Y[rows, k].sum() < rows.sum():
+            platt = LogisticRegression(C=PLATT_C).fit(scores[rows][:, [k]], Y[rows, k],
+                                                      sample_weight=class_weights(weights, Y, k, M, class_prior))
+            calibration[k] = (platt.coef_[0, 0], platt.intercept_[0])
+    return calibration
+
+
+def _platt_proba(scores: np.ndarray, Y: np.ndarray, M: np.ndarray, weights: np.ndarray | None,
+                 class_prior: str) -> np.ndarray:
+    calibration = _platt(scores, Y, M, weights, class_prior)
+    return 1.0 / (1.0 + np.exp(-(scores * calibration[:, 0] + calibration[:, 1])))
+
+
 def _labels_matrix(y: Sequence[Iterable[str]], classes: list[str]) -> np.ndarray:
     index = {c: i for i, c in enumerate(classes)}
     matrix = np.zeros((len(y), len(classes)), dtype=np.int8)
@@ -112,6 +134,9 @@ class Tagger:
     many paragraphs a curator labelled says how much work went into a domain, not how often it occurs: with
     "labelled", a new domain with ten short paragraphs among two hundred is calibrated as if it were that rare,
     and its probabilities stay below 0.5 (README.md, "Your own taxonomy", has the figures).
+    complete_below (per-class Platt scaling with partial labels only): an unknown (text, class) label whose
+    held-out probability is under this is taken as a negative, and the held-out folds are fitted again with it
+    (0: unknown labels stay unknown). Positives are never made this way.
     """
 
     def __init__(self, char_ngrams: tuple[int, int] = (1, 3), word_ngrams: tuple[int, int] = (1, 2),
@@ -120,7 +145,7 @@ class Tagger:
                  threshold_range: tuple[float, float] = (0.25, 0.75), random_state: int = 0,
                  nb_weight: float = 0.3, nb_alpha: float = 0.1, calibration: str = "auto",
                  n_jobs: int | None = None, calibration_unit: str = "row", none_share: float | None = None,
-                 class_prior: str = "labelled"):
+                 class_prior: str = "labelled", complete_below: float = 0.0):
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
         self.min_df = min_df
@@ -137,6 +162,7 @@ class Tagger:
         self.calibration_unit = calibration_unit
         self.none_share = none_share
         self.class_prior = class_prior
+        self.complete_below = complete_below
 
     # -- scikit-learn's estimator contract (get_params/set_params, so `sklearn.base.clone` works), without
     # inheriting BaseEstimator: a fitted Tagger holds only numpy arrays and the featurizer, so tagging (and
@@ -237,21 +263,38 @@ class Tagger:
         counts = featurizer.fit_counts(X)  # tokenised once; folds reweigh these counts
         folds = self._folds(Y, None if groups is None else np.asarray(groups))
         n_classes = Y.shape[1]
-        oof_blend = np.zeros(Y.shape)  # out-of-fold decision values of the fixed blend
-        oof_models: list[np.ndarray] = []  # ... and of each model, for stacking
-        stackable = mode == "softmax" and bool(folds)
-        for train, test in folds:
-            # Features as a featurizer fitted on the training rows alone would weigh them.
-            idf = featurizer.idf_for(counts[train])
-            components = fit_linear(featurizer.weigh(counts[train], idf, np.float64), Y[train], M[train])
-            X_test = featurizer.weigh(counts[test], idf, np.float64)
-            W, b = blend(components, self.nb_weight)
-            oof_blend[test] = X_test @ W + b
-            if not oof_models:
-                oof_models = [np.zeros(Y.shape) for _ in components]
-            stackable &= len(components) == len(oof_models)
-            for block, (W, b) in zip(oof_models, components):
-                block[test] = X_test @ W + b
+
+        def out_of_fold(M: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+            """Out-of-fold decision values of the fixed blend, and of each model (for stacking; [] when the folds
+            fitted different numbers of models)."""
+            oof_blend = np.zeros(Y.shape)
+            oof_models: list[np.ndarray] = []
+            consistent = True
+            for train, test in folds:
+                # Features as a featurizer fitted on the training rows alone would weigh them.
+                idf = featurizer.idf_for(counts[train])
+                components = fit_linear(featurizer.weigh(counts[train], idf, np.float64), Y[train], M[train])
+                X_test = featurizer.weigh(counts[test], idf, np.float64)
+                W, b = blend(components, self.nb_weight)
+                oof_blend[test] = X_test @ W + b
+                if not oof_models:
+                    oof_models = [np.zeros(Y.shape) for _ in components]
+                consistent &= len(components) == len(oof_models)
+                for block, (W, b) in zip(oof_models, components):
+                    block[test] = X_test @ W + b
+            return oof_blend, oof_models if consistent else []
+
+        oof_blend, oof_models = out_of_fold(M)
+        self.completed_ = 0
+        if self.complete_below and mode == "sigmoid" and folds and not M.all():
+            # Partial labels completed where the held-out scores are confident: a weak negative's other domains and
+            # a domain whose keyword stands in a paragraph's body are unknown, and most of them are not about it.
+            held_out = _platt_proba(oof_blend, Y, M, cal_w, self.class_prior)
+            completed = ~M & (held_out < self.complete_below)
+            self.completed_ = int(completed.sum())
+            M = M | completed
+            oof_blend, oof_models = out_of_fold(M)
+        stackable = mode == "softmax" and bool(folds) and bool(oof_models)
         kept = featurizer.compact(featurizer.idf_for(counts))
         components = fit_linear(featurizer.weigh(counts[:, kept], dtype=np.float64), Y, M)
 
@@ -274,13 +317,7 @@ class Tagger:
             elif mode == "softmax":
                 proba = softmax(oof_blend)
             else:
-                for k in range(n_classes):
-                    rows = M[:, k]
-                    if 0 < Y[rows, k].sum() < rows.sum():
-                        weight = class_weights(cal_w, Y, k, M, self.class_prior)
-                        platt = LogisticRegression(C=PLATT_C).fit(oof_blend[rows][:, [k]], Y[rows, k],
-                                                                  sample_weight=weight)
-                        self.calibration_[k] = (platt.coef_[0, 0], platt.intercept_[0])
+                self.calibration_ = _platt(oof_blend, Y, M, cal_w, self.class_prior)
                 proba = self._calibrate(oof_blend)
             lo, hi = self.threshold_range
             for k in range(n_classes):
@@ -390,6 +427,7 @@ class Tagger:
         state.setdefault("calibration_unit", "row")
         state.setdefault("none_share", None)
         state.setdefault("class_prior", "labelled")
+        state.setdefault("complete_below", 0.0)
         # A Tagger pickled as a scikit-learn estimator carries its library version; the manifest keeps that, so
         # the attribute is dropped.
         state.pop("_sklearn_version", None)

@@ -104,9 +104,13 @@ def train(paths: tuple[Path, ...], home: str | None, seeds: str | None, cv: int,
     if counts.get("none_share") is not None and counts["none_share"] == share:
         click.echo(f"calibrated for {share:.0%} of paragraphs about none of the domains: the share of the "
                    f"{counts['bootstrapped']} document paragraphs that no title, heading or lead sentence labels")
-    elif isinstance(share, float):
+    elif isinstance(share, float) and counts.get("none_share") is None:
         click.echo(f"calibrated for {share:.0%} of paragraphs about none of the domains (the default: only "
                    f"{counts.get('bootstrapped', 0)} document paragraphs, too few to measure the share)")
+    if counts.get("completed_negatives"):
+        click.echo(f"{counts['completed_negatives']} unknown labels of training items (a weak negative's other "
+                   f"domains, a domain named in the body) taken as negatives: their held-out probability was under "
+                   f"{manifest['params'].get('complete_below')}")
     sources = counts.get("label_sources", {})
     click.echo("labelled paragraphs per domain (from): " + "; ".join(
         f"{d} {n} ({', '.join(f'{k} {v}' for k, v in sources.get(d, {}).items())})"

@@ -132,6 +132,37 @@ def test_a_class_learns_only_from_rows_whose_label_for_it_is_known():
     assert partial.decision_function(probe)[0, k] > 0 > complete.decision_function(probe)[0, k]
 
 
+def test_unknown_labels_the_held_out_scores_are_sure_of_become_negatives():
+    jobs = ["稳定和扩大就业，开展职业技能培训", "支持高校毕业生就业创业", "加强零工市场建设，促进灵活就业",
+            "落实稳岗返还政策，扩大就业岗位", "做好农民工就业服务，保障工资支付", "开展就业援助月活动"]
+    school = ["办好人民满意的教育，建设中小学", "推进义务教育优质均衡发展", "加强教师队伍建设",
+              "发展职业教育和高等教育", "扩大学前教育普惠资源", "深化新时代学校思政课改革"]
+    # Weak negatives from a section whose sibling is about employment: known for employment only.
+    defence = ["加强国防动员和后备力量建设", "做好退役军人服务保障工作", "深化双拥共建活动",
+               "推进军民融合深度发展", "完善国防动员体系", "加强人民防空工程建设"]
+    # Paragraphs a person said are about none of the domains.
+    other = ["加强安全生产监管，排查整治重大隐患", "推进文化遗产保护利用", "完善综合交通运输网络建设",
+             "加强森林防火和防汛抗旱工作", "推进市域社会治理现代化建设", "加强审计监督和统计监督"]
+    texts = jobs + school + defence + other
+    labels = [["employment"]] * 6 + [["education"]] * 6 + [[]] * 12
+    known = [None] * 12 + [("employment",)] * 6 + [None] * 6
+    classes = ["employment", "education"]
+
+    def fit(complete_below: float) -> Tagger:
+        return Tagger(cv=3, nb_weight=0, calibration_unit="group", none_share=0.6,
+                      complete_below=complete_below).fit(texts, labels, classes=classes, known=known)
+
+    left, completed = fit(0.0), fit(0.2)
+    assert left.completed_ == 0
+    # Of the six unknown education labels, those whose held-out probability is under 0.2 become negatives.
+    assert 0 < completed.completed_ <= 6
+    k = classes.index("education")
+    probe = ["加强国防动员能力建设"]
+    assert completed.predict_proba(probe)[0, k] < left.predict_proba(probe)[0, k] - 0.1
+    assert "education" not in completed.predict(probe)[0]
+    assert completed.predict(school[:1]) == [["education"]]  # a positive stays a positive
+
+
 def test_thresholds_are_chosen_per_domain_on_held_out_scores(trained_home: Path):
     from training.ops.registry import Registry
 
