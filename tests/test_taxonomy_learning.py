@@ -274,8 +274,9 @@ def test_ten_domain_fixture_beats_keyword_search_and_tags_every_domain(tmp_path:
     seeds = user_seeds(tmp_path, pdf=True)
     result = score_taxonomy(seeds, {})
     model, keywords = result["model"], result["keywords"]
-    assert model["micro_f1"] >= 0.85 and model["micro_f1"] >= keywords["micro_f1"] + 0.08
-    assert model["exact"] >= 0.65
+    # 0.918 against 0.770 when measured; the margin leaves room for other fonts in the PDF and other BLAS builds.
+    assert model["micro_f1"] >= 0.85 and model["micro_f1"] >= keywords["micro_f1"] + 0.12
+    assert model["exact"] >= 0.75 and model["none_untagged"] >= 0.8
     assert min(model["per_domain"].values()) >= 0.70, model["per_domain"]
 
 
