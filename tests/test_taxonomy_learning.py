@@ -254,6 +254,8 @@ def test_train_takes_document_paths_remembers_them_and_names_thin_domains(runner
     share = manifest["training"]["none_share"]
     assert 0.2 <= share < 0.6 and manifest["params"]["none_share"] == share
     assert f"calibrated for {share:.0%} of paragraphs about none of the domains" in first.output
+    completed = manifest["training"]["completed_negatives"]
+    assert completed > 0 and f"{completed} unknown labels of training items" in first.output
     # A domain with no document about it is named, with what to do.
     assert "warning: defence has no labelled paragraph, so the model cannot tag it" in first.output
     assert "(国防、双拥) with `policytag train PATH`" in first.output
