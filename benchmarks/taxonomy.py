@@ -60,6 +60,7 @@ ABLATIONS = [
     ("calibration expects 0.6 about none (not the share in the documents)", "training.learning.train", "NONE_SHARE",
      "fixed"),
     ("unknown labels stay unknown (none completed as negatives from held-out scores)", None, "complete_below", 0.0),
+    ("no joined neighbouring lead paragraphs", "training.learning.train", "JOIN_LEADS", False),
 ]
 
 

@@ -111,6 +111,9 @@ def train(paths: tuple[Path, ...], home: str | None, seeds: str | None, cv: int,
         click.echo(f"{counts['completed_negatives']} unknown labels of training items (a weak negative's other "
                    f"domains, a domain named in the body) taken as negatives: their held-out probability was under "
                    f"{manifest['params'].get('complete_below')}")
+    if counts.get("joined_lead_pairs"):
+        click.echo(f"{counts['joined_lead_pairs']} pairs of neighbouring paragraphs of one section whose lead "
+                   "sentences name different domains also trained on joined, as items about both domains")
     sources = counts.get("label_sources", {})
     click.echo("labelled paragraphs per domain (from): " + "; ".join(
         f"{d} {n} ({', '.join(f'{k} {v}' for k, v in sources.get(d, {}).items())})"

@@ -16,7 +16,7 @@ from model.text import parse_blocks
 from service.cli import main
 from tests.conftest import SEEDS
 from tests.taxonomy_fixture import DOCS, TAXONOMY, write_docx, write_text
-from training.data.bootstrap import Example, bootstrap_paths, bootstrap_text
+from training.data.bootstrap import BootstrapReport, Example, bootstrap_paths, bootstrap_text
 from training.data.taxonomy import Taxonomy, load_taxonomy, make_domain
 from training.learning.gate import decide
 from training.learning.train import fit_tagger, load_training_data
@@ -112,6 +112,45 @@ def test_labelled_for_leaves_a_person_s_negative_unknown_for_newer_domains_the_t
     shipped = [json.loads(line) for line in (Path(__file__).parent.parent / "seeds" / "curated_examples.jsonl")
                .read_text(encoding="utf-8").splitlines()]
     assert all(item["labelled_for"] == ["innovation", "rural", "consumption"] for item in shipped)
+
+
+UMBRELLAS = """# 梧川市2025年政府工作报告
+
+（一）聚焦民生福祉，持续提升群众获得感
+稳定和扩大就业。全年城镇新增就业12万人，零工市场实现县域全覆盖，帮扶困难人员就业1.3万人。
+推进文化强市建设。新建城市书房40个，举办群众文化活动800场次，非遗工坊达到60家。
+办好人民满意的教育。新建改扩建中小学18所，新增学位2.4万个，义务教育优质均衡发展县达到5个。
+（二）加快科技创新
+强化企业科技创新主体地位，新建市重点实验室6家，研发经费投入强度提高到2.4%。
+（三）守牢安全底线，维护社会大局稳定
+提升医疗卫生服务能力。推进紧密型县域医共体建设，新建社区卫生服务中心10个，家庭医生签约率达到45%。
+"""
+
+
+def test_neighbouring_lead_paragraphs_of_one_section_are_also_trained_on_joined(monkeypatch):
+    import training.learning.train as train_module
+
+    examples, _ = bootstrap_text(UMBRELLAS, "report.md", TEN)
+    jobs, school = _by_start(examples, "稳定和扩大就业"), _by_start(examples, "办好人民满意的教育")
+    items = train_module.augment(examples, TEN)
+    joined = [(text, labels, known) for text, labels, known in zip(items.texts, items.labels, items.known)
+              if len(labels) > 1]
+    # The employment and education paragraphs of the umbrella section (the culture paragraph between them has no
+    # domain of its own), as one item about both; not the health lead of another section, nor the innovation
+    # paragraph its heading labels.
+    assert joined == [(jobs.text + school.text, ("employment", "education"), joined[0][2])]
+    assert {"employment", "education"} <= set(joined[0][2])
+    assert train_module.TrainingData(examples, BootstrapReport()).counts()["joined_lead_pairs"] == 1
+    monkeypatch.setattr(train_module, "JOIN_LEADS", False)
+    assert not any(len(labels) > 1 for labels in train_module.augment(examples, TEN).labels)
+
+
+def test_the_shipped_seeds_give_no_joined_items():
+    # The seed page has no lead sentences, so the shipped model is the one it was before joined items.
+    from training.learning.train import lead_pairs
+
+    seeds = load_training_data(SEEDS, load_taxonomy(SEEDS))
+    assert lead_pairs(seeds.examples) == [] and seeds.counts()["joined_lead_pairs"] == 0
 
 
 def test_a_class_learns_only_from_rows_whose_label_for_it_is_known():
@@ -256,6 +295,8 @@ def test_train_takes_document_paths_remembers_them_and_names_thin_domains(runner
     assert f"calibrated for {share:.0%} of paragraphs about none of the domains" in first.output
     completed = manifest["training"]["completed_negatives"]
     assert completed > 0 and f"{completed} unknown labels of training items" in first.output
+    joined = manifest["training"]["joined_lead_pairs"]
+    assert joined > 0 and f"{joined} pairs of neighbouring paragraphs of one section" in first.output
     # A domain with no document about it is named, with what to do.
     assert "warning: defence has no labelled paragraph, so the model cannot tag it" in first.output
     assert "(国防、双拥) with `policytag train PATH`" in first.output
@@ -276,9 +317,10 @@ def test_ten_domain_fixture_beats_keyword_search_and_tags_every_domain(tmp_path:
     seeds = user_seeds(tmp_path, pdf=True)
     result = score_taxonomy(seeds, {})
     model, keywords = result["model"], result["keywords"]
-    # 0.918 against 0.770 when measured; the margin leaves room for other fonts in the PDF and other BLAS builds.
+    # 0.924 against 0.770 (none left untagged 0.821) when measured; the margins leave room for other fonts in the
+    # PDF and other BLAS builds.
     assert model["micro_f1"] >= 0.85 and model["micro_f1"] >= keywords["micro_f1"] + 0.12
-    assert model["exact"] >= 0.75 and model["none_untagged"] >= 0.8
+    assert model["exact"] >= 0.75 and model["none_untagged"] >= 0.78
     assert min(model["per_domain"].values()) >= 0.70, model["per_domain"]
 
 

@@ -93,6 +93,7 @@ class TrainingData:
                 "label_sources": {d: dict(c.most_common()) for d, c in sorted(label_sources.items())},
                 "negatives": sum(not e.labels for e in self.examples),
                 "unmatched_section_negatives": sum(e.label_kind == "none" for e in self.examples),
+                "joined_lead_pairs": len(lead_pairs(self.examples)),
                 "none_share": self.none_share(), "bootstrapped": self.bootstrap.paragraphs,
                 "sources": dict(self.sources)}
 
@@ -198,6 +199,14 @@ def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | No
 
 
 BODY = "unknown"  # "off": bootstrapped labels are taken as complete (see body_evidence)
+# Two neighbouring paragraphs of one section that their own lead sentences give different domains (in an
+# umbrella section, `稳定和扩大就业。…` and `办好人民满意的教育。…`) are also given joined, as one training item
+# with both domains. Bootstrapped labels name one domain per paragraph, so without them the model learns that
+# one domain's words rule out another's and misses the second domain of a paragraph about two, its most common
+# miss. Only lead sentences of one section: neighbouring sections or headings joined taught the shipped model to
+# tag text about none of its domains (README, "Your own taxonomy"). False: no joined items (--ablation
+# measures it).
+JOIN_LEADS = True
 
 
 def body_evidence(examples: Sequence[Example], taxonomy: Taxonomy) -> list[Example]:
@@ -214,6 +223,25 @@ def body_evidence(examples: Sequence[Example], taxonomy: Taxonomy) -> list[Examp
             example = replace(example, known=tuple(d for d in judged if d not in extra))
         checked.append(example)
     return checked
+
+
+def lead_pairs(examples: Sequence[Example]) -> list[tuple[int, int]]:
+    """The (index, index) pairs of paragraphs `augment` joins: each lead-labelled paragraph of a document with
+    the one before it among that document's lead-labelled paragraphs, when both have the same heading and no
+    domain in common (see JOIN_LEADS)."""
+    if not JOIN_LEADS:
+        return []
+    previous: dict[str, int] = {}
+    pairs = []
+    for number, example in enumerate(examples):
+        if not (example.labels and example.label_level == "lead"):
+            continue
+        before = previous.get(example.source)
+        previous[example.source] = number
+        if before is not None and examples[before].heading == example.heading \
+                and not set(examples[before].labels) & set(example.labels):
+            pairs.append((before, number))
+    return pairs
 
 
 @dataclass
@@ -237,7 +265,7 @@ def _fold_group(example: Example, unit: str) -> str:
 
 
 def augment(examples: Sequence[Example], taxonomy: Taxonomy, windows: str = WINDOWS) -> Items:
-    """Training items: paragraphs, sentence windows, keywords, balancing.
+    """Training items: paragraphs, sentence windows, keywords, balancing, joined lead paragraphs (`lead_pairs`).
     `windows`: which paragraphs also give their sentences and sentence pairs: "all", "negatives" or "none"."""
     if windows not in ("all", "negatives", "none"):
         raise ValueError(f"windows={windows!r}; use 'all', 'negatives' or 'none'")
@@ -263,6 +291,12 @@ def augment(examples: Sequence[Example], taxonomy: Taxonomy, windows: str = WIND
             repeats = target // count - 1 if pool else 0
             extra += pool * repeats
         items += extra
+    for i, j in lead_pairs(examples):  # after balancing: only single-domain items are repeated
+        a, b = examples[i], examples[j]
+        labels = tuple(dict.fromkeys(a.labels + b.labels))
+        judged = [set(taxonomy.ids if e.known is None else e.known) | set(e.labels) for e in (a, b)]
+        known = tuple(d for d in taxonomy.ids if d in labels or all(d in k for k in judged))
+        items.append((a.text + b.text, labels, f"j{i}:{j}", known, _fold_group(a, f"p{i}")))
     return Items(*(list(column) for column in zip(*items)))
 
 
