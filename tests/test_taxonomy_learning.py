@@ -119,34 +119,49 @@ UMBRELLAS = """# 梧川市2025年政府工作报告
 （一）聚焦民生福祉，持续提升群众获得感
 稳定和扩大就业。全年城镇新增就业12万人，零工市场实现县域全覆盖，帮扶困难人员就业1.3万人。
 推进文化强市建设。新建城市书房40个，举办群众文化活动800场次，非遗工坊达到60家。
-办好人民满意的教育。新建改扩建中小学18所，新增学位2.4万个，义务教育优质均衡发展县达到5个。
+办好人民满意的教育。新建改扩建中小学18所，新增学位2.4万个，义务教育优质均衡发展县达到5个，中小学卫生室全部达标。
 （二）加快科技创新
 强化企业科技创新主体地位，新建市重点实验室6家，研发经费投入强度提高到2.4%。
 （三）守牢安全底线，维护社会大局稳定
 提升医疗卫生服务能力。推进紧密型县域医共体建设，新建社区卫生服务中心10个，家庭医生签约率达到45%。
+（四）千方百计稳定就业
+促进高校毕业生就业。开发政策性岗位8000个，组织就业见习1.2万人次，离校未就业毕业生帮扶率达到95%。
+稳定农民工就业。新建零工驿站30个，开展订单式培训2万人次，帮助农民工务工就地就近就业。
 """
 
 
 def test_neighbouring_lead_paragraphs_of_one_section_are_also_trained_on_joined(monkeypatch):
     import training.learning.train as train_module
 
-    examples, _ = bootstrap_text(UMBRELLAS, "report.md", TEN)
+    examples = train_module.body_evidence(bootstrap_text(UMBRELLAS, "report.md", TEN)[0], TEN)
     jobs, school = _by_start(examples, "稳定和扩大就业"), _by_start(examples, "办好人民满意的教育")
     items = train_module.augment(examples, TEN)
     joined = [(text, labels, known) for text, labels, known in zip(items.texts, items.labels, items.known)
               if len(labels) > 1]
     # The employment and education paragraphs of the umbrella section (the culture paragraph between them has no
     # domain of its own), as one item about both; not the health lead of another section, nor the innovation
-    # paragraph its heading labels.
-    assert joined == [(jobs.text + school.text, ("employment", "education"), joined[0][2])]
-    assert {"employment", "education"} <= set(joined[0][2])
+    # paragraph its heading labels, nor the two employment leads of section (四).
+    assert [(text, labels) for text, labels, _ in joined] == [(jobs.text + school.text, ("employment", "education"))]
+    # Judged for what both paragraphs were judged for: health, which the education paragraph's body names (卫生),
+    # is unknown for it and so for the joined item.
+    known = set(joined[0][2])
+    assert {"employment", "education", "innovation"} <= known and "health" not in known
+    assert school.known is not None and "health" not in school.known
+    # In the held-out group of both paragraphs (their document), so no fold trains on a held-out paragraph.
+    at = items.labels.index(("employment", "education"))
+    assert items.groups[at] == items.groups[items.texts.index(jobs.text)] == items.groups[items.texts.index(school.text)]
     assert train_module.TrainingData(examples, BootstrapReport()).counts()["joined_lead_pairs"] == 1
+    # With folds by paragraph the two are in different groups, and nothing is joined.
+    monkeypatch.setattr(train_module, "FOLDS", "paragraphs")
+    assert train_module.lead_pairs(examples) == []
+    monkeypatch.setattr(train_module, "FOLDS", "documents")
     monkeypatch.setattr(train_module, "JOIN_LEADS", False)
     assert not any(len(labels) > 1 for labels in train_module.augment(examples, TEN).labels)
 
 
 def test_the_shipped_seeds_give_no_joined_items():
-    # The seed page has no lead sentences, so the shipped model is the one it was before joined items.
+    # The seed page's few lead sentences are of one domain or in different articles, so the shipped model is the
+    # one it was before joined items.
     from training.learning.train import lead_pairs
 
     seeds = load_training_data(SEEDS, load_taxonomy(SEEDS))

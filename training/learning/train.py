@@ -227,8 +227,10 @@ def body_evidence(examples: Sequence[Example], taxonomy: Taxonomy) -> list[Examp
 
 def lead_pairs(examples: Sequence[Example]) -> list[tuple[int, int]]:
     """The (index, index) pairs of paragraphs `augment` joins: each lead-labelled paragraph of a document with
-    the one before it among that document's lead-labelled paragraphs, when both have the same heading and no
-    domain in common (see JOIN_LEADS)."""
+    the one before it among that document's lead-labelled paragraphs (weak negatives and heading-labelled
+    paragraphs may stand between them), when both have the same heading and no domain in common, and are in one
+    held-out group (always, with folds by document), so a held-out paragraph is never trained on inside a joined
+    item (see JOIN_LEADS)."""
     if not JOIN_LEADS:
         return []
     previous: dict[str, int] = {}
@@ -239,7 +241,8 @@ def lead_pairs(examples: Sequence[Example]) -> list[tuple[int, int]]:
         before = previous.get(example.source)
         previous[example.source] = number
         if before is not None and examples[before].heading == example.heading \
-                and not set(examples[before].labels) & set(example.labels):
+                and not set(examples[before].labels) & set(example.labels) \
+                and _fold_group(examples[before], f"p{before}") == _fold_group(example, f"p{number}"):
             pairs.append((before, number))
     return pairs
 
