@@ -201,11 +201,11 @@ def load_training_data(seeds: Path, taxonomy: Taxonomy, store: ExampleStore | No
 BODY = "unknown"  # "off": bootstrapped labels are taken as complete (see body_evidence)
 # Two neighbouring paragraphs of one section that their own lead sentences give different domains (in an
 # umbrella section, `稳定和扩大就业。…` and `办好人民满意的教育。…`) are also given joined, as one training item
-# with both domains. Bootstrapped labels name one domain per paragraph, so without them the model learns that
-# one domain's words rule out another's and misses the second domain of a paragraph about two, its most common
-# miss. Only lead sentences of one section: neighbouring sections or headings joined taught the shipped model to
-# tag text about none of its domains (README, "Your own taxonomy"). False: no joined items (--ablation
-# measures it).
+# with both domains. Bootstrapped labels nearly always name one domain per paragraph, so without them the model
+# learns that one domain's words rule out another's and misses the second domain of a paragraph about two, its
+# most common miss. Only lead sentences of one section: neighbouring sections or headings joined taught the
+# shipped model to tag text about none of its domains (README, "Your own taxonomy"). False: no joined items
+# (--ablation measures it).
 JOIN_LEADS = True
 
 
